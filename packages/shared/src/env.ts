@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** "true"/"false"/"1"/"0": z.coerce.boolean() would turn "false" into true. */
+export const boolEnv = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const redisEnv = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix; wrap it in braces ({trainyard}) on Redis Cluster so every key shares a slot. */
+  QUEUE_PREFIX: z.string().regex(/^[\w{}.-]{1,64}$/, 'letters, digits, _ . - { } (1-64)').default('trainyard'),
+});
+
+export const storageEnv = z.object({
+  STORAGE_URL: z.string().regex(/^(file|s3):\/\/.+/, 'a file:// or s3:// URL').default('file://./.data/storage'),
+});
+
+export const retentionEnv = z.object({
+  /** How long finished tasks stay readable. */
+  TASK_RETENTION_S: positiveInt.default(86_400),
+  /** How many finished tasks per queue and outcome stay readable at most. */
+  TASK_RETENTION_COUNT: positiveInt.default(10_000),
+});
+
+export const logEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; a bad value throws a ConfigError naming every offending variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.output<S> {
+  const result = schema.safeParse(withoutBlanks(source));
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** An empty variable means "use the default", as in most shells' `VAR= cmd`. */
+function withoutBlanks(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => !!entry[1]));
+}

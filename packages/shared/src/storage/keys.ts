@@ -1,0 +1,22 @@
+import { isValidName } from '../names.js';
+
+function name(value: string, what: string): string {
+  if (!isValidName(value)) throw new Error(`invalid ${what} name: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function version(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`invalid model version: ${value}`);
+  return String(value);
+}
+
+/** The one place object keys are built, only from validated names. */
+export const storageKeys = {
+  modelsRoot: 'models/',
+  modelPrefix: (model: string) => `models/${name(model, 'model')}/`,
+  modelVersionPrefix: (model: string, v: number) => `models/${name(model, 'model')}/${version(v)}/`,
+  modelFile: (model: string, v: number, file: 'model.json' | 'weights.bin' | 'metadata.json') =>
+    `models/${name(model, 'model')}/${version(v)}/${file}`,
+  datasetsRoot: 'datasets/',
+  dataset: (dataset: string) => `datasets/${name(dataset, 'dataset')}.csv`,
+};

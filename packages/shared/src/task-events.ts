@@ -1,0 +1,57 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { TrainProgress } from './jobs.js';
+import type { TaskStatus } from './tasks.js';
+
+export interface TaskError {
+  code: string;
+  message: string;
+}
+
+export type TaskEvent =
+  | { type: 'status'; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskError }
+  | { type: 'progress'; progress: TrainProgress; at: string };
+
+export interface LoggedTaskEvent {
+  id: string;
+  event: TaskEvent;
+}
+
+/** Enough for every status change and a progress update per epoch of a long training. */
+const maxEvents = 2_000;
+
+/**
+ * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
+ * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
+ * expires with the task's retention.
+ */
+export class TaskEventLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  key(taskId: string): string {
+    return `${this.prefix}:task:${taskId}:events`;
+  }
+
+  /** Adds the append to a pipeline or transaction, so callers can batch it with their own writes. */
+  appendTo(batch: ChainableCommander, taskId: string, event: TaskEvent): ChainableCommander {
+    const key = this.key(taskId);
+    return batch
+      .xadd(key, 'MAXLEN', '~', maxEvents, '*', 'e', JSON.stringify(event))
+      .expire(key, this.retentionSeconds);
+  }
+
+  async append(taskId: string, event: TaskEvent): Promise<void> {
+    const replies = await this.appendTo(this.redis.pipeline(), taskId, event).exec();
+    const failure = replies?.find(([error]) => error);
+    if (failure) throw failure[0];
+  }
+
+  /** Events after the given stream id (exclusive), oldest first. */
+  async read(taskId: string, afterId?: string): Promise<LoggedTaskEvent[]> {
+    const entries = await this.redis.xrange(this.key(taskId), afterId ? `(${afterId}` : '-', '+');
+    return entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? 'null') as TaskEvent }));
+  }
+}
