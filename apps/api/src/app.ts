@@ -1,0 +1,26 @@
+import express, { type Express } from 'express';
+import type { Logger } from '@trainyard/shared/logger';
+import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
+import { healthRouter, type HealthDeps } from './health/router.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
+
+export interface AppDeps extends TaskRouterDeps, HealthDeps {
+  log: Logger;
+  bodyLimit: string;
+  board?: BoardCredentials;
+}
+
+/** The HTTP app, free of process concerns: main.ts listens and owns shutdown; tests call this too. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
+  app.use(healthRouter(deps));
+  app.use(taskRouter(deps));
+  app.use(boardPath, ...queueBoard(Object.values(deps.queues), deps.board));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { logEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+
+export const apiEnv = z
+  .object({
+    ...redisEnv.shape,
+    ...storageEnv.shape,
+    ...retentionEnv.shape,
+    ...logEnv.shape,
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    /** Largest JSON body accepted, in the notation of Express' body parser. */
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb').default('1mb'),
+    /** Bull Board asks for these with HTTP basic auth when both are set. */
+    BOARD_USER: z.string().optional(),
+    BOARD_PASSWORD: z.string().optional(),
+    TASK_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
+    /** First retry delay; each later one doubles. */
+    TASK_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),
+  })
+  .refine((env) => !env.BOARD_USER === !env.BOARD_PASSWORD, {
+    path: ['BOARD_PASSWORD'],
+    message: 'set BOARD_USER and BOARD_PASSWORD together',
+  });
+
+export type ApiConfig = z.output<typeof apiEnv>;
+
+export const loadConfig = (source: NodeJS.ProcessEnv): ApiConfig => parseEnv(apiEnv, source);

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { ObjectStore } from '@trainyard/shared/storage';
+
+export interface HealthDeps {
+  redis: Redis;
+  store: ObjectStore;
+}
+
+const checkTimeoutMs = 2_000;
+
+async function check(probe: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return 'ok';
+  } catch (error) {
+    return (error as Error).message || 'failed';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRouter(deps: HealthDeps): Router {
+  const router = Router();
+
+  /** Liveness: the process answers. It touches no dependency, so a Redis outage never restarts the API. */
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  /** Readiness: 200 only when Redis and object storage both answer; 503 names what failed. */
+  router.get('/ready', async (_req, res) => {
+    const [redis, storage] = await Promise.all([check(() => deps.redis.ping()), check(() => deps.store.ping())]);
+    const checks = { redis, storage };
+    const failed = Object.entries(checks).filter(([, result]) => result !== 'ok');
+    if (failed.length === 0) return void res.json({ status: 'ready', checks });
+    res.status(503).json({
+      error: { code: 'not_ready', message: failed.map(([name, result]) => `${name}: ${result}`).join('; ') },
+      checks,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,23 @@
+import type { Request, RequestHandler } from 'express';
+import type { z } from 'zod';
+import { AppError, InvalidRequestError } from '@trainyard/shared/errors';
+
+/** Parses the JSON body with a zod schema; the parsed (defaulted, coerced) value is what handlers use. */
+export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  const result = schema.safeParse(req.body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+  const first = issues[0]!;
+  throw new InvalidRequestError(`${first.path}: ${first.message}`, issues);
+}
+
+/** POST bodies must be JSON: another media type is a 415, a missing body a 400. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const isJson = req.is('application/json');
+  if (isJson === null) throw new InvalidRequestError('a JSON request body is required');
+  if (isJson === false) throw new AppError('unsupported_media_type', 'the request body must be application/json');
+  next();
+};

@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '@trainyard/shared/env';
+import { createLogger } from '@trainyard/shared/logger';
+import { ModelRegistry } from '@trainyard/shared/model-registry';
+import { createRedis } from '@trainyard/shared/redis';
+import { createObjectStore } from '@trainyard/shared/storage';
+import { TaskEventLog } from '@trainyard/shared/task-events';
+import { createApp } from './app.js';
+import { loadConfig, type ApiConfig } from './config.js';
+import { closeTaskQueues, createTaskQueues } from './tasks/task-queues.js';
+
+function configOrExit(): ApiConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`api: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const log = createLogger('api', config.LOG_LEVEL);
+const redis = createRedis(config.REDIS_URL, 'api');
+const store = createObjectStore(config.STORAGE_URL);
+const queues = createTaskQueues(redis, {
+  prefix: config.QUEUE_PREFIX,
+  attempts: config.TASK_ATTEMPTS,
+  backoffMs: config.TASK_BACKOFF_MS,
+  retentionSeconds: config.TASK_RETENTION_S,
+  retentionCount: config.TASK_RETENTION_COUNT,
+});
+
+const app = createApp({
+  log,
+  redis,
+  store,
+  queues,
+  registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+  events: new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S),
+  retentionSeconds: config.TASK_RETENTION_S,
+  bodyLimit: config.BODY_LIMIT,
+  board: config.BOARD_USER && config.BOARD_PASSWORD ? { user: config.BOARD_USER, password: config.BOARD_PASSWORD } : undefined,
+});
+
+const server = app.listen(config.PORT);
+await once(server, 'listening');
+log.info({ port: (server.address() as AddressInfo).port }, 'api listening');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  server.close();
+  server.closeIdleConnections();
+  await closeTaskQueues(queues).catch(() => {});
+  redis.disconnect();
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

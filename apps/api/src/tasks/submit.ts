@@ -1,0 +1,84 @@
+import type { JobsOptions } from 'bullmq';
+import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
+import type { PredictJobData, PredictRequest, TrainJobData, TrainRequest } from '@trainyard/shared/jobs';
+import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
+import type { ObjectStore } from '@trainyard/shared/storage';
+import { storageKeys } from '@trainyard/shared/storage/keys';
+import { newTaskId, type TaskType } from '@trainyard/shared/tasks';
+import type { TaskQueues } from './task-queues.js';
+
+export interface SubmittedTask {
+  task_id: string;
+  type: TaskType;
+  status: 'PENDING';
+  created_at: string;
+  links: { self: string };
+}
+
+export interface SubmitDeps {
+  queues: TaskQueues;
+  registry: ModelRegistry;
+  store: ObjectStore;
+}
+
+async function enqueue(deps: SubmitDeps, type: TaskType, data: object, priority?: number): Promise<SubmittedTask> {
+  const taskId = newTaskId(type);
+  const options: JobsOptions = { jobId: taskId, ...(priority ? { priority } : {}) };
+  const job = await deps.queues[type].add(`model.${type}`, data, options);
+  return {
+    task_id: taskId,
+    type,
+    status: 'PENDING',
+    created_at: new Date(job.timestamp).toISOString(),
+    links: { self: `/v1/tasks/${taskId}` },
+  };
+}
+
+export async function submitTrain(deps: SubmitDeps, request: TrainRequest): Promise<SubmittedTask> {
+  if ('name' in request.dataset && !(await deps.store.head(storageKeys.dataset(request.dataset.name)))) {
+    throw new NotFoundError(`no dataset named "${request.dataset.name}"`);
+  }
+  const data: TrainJobData = {
+    model: request.model,
+    algorithm: request.algorithm,
+    dataset: request.dataset,
+    params: request.params,
+  };
+  return enqueue(deps, 'train', data, request.priority);
+}
+
+export async function submitPredict(deps: SubmitDeps, request: PredictRequest): Promise<SubmittedTask> {
+  const model = await deps.registry.get(request.model, request.version);
+  if (!model) {
+    const which = request.version === undefined ? '' : ` version ${request.version}`;
+    throw new NotFoundError(`no model "${request.model}"${which}; train it first`);
+  }
+  const data: PredictJobData = {
+    model: model.model,
+    version: model.version,
+    inputs: request.inputs.map((row, index) => toFeatureRow(row, index, model)),
+  };
+  return enqueue(deps, 'predict', data, request.priority);
+}
+
+/** Inputs come as arrays in feature order or as records keyed by the model's feature names. */
+function toFeatureRow(row: number[] | Record<string, number>, index: number, model: ModelVersion): number[] {
+  const names = model.feature_names;
+  if (Array.isArray(row)) {
+    if (row.length !== names.length) {
+      throw new InvalidRequestError(`inputs.${index}: has ${row.length} values, the model takes ${names.length}`, [
+        { path: `inputs.${index}`, message: `expected ${names.length} values (${names.join(', ')})` },
+      ]);
+    }
+    return row;
+  }
+  const missing = names.filter((name) => !(name in row));
+  const unknown = Object.keys(row).filter((key) => !names.includes(key));
+  if (missing.length || unknown.length) {
+    const problems = [missing.length ? `missing ${missing.join(', ')}` : '', unknown.length ? `unknown ${unknown.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    throw new InvalidRequestError(`inputs.${index}: ${problems}`, [{ path: `inputs.${index}`, message: `expected keys ${names.join(', ')}` }]);
+  }
+  return names.map((name) => row[name]!);
+}
