@@ -26,6 +26,33 @@ export const logEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** "a, b ,c" → ["a", "b", "c"] */
+const commaList = z
+  .string()
+  .transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean))
+  .default([]);
+
+export const notifyEnv = z.object({
+  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS); unset: mail is written to MAIL_OUTBOX_DIR. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('Trainyard <trainyard@localhost>'),
+  /** Where .eml files go when no SMTP_URL is set. */
+  MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
+  /** The API's address as users reach it, for links in notifications. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  /** Signs webhooks: whsec_<base64> (decoded, as in Standard Webhooks) or any other string (its UTF-8 bytes). Unset: unsigned. */
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^(whsec_[A-Za-z0-9+/]{32,}={0,2}|(?!whsec_).{16,})$/s, 'whsec_ and base64 of 24+ bytes, or another string of 16+ characters')
+    .optional(),
+  /** Host names or addresses webhooks may reach although they are private (local development, tests). */
+  WEBHOOK_ALLOW_HOSTS: commaList,
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Delivery attempts per email or webhook, with exponential backoff from NOTIFY_BACKOFF_MS. */
+  NOTIFY_ATTEMPTS: positiveInt.max(30).default(8),
+  NOTIFY_BACKOFF_MS: positiveInt.default(10_000),
+});
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
