@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Queue, QueueEvents } from 'bullmq';
+import { CompletionCounter } from '../support/completions.js';
+import { NodeProcess } from '../support/processes.js';
+import { deletePrefix, uniquePrefix } from '../support/redis-keys.js';
+import { waitFor } from '../support/wait.js';
+
+/** What a predict job carries, so the ceiling moves the same bytes through Redis. */
+const jobData = { model: 'iris', version: 1, inputs: [[5.1, 3.5, 1.4, 0.2]] };
+
+/**
+ * Ceiling for the worker side: plain BullMQ with a no-op Worker in its own process, driven from
+ * the bench process as producer, on its own prefix.
+ */
+export class RawBullmq {
+  private constructor(
+    private readonly redisUrl: string,
+    readonly prefix: string,
+    private readonly worker: NodeProcess,
+    private readonly queue: Queue,
+  ) {}
+
+  static async start(redisUrl: string, concurrency: number, timeoutMs: number): Promise<RawBullmq> {
+    const prefix = uniquePrefix('raw');
+    const worker = NodeProcess.start({
+      label: 'no-op BullMQ worker',
+      script: fileURLToPath(new URL('./noop-worker.js', import.meta.url)),
+      env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CONCURRENCY: String(concurrency) },
+    });
+    const queue = new Queue('predict', { prefix, connection: { url: redisUrl } });
+    const raw = new RawBullmq(redisUrl, prefix, worker, queue);
+    try {
+      await waitFor('the no-op worker to connect', async () => {
+        worker.assertRunning();
+        return (await queue.getWorkersCount()) > 0;
+      }, { timeoutMs });
+    } catch (error) {
+      await raw.stop();
+      throw error;
+    }
+    return raw;
+  }
+
+  /** Jobs per second: `addBulk` of `count` jobs until the worker has completed them all. */
+  async throughput(count: number, timeoutMs: number): Promise<number> {
+    const counter = await CompletionCounter.open(this.redisUrl, this.prefix, 'predict');
+    try {
+      const started = performance.now();
+      await this.queue.addBulk(Array.from({ length: count }, () => ({ name: 'predict', data: jobData })));
+      await counter.until(count, timeoutMs);
+      return (count * 1000) / (performance.now() - started);
+    } finally {
+      await counter.close();
+    }
+  }
+
+  /** Milliseconds from `queue.add` to the completed event, one job at a time; warm-up samples dropped. */
+  async latencies(warmup: number, samples: number): Promise<number[]> {
+    const events = new QueueEvents('predict', { prefix: this.prefix, connection: { url: this.redisUrl } });
+    await events.waitUntilReady();
+    const measured: number[] = [];
+    try {
+      for (let i = 0; i < warmup + samples; i++) {
+        const started = performance.now();
+        const job = await this.queue.add('predict', jobData);
+        await job.waitUntilFinished(events, 10_000);
+        if (i >= warmup) measured.push(performance.now() - started);
+      }
+    } finally {
+      await events.close();
+    }
+    return measured;
+  }
+
+  rssBytes(): number {
+    return this.worker.rssBytes();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    await this.queue.close();
+    await deletePrefix(this.redisUrl, this.prefix);
+  }
+}

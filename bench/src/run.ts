@@ -1,0 +1,106 @@
+/**
+ * npm run bench: measures Trainyard next to the ceiling each figure is judged against, prints the
+ * table and writes it to docs/benchmarks.md. Every process it starts is stopped and every Redis
+ * key it wrote is deleted, whether the run succeeds or not.
+ */
+import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { BareSubmitServer } from './ceilings/bare-submit.js';
+import { RawBullmq } from './ceilings/raw-bullmq.js';
+import { renderFigures, writeFigures } from './report/document.js';
+import { rows } from './report/rows.js';
+import { textTable } from './report/table.js';
+import { measureIdleLatency } from './scenarios/idle-latency.js';
+import { workerRssAfterLoading } from './scenarios/memory.js';
+import { measureSubmitPath } from './scenarios/submit-path.js';
+import { measureWarmThroughput } from './scenarios/warm-throughput.js';
+import { predictBody, settings, trainBody } from './settings.js';
+import { describeMachine } from './support/machine.js';
+import { TrainyardStack } from './trainyard/stack.js';
+import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
+
+const t0 = performance.now();
+const log = (message: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${message}`);
+
+/** Stops what was started, last first; also on Ctrl-C. */
+const stops: (() => Promise<void>)[] = [];
+async function stopAll(): Promise<void> {
+  for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+}
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const machine = await describeMachine(settings.redisUrl);
+  const { throughput, submit, latency, memory, redisUrl, waitTimeoutMs: timeoutMs } = settings;
+  const models = Array.from({ length: memory.models }, (_, i) => `bench-iris-${i}`);
+  const model = models[0]!;
+
+  log('starting the no-op BullMQ worker, the bare Express server, our API and worker');
+  const raw = await RawBullmq.start(redisUrl, throughput.workerConcurrency, timeoutMs);
+  stops.push(() => raw.stop());
+  const bare = await BareSubmitServer.start(redisUrl, timeoutMs);
+  stops.push(() => bare.stop());
+  const stack = await TrainyardStack.start({
+    apiMain: settings.apiMain,
+    workerMain: settings.workerMain,
+    redisUrl,
+    logLevel: settings.logLevel,
+    trainConcurrency: 1,
+    predictConcurrency: throughput.workerConcurrency,
+    timeoutMs,
+    nodeArgs: settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [],
+  });
+  stops.push(() => stack.stop());
+
+  log(`training ${models.length} models`);
+  const trainings = await forEachConcurrently(models, models.length, (name) =>
+    submitTask(stack.client, '/v1/train', trainBody(name, memory.epochs)),
+  );
+  for (const taskId of trainings) await awaitSuccess(stack.client, taskId, timeoutMs);
+
+  log('idle latency');
+  const latencyFigures = await measureIdleLatency(stack, raw, { model, ...latency });
+
+  log('warm throughput');
+  const throughputFigures = await measureWarmThroughput(stack, raw, { redisUrl, model, ...throughput, timeoutMs: throughput.timeoutMs });
+
+  log(`worker memory after loading ${models.length} models`);
+  const workerRssBytes = await workerRssAfterLoading(stack, models, timeoutMs);
+
+  log('submit path (worker stopped, nothing drains)');
+  await stack.stopWorker();
+  const submitFigures = await measureSubmitPath(
+    { url: stack.url, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes() },
+    { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes() },
+    { body: predictBody(model), ...submit, sampleHz: memory.sampleHz },
+  );
+
+  await stopAll();
+  const results = {
+    machine,
+    startedAt,
+    durationSeconds: (performance.now() - t0) / 1000,
+    loadAverageAtEnd: loadavg()[0]!,
+    submit: submitFigures,
+    throughput: throughputFigures,
+    latency: latencyFigures,
+    workerRssBytes,
+    models: models.length,
+  };
+  const table = rows(results);
+  console.log(`\n${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverage.toFixed(2)}\n`);
+  console.log(textTable(table));
+  await writeFigures(settings.docPath, renderFigures(results, table), 'Benchmarks');
+  log(`figures written to ${settings.docPath}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}

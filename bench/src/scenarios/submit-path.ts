@@ -1,0 +1,61 @@
+import { postLoad } from '../support/load.js';
+import { pairedRatios, repeated, type Repeated } from '../support/stats.js';
+
+export interface SubmitTarget {
+  url: string;
+  /** Empties its predict queue between rounds, so each round starts from the same Redis state. */
+  reset(): Promise<void>;
+  rssBytes(): number;
+}
+
+export interface SubmitOptions {
+  body: unknown;
+  connections: number;
+  warmupSeconds: number;
+  measureSeconds: number;
+  rounds: number;
+  sampleHz: number;
+}
+
+export interface SubmitFigures {
+  /** 2xx requests/s per round. */
+  ours: Repeated;
+  bare: Repeated;
+  /** ours / bare, round by round. */
+  ratio: Repeated;
+  /** Highest RSS of our API process seen while it was under load. */
+  oursPeakRssBytes: number;
+}
+
+/**
+ * Requests/s of POST /v1/predict, ours vs the bare Express server, with identical autocannon
+ * settings and no worker draining. Rounds alternate so a slow patch of the machine hits both.
+ */
+export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
+  const oursRuns: number[] = [];
+  const bareRuns: number[] = [];
+  let oursPeakRssBytes = 0;
+  for (let round = 0; round < options.rounds; round++) {
+    bareRuns.push(await loadOnce(bare, options));
+    const sampler = setInterval(() => {
+      oursPeakRssBytes = Math.max(oursPeakRssBytes, ours.rssBytes());
+    }, 1000 / options.sampleHz);
+    try {
+      oursRuns.push(await loadOnce(ours, options));
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+  return { ours: repeated(oursRuns), bare: repeated(bareRuns), ratio: pairedRatios(oursRuns, bareRuns), oursPeakRssBytes };
+}
+
+async function loadOnce(target: SubmitTarget, options: SubmitOptions): Promise<number> {
+  await target.reset();
+  const load = { url: `${target.url}/v1/predict`, body: options.body, connections: options.connections };
+  await postLoad({ ...load, seconds: options.warmupSeconds });
+  const result = await postLoad({ ...load, seconds: options.measureSeconds });
+  if (result.non2xx || result.errors) {
+    throw new Error(`${target.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+  }
+  return result.okPerSecond;
+}

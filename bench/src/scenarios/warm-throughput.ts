@@ -1,0 +1,67 @@
+import { performance } from 'node:perf_hooks';
+import type { RawBullmq } from '../ceilings/raw-bullmq.js';
+import { predictBody } from '../settings.js';
+import { CompletionCounter } from '../support/completions.js';
+import { pairedRatios, repeated, type Repeated } from '../support/stats.js';
+import { forEachConcurrently, getTask, submitTask } from '../trainyard/tasks.js';
+import type { TrainyardStack } from '../trainyard/stack.js';
+
+export interface ThroughputOptions {
+  redisUrl: string;
+  model: string;
+  tasks: number;
+  /** Tasks of an unmeasured first round per side, so JIT warm-up and connection set-up are not measured. */
+  warmupTasks: number;
+  submitConcurrency: number;
+  repetitions: number;
+  timeoutMs: number;
+}
+
+export interface ThroughputFigures {
+  /** Tasks/s per repetition. */
+  ours: Repeated;
+  raw: Repeated;
+  /** ours / raw, repetition by repetition. */
+  ratio: Repeated;
+}
+
+/**
+ * N predictions submitted over HTTP until all have completed, against addBulk of N jobs drained by a
+ * no-op worker of the same concurrency. Both sides stop the clock at the N-th completed event on
+ * the queue's event stream; ours then checks over HTTP that every task reads SUCCESS (untimed).
+ */
+export async function measureWarmThroughput(
+  stack: TrainyardStack,
+  raw: RawBullmq,
+  options: ThroughputOptions,
+): Promise<ThroughputFigures> {
+  await raw.throughput(options.warmupTasks, options.timeoutMs);
+  await oursOnce(stack, { ...options, tasks: options.warmupTasks });
+  const oursRuns: number[] = [];
+  const rawRuns: number[] = [];
+  for (let i = 0; i < options.repetitions; i++) {
+    rawRuns.push(await raw.throughput(options.tasks, options.timeoutMs));
+    oursRuns.push(await oursOnce(stack, options));
+  }
+  return { ours: repeated(oursRuns), raw: repeated(rawRuns), ratio: pairedRatios(oursRuns, rawRuns) };
+}
+
+async function oursOnce(stack: TrainyardStack, options: ThroughputOptions): Promise<number> {
+  const counter = await CompletionCounter.open(options.redisUrl, stack.prefix, 'predict');
+  let rate: number;
+  let taskIds: string[];
+  try {
+    const started = performance.now();
+    taskIds = await forEachConcurrently(new Array<null>(options.tasks).fill(null), options.submitConcurrency, () =>
+      submitTask(stack.client, '/v1/predict', predictBody(options.model)),
+    );
+    await counter.until(options.tasks, options.timeoutMs);
+    rate = (options.tasks * 1000) / (performance.now() - started);
+  } finally {
+    await counter.close();
+  }
+  const statuses = await forEachConcurrently(taskIds, options.submitConcurrency, async (id) => (await getTask(stack.client, id)).status);
+  const unfinished = statuses.filter((status) => status !== 'SUCCESS').length;
+  if (unfinished) throw new Error(`${unfinished} of ${options.tasks} predict tasks do not read SUCCESS after completing`);
+  return rate;
+}

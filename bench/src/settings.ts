@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Every knob of one bench run. Sized for a 2-core machine: the whole run stays under 5 minutes and
+ * each figure is the median of a few repetitions, so two runs agree to within a few percent.
+ */
+const repoFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+export const settings = {
+  /** The builds under test; point these elsewhere to compare another build. */
+  apiMain: process.env.BENCH_API_MAIN ?? repoFile('apps/api/dist/main.js'),
+  workerMain: process.env.BENCH_WORKER_MAIN ?? repoFile('apps/worker/dist/main.js'),
+  /** Where the generated figures go. */
+  docPath: repoFile('docs/benchmarks.md'),
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  /** Log level handed to the API and the worker: per-request logging is not what is measured. */
+  logLevel: 'warn',
+  /** When set, the API and the worker write V8 CPU profiles (node --cpu-prof) into this folder. */
+  cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
+
+  submit: {
+    /** Same autocannon settings for our API and the bare Express ceiling. */
+    connections: 16,
+    warmupSeconds: 1,
+    measureSeconds: 3,
+    /** Rounds alternate bare → ours, so a drift of the machine hits both alike. */
+    rounds: 5,
+  },
+
+  throughput: {
+    tasks: 3_000,
+    warmupTasks: 500,
+    /** In-flight POSTs of the submitting client. */
+    submitConcurrency: 16,
+    /** Worker concurrency for the predict queue, ours and the no-op ceiling alike. */
+    workerConcurrency: 8,
+    repetitions: 3,
+    /** Gives up on one repetition after this long. */
+    timeoutMs: 60_000,
+  },
+
+  latency: {
+    warmup: 30,
+    samples: 200,
+    blocks: 4,
+  },
+
+  memory: {
+    models: 10,
+    /** Epochs per trained model: enough for a real model, short enough to train ten in seconds. */
+    epochs: 50,
+    /** RSS samples per second while the API is under load. */
+    sampleHz: 10,
+  },
+
+  /** Any single wait (readiness, a training, a drain) fails the run after this long. */
+  waitTimeoutMs: 120_000,
+} as const;
+
+/** The payload every predict request carries (one iris row). */
+export const predictBody = (model: string) => ({ model, inputs: [[5.1, 3.5, 1.4, 0.2]] });
+
+/** The train request from the brief, for one named model. */
+export const trainBody = (model: string, epochs: number) => ({
+  model,
+  algorithm: 'logistic-regression',
+  dataset: { name: 'iris', target: 'species' },
+  params: { epochs, seed: 1 },
+});

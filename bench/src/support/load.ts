@@ -1,0 +1,29 @@
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  url: string;
+  body: unknown;
+  connections: number;
+  seconds: number;
+}
+
+export interface LoadResult {
+  /** 2xx answers per second; errors and other statuses do not count. */
+  okPerSecond: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** POSTs the same JSON body for a fixed time with autocannon (one connection = one request in flight). */
+export async function postLoad({ url, body, connections, seconds }: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    connections,
+    pipelining: 1,
+    duration: seconds,
+  });
+  return { okPerSecond: result['2xx'] / result.duration, non2xx: result.non2xx, errors: result.errors };
+}

@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Queue } from 'bullmq';
+import { freePort, JsonClient } from '../support/http.js';
+import { NodeProcess } from '../support/processes.js';
+import { obliterateQueue } from '../support/queues.js';
+import { deletePrefix, uniquePrefix } from '../support/redis-keys.js';
+import { waitFor } from '../support/wait.js';
+
+export interface StackOptions {
+  /** Built entry points: apps/api/dist/main.js and apps/worker/dist/main.js. */
+  apiMain: string;
+  workerMain: string;
+  redisUrl: string;
+  logLevel: string;
+  trainConcurrency: number;
+  predictConcurrency: number;
+  timeoutMs: number;
+  /** Node flags for both processes, e.g. --cpu-prof. */
+  nodeArgs: string[];
+}
+
+/** Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder. */
+export class TrainyardStack {
+  readonly client: JsonClient;
+  private worker: NodeProcess | null;
+
+  private constructor(
+    private readonly options: StackOptions,
+    readonly prefix: string,
+    readonly url: string,
+    private readonly storageDir: string,
+    private readonly api: NodeProcess,
+    worker: NodeProcess,
+  ) {
+    this.client = new JsonClient(url);
+    this.worker = worker;
+  }
+
+  static async start(options: StackOptions): Promise<TrainyardStack> {
+    const prefix = uniquePrefix('stack');
+    const storageDir = await mkdtemp(join(tmpdir(), 'ty-bench-storage-'));
+    const port = await freePort();
+    const env = {
+      REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: prefix,
+      STORAGE_URL: pathToFileURL(storageDir).href,
+      LOG_LEVEL: options.logLevel,
+    };
+    const api = NodeProcess.start({
+      label: 'API',
+      script: options.apiMain,
+      env: { ...env, PORT: String(port) },
+      nodeArgs: options.nodeArgs,
+    });
+    const worker = NodeProcess.start({
+      label: 'worker',
+      script: options.workerMain,
+      env: {
+        ...env,
+        WORKER_QUEUES: 'train,predict',
+        TRAIN_CONCURRENCY: String(options.trainConcurrency),
+        PREDICT_CONCURRENCY: String(options.predictConcurrency),
+      },
+      nodeArgs: options.nodeArgs,
+    });
+    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, storageDir, api, worker);
+    try {
+      await stack.ready();
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  apiRssBytes(): number {
+    return this.api.rssBytes();
+  }
+
+  workerRssBytes(): number {
+    if (!this.worker) throw new Error('the worker is stopped');
+    return this.worker.rssBytes();
+  }
+
+  /** Stops the worker only, so nothing drains the queues while the submit path is measured. */
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
+    this.worker = null;
+  }
+
+  /** Empties one queue between measurements (no worker may be running). */
+  obliterate(queueName: string): Promise<void> {
+    return obliterateQueue(this.options.redisUrl, this.prefix, queueName);
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    await Promise.all([this.api.stop(), this.worker?.stop()]);
+    await deletePrefix(this.options.redisUrl, this.prefix);
+    await rm(this.storageDir, { recursive: true, force: true });
+  }
+
+  /** The API answers /health and a worker is connected to both queues. */
+  private async ready(): Promise<void> {
+    const queues = ['train', 'predict'].map(
+      (name) => new Queue(name, { prefix: this.prefix, connection: { url: this.options.redisUrl } }),
+    );
+    try {
+      await waitFor('the API and the worker to be ready', async () => {
+        this.api.assertRunning();
+        this.worker?.assertRunning();
+        if ((await this.client.get('/health')).status !== 200) return false;
+        const counts = await Promise.all(queues.map((queue) => queue.getWorkersCount()));
+        return counts.every((count) => count > 0);
+      }, { timeoutMs: this.options.timeoutMs, intervalMs: 100 });
+    } finally {
+      await Promise.all(queues.map((queue) => queue.close()));
+    }
+  }
+}
