@@ -53,10 +53,11 @@ function hmac(key: Buffer, id: string, timestamp: string, body: string | Buffer)
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
 }
 
-/** The three headers for one delivery attempt, signed at `at`. */
-export function webhookHeaders(secret: string, id: string, body: string | Buffer, at = new Date()): WebhookHeaders {
+/** The headers for one delivery attempt at `at`; without a secret the message goes unsigned. */
+export function webhookHeaders(secret: string | undefined, id: string, body: string | Buffer, at = new Date()): Partial<WebhookHeaders> {
   const timestamp = Math.floor(at.getTime() / 1000);
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secret, id, timestamp, body) };
+  const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp) };
+  return secret ? { ...headers, 'webhook-signature': signWebhook(secret, id, timestamp, body) } : headers;
 }
 
 export class WebhookVerificationError extends Error {
