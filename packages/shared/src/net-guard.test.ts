@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPublicHost, BlockedAddressError, blockedReason, guardedLookup, HostAllowList, type Resolve } from './net-guard.js';
+import { assertPublicHost, BlockedAddressError, blockedReason, connectionGuard, HostAllowList, type Resolve } from './net-guard.js';
 
 const nobodyAllowed = new HostAllowList([]);
 const resolvesTo =
@@ -90,7 +90,7 @@ describe('assertPublicHost', () => {
   });
 });
 
-describe('guardedLookup', () => {
+describe('connectionGuard', () => {
   let server: Server;
   let port: number;
 
@@ -104,7 +104,7 @@ describe('guardedLookup', () => {
 
   const get = (host: string, allow: HostAllowList, resolve: Resolve) =>
     new Promise<string>((done, fail) => {
-      const req = request({ host, port, agent: false, lookup: guardedLookup(allow, resolve) }, (res) => {
+      const req = request({ host, port, agent: false, lookup: connectionGuard(host, allow, resolve) }, (res) => {
         res.setEncoding('utf8');
         let body = '';
         res.on('data', (chunk: string) => (body += chunk)).on('end', () => done(body));
@@ -116,6 +116,11 @@ describe('guardedLookup', () => {
     await expect(get('rebinding.example.com', nobodyAllowed, resolvesTo('127.0.0.1'))).rejects.toThrow(
       'rebinding.example.com resolves to 127.0.0.1, a loopback address',
     );
+  });
+
+  it('refuses a blocked IP literal before any connection, since Node would not ask lookup', () => {
+    expect(() => connectionGuard('[::ffff:7f00:1]', nobodyAllowed)).toThrow('::ffff:7f00:1 is a loopback (embeds 127.0.0.1) address');
+    expect(() => connectionGuard('93.184.216.34', nobodyAllowed)).not.toThrow();
   });
 
   it('connects when the resolved address is allow-listed', async () => {

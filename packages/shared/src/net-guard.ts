@@ -49,8 +49,9 @@ function compile(ranges: Range[], family: 'ipv4' | 'ipv6'): [BlockList, string][
 
 const ipv4Rules = compile(ipv4Ranges, 'ipv4');
 const ipv6Rules = compile(ipv6Ranges, 'ipv6');
-/** Only global unicast (2000::/3) is routable on the internet; everything else is refused. */
-const globalUnicast = compile([['2000::', 3, 'global']], 'ipv6')[0]![0];
+/** Only global unicast (2000::/3) is routable on the internet; the rest of IPv6 is refused. */
+const globalUnicast = new BlockList();
+globalUnicast.addSubnet('2000::', 3, 'ipv6');
 
 /** Why an address must not be contacted, or null for a public address. Anything that is not an IP address is refused. */
 export function blockedReason(address: string): string | null {
@@ -67,19 +68,11 @@ export function blockedReason(address: string): string | null {
 
 function ipv6BlockedReason(ip: string): string | null {
   const words = ipv6Words(ip);
-  const [w0, w1, w2, w3, w4, w5, w6, w7] = words as [number, number, number, number, number, number, number, number];
-  const zeroUpTo = (end: number) => words.slice(0, end).every((word) => word === 0);
-  if (zeroUpTo(7) && w7 === 1) return 'loopback';
-  if (zeroUpTo(8)) return 'unspecified';
-  const embedded =
-    (zeroUpTo(5) && w5 === 0xffff) || // IPv4-mapped ::ffff:a.b.c.d
-    (zeroUpTo(4) && w4 === 0xffff && w5 === 0) || // IPv4-translated ::ffff:0:a.b.c.d
-    zeroUpTo(6) || // IPv4-compatible ::a.b.c.d
-    (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) // NAT64 64:ff9b::a.b.c.d
-      ? ipv4Of(w6, w7)
-      : w0 === 0x2002 // 6to4 2002:aabb:ccdd::
-        ? ipv4Of(w1, w2)
-        : null;
+  if (words.slice(0, 7).every((word) => word === 0)) {
+    if (words[7] === 1) return 'loopback';
+    if (words[7] === 0) return 'unspecified';
+  }
+  const embedded = embeddedIpv4(words);
   if (embedded) {
     const reason = blockedReason(embedded);
     return reason && `${reason} (embeds ${embedded})`;
@@ -89,13 +82,23 @@ function ipv6BlockedReason(ip: string): string | null {
   return globalUnicast.check(ip, 'ipv6') ? null : 'reserved';
 }
 
-/** The eight 16-bit words of a valid IPv6 address, with "::" expanded and a dotted tail converted. */
+/** The IPv4 address an IPv6 address stands for, in the forms a connection would reach it through. */
+function embeddedIpv4(words: number[]): string | null {
+  const [w0, w1, w2, w3, w4, w5, w6, w7] = words as [number, number, number, number, number, number, number, number];
+  const zeroHead = w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0;
+  if (zeroHead && w4 === 0 && (w5 === 0xffff || w5 === 0)) return ipv4Of(w6, w7); // mapped ::ffff:a.b.c.d, compatible ::a.b.c.d
+  if (zeroHead && w4 === 0xffff && w5 === 0) return ipv4Of(w6, w7); // translated ::ffff:0:a.b.c.d
+  if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return ipv4Of(w6, w7); // NAT64 64:ff9b::a.b.c.d
+  if (w0 === 0x2002) return ipv4Of(w1, w2); // 6to4 2002:aabb:ccdd::
+  return null;
+}
+
+/** The eight 16-bit words of a valid IPv6 address, with "::" expanded and a dotted IPv4 tail converted. */
 function ipv6Words(ip: string): number[] {
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  const hex = dotted
-    ? ip.slice(0, dotted.index) + dotted.slice(1).map(Number).reduce((words, byte, i) => words + (i === 2 ? ':' : '') + byte.toString(16).padStart(2, '0'), '')
-    : ip;
-  const parse = (part: string) => (part ? part.split(':').map((word) => parseInt(word, 16)) : []);
+  const word = (high?: string, low?: string) => ((Number(high) << 8) | Number(low)).toString(16);
+  const hex = dotted ? `${ip.slice(0, dotted.index)}${word(dotted[1], dotted[2])}:${word(dotted[3], dotted[4])}` : ip;
+  const parse = (part: string) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
   const [head = '', tail] = hex.split('::');
   if (tail === undefined) return parse(head);
   const start = parse(head);
@@ -154,7 +157,7 @@ function normalizeHost(host: string): string {
 }
 
 /** Throws BlockedAddressError unless the address is public or allow-listed. */
-export function assertAllowedAddress(host: string, address: string, allow: HostAllowList): void {
+function assertAllowedAddress(host: string, address: string, allow: HostAllowList): void {
   if (allow.allowsAddress(address)) return;
   const reason = blockedReason(address);
   if (reason) throw new BlockedAddressError(host, address, reason);
@@ -168,7 +171,7 @@ function assertNotLocalhost(host: string): void {
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
 
 /** The system resolver (getaddrinfo, so /etc/hosts counts), all addresses. */
-export const systemResolve: Resolve = (hostname) =>
+const systemResolve: Resolve = (hostname) =>
   new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
   });
@@ -187,14 +190,17 @@ export async function assertPublicHost(hostname: string, allow: HostAllowList, r
 }
 
 /**
- * A `lookup` for net/http/https that refuses blocked addresses after resolving and before
- * connecting, so a name that changes its answer between a check and the connection (DNS
- * rebinding) still cannot reach a blocked address. Node connects to IP literals without calling
- * `lookup`, so callers also check literal hosts with assertPublicHost.
+ * Keeps one outgoing connection to `hostname` off blocked addresses. Node connects to an IP
+ * literal without calling `lookup`, so a blocked literal throws BlockedAddressError here; for a
+ * name, the returned `lookup` (for net/http/https options) checks every address it resolves to
+ * right before connecting, so a name that changes its answer after an earlier check (DNS
+ * rebinding) still cannot reach a blocked address.
  */
-export function guardedLookup(allow: HostAllowList, resolve: Resolve = systemResolve): LookupFunction {
-  return (hostname, options, callback) => {
-    const host = normalizeHost(hostname);
+export function connectionGuard(hostname: string, allow: HostAllowList, resolve: Resolve = systemResolve): LookupFunction {
+  const literal = normalizeHost(hostname);
+  if (isIP(literal)) assertAllowedAddress(literal, literal, allow);
+  return (name, options, callback) => {
+    const host = normalizeHost(name);
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
     resolve(host)
       .then((found) => {

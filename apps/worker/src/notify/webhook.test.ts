@@ -159,6 +159,10 @@ describe('deliverWebhook', () => {
     expect(attempt).toMatchObject({ delivered: false, retryable: true, reason: expect.stringContaining('ECONNREFUSED') });
   });
 
+  it.each(['not a url', 'ftp://hooks.example.com/x'])('fails for good on a URL it cannot send to: %s', async (url) => {
+    expect(await deliverWebhook({ ...event(), url }, options)).toMatchObject({ delivered: false, retryable: false });
+  });
+
   it('sends no signature without a secret, but still the id and timestamp', async () => {
     await deliverWebhook(event(), { ...options, secret: undefined });
     expect(received[0]!.headers).toMatchObject({ 'webhook-id': expect.stringMatching(/^msg_/), 'webhook-timestamp': expect.stringMatching(/^\d+$/) });

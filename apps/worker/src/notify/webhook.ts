@@ -1,8 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { UnrecoverableError } from 'bullmq';
-import { assertAllowedAddress, guardedLookup, HostAllowList, type Resolve } from '@trainyard/shared/net-guard';
+import { connectionGuard, HostAllowList, type Resolve } from '@trainyard/shared/net-guard';
 import { webhookHeaders, webhookId, type WebhookPayload } from '@trainyard/shared/webhooks';
 
 export interface WebhookEvent {
@@ -27,6 +27,8 @@ export type WebhookAttempt =
   | { delivered: false; retryable: boolean; reason: string; status?: number; durationMs: number };
 
 const defaultTimeoutMs = 10_000;
+/** A guarded address or a URL Node cannot send to stays that way on every retry. */
+const finalErrors = new Set(['ERR_ADDRESS_BLOCKED', 'ERR_INVALID_URL', 'ERR_INVALID_PROTOCOL']);
 /** Enough of a refusal's body to tell why in the logs. */
 const excerptBytes = 200;
 
@@ -44,21 +46,18 @@ export async function deliverWebhook(event: WebhookEvent, options: WebhookOption
     'user-agent': 'Trainyard-Webhooks/1',
     ...webhookHeaders(options.secret, webhookId(event.id), body),
   };
-  const allow = new HostAllowList(options.allowHosts);
-  const url = new URL(event.url);
   const elapsed = () => Date.now() - started;
 
   try {
-    // Node connects to an IP literal without calling `lookup`, so literals are checked here.
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (isIP(host)) assertAllowedAddress(host, host, allow);
-    const { status, excerpt } = await post(url, headers, body, guardedLookup(allow, options.resolve), timeoutMs);
+    const url = new URL(event.url);
+    const lookup = connectionGuard(url.hostname, new HostAllowList(options.allowHosts), options.resolve);
+    const { status, excerpt } = await post(url, headers, body, lookup, timeoutMs);
     if (status >= 200 && status < 300) return { delivered: true, status, durationMs: elapsed() };
     const reason = `answered ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}${excerpt ? `: ${excerpt}` : ''}`;
     return { delivered: false, retryable: isRetryableStatus(status), reason, status, durationMs: elapsed() };
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
-    if (failure.code === 'ERR_ADDRESS_BLOCKED') return { delivered: false, retryable: false, reason: failure.message, durationMs: elapsed() };
+    if (failure.code && finalErrors.has(failure.code)) return { delivered: false, retryable: false, reason: failure.message, durationMs: elapsed() };
     const reason = failure.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${failure.code ?? failure.name}: ${failure.message}`;
     return { delivered: false, retryable: true, reason, durationMs: elapsed() };
   }
@@ -66,7 +65,7 @@ export async function deliverWebhook(event: WebhookEvent, options: WebhookOption
 
 /** Server trouble, a timeout or rate limiting may pass; any other 4xx, or a redirect, will not. */
 function isRetryableStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
+  return (status >= 500 && status < 600) || status === 408 || status === 429;
 }
 
 /**
