@@ -13,6 +13,12 @@ export const redisEnv = z.object({
 
 export const storageEnv = z.object({
   STORAGE_URL: z.string().regex(/^(file|s3):\/\/.+/, 'a file:// or s3:// URL').default('file://./.data/storage'),
+  /** An S3-compatible server (MinIO, …); unset means AWS S3. Credentials are not settings here: the AWS SDK's
+   * default chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or a profile, or an instance role). */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** http://host/bucket/key instead of http://bucket.host/key; MinIO needs true. */
+  S3_FORCE_PATH_STYLE: boolEnv.default(false),
 });
 
 export const retentionEnv = z.object({

@@ -1,0 +1,157 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { assertSafeKey, assertSafePrefix, type ObjectInfo, type ObjectStore } from './object-store.js';
+
+export interface S3StoreOptions {
+  /** An S3-compatible server such as MinIO; unset means AWS S3. */
+  endpoint?: string | undefined;
+  region?: string;
+  /** http://host/bucket/key instead of http://bucket.host/key; MinIO needs it. */
+  forcePathStyle?: boolean;
+  /** Unset means the SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profile, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface S3Location {
+  bucket: string;
+  /** '' or a safe key prefix ending in '/'; every stored key starts with it. */
+  prefix: string;
+}
+
+const s3Url = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
+
+/** s3://bucket[/prefix]: the prefix follows the key rules, so it cannot climb out of itself either. */
+export function parseS3Url(url: string): S3Location {
+  const match = s3Url.exec(url);
+  if (!match?.[1]) throw new Error(`invalid S3 storage URL (expected s3://bucket[/prefix]): ${url}`);
+  const prefix = (match[2] ?? '').replace(/\/+$/, '');
+  return { bucket: match[1], prefix: prefix && `${assertSafeKey(prefix)}/` };
+}
+
+/** S3 answers 409 while another conditional write to the key is in flight, and asks callers to retry. */
+const conflictAttempts = 6;
+
+/** Object storage in an S3 bucket (AWS S3, MinIO or any S3-compatible server), under an optional key prefix. */
+export class S3ObjectStore implements ObjectStore {
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+
+  constructor(location: S3Location, options: S3StoreOptions = {}) {
+    this.bucket = location.bucket;
+    this.prefix = location.prefix;
+    // The SDK's default request checksums (CRC32) stay on: S3 and MinIO verify them.
+    this.client = new S3Client({
+      endpoint: options.endpoint,
+      region: options.region ?? 'us-east-1',
+      forcePathStyle: options.forcePathStyle ?? false,
+      credentials: options.credentials,
+    });
+  }
+
+  /** The bucket prefix goes on only after the key passed the safety check. */
+  private objectKey(key: string): string {
+    return this.prefix + assertSafeKey(key);
+  }
+
+  async put(key: string, body: Uint8Array | string | Readable): Promise<void> {
+    const target = { Bucket: this.bucket, Key: this.objectKey(key) };
+    if (body instanceof Readable) {
+      // Upload sends a stream as 5 MB parts (a few in flight), so a large artifact is never held whole.
+      await new Upload({ client: this.client, params: { ...target, Body: body } }).done();
+    } else {
+      await this.client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: byteLength(body) }));
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    const Key = this.objectKey(key);
+    const params = { Bucket: this.bucket, Key, Body: body, ContentLength: byteLength(body), IfNoneMatch: '*' };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand(params));
+        return true;
+      } catch (error) {
+        if (hasStatus(error, 412)) return false;
+        if (!hasStatus(error, 409) || attempt === conflictAttempts) throw error;
+        await sleep(25 * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const body = await this.getStream(key);
+    if (!body) return null;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async getStream(key: string): Promise<Readable | null> {
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      // On Node the SDK's body is the HTTP response stream.
+      if (!(Body instanceof Readable)) throw new Error(`S3 returned no readable body for ${key}`);
+      return Body;
+    } catch (error) {
+      if (error instanceof NoSuchKey) return null;
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const object = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return { key, size: object.ContentLength ?? 0, updatedAt: object.LastModified ?? new Date(0) };
+    } catch (error) {
+      // A HEAD answer has no body, so "no such key" is only its status.
+      if (hasStatus(error, 404)) return null;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Pages of up to 1000 keys, each asked for with the previous page's continuation token.
+    const Prefix = this.prefix + assertSafePrefix(prefix);
+    const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix });
+    for await (const page of pages) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield {
+          key: object.Key.slice(this.prefix.length),
+          size: object.Size ?? 0,
+          updatedAt: object.LastModified ?? new Date(0),
+        };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+}
+
+/** Stated outright: the SDK leaves it out for an empty string, and S3 refuses a PUT without one. */
+function byteLength(body: Uint8Array | string): number {
+  return Buffer.byteLength(body);
+}
+
+function hasStatus(error: unknown, status: number): boolean {
+  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === status;
+}
