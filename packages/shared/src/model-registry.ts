@@ -29,6 +29,13 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`;
 
+const claimVersion = `
+local claimed = redis.call('HGET', KEYS[2], ARGV[1])
+if claimed then return tonumber(claimed) end
+local version = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], ARGV[1], version)
+return version`;
+
 /**
  * Versions and metadata of trained models. Object storage is the source of truth (metadata.json
  * is written last, after the artifact, and marks a version as complete); Redis holds a
@@ -41,21 +48,23 @@ export class ModelRegistry {
     private readonly prefix: string,
   ) {}
 
-  private key(model: string, part: 'seq' | 'latest' | 'versions'): string {
+  private key(model: string, part: 'seq' | 'latest' | 'versions' | 'tasks'): string {
     return `${this.prefix}:model:${model}:${part}`;
   }
 
   /**
-   * Hands out the next version number. INCR is atomic across workers; when Redis has lost the
-   * counter, it is first re-seeded (SET NX, so concurrent seeders agree) from what storage holds.
+   * Hands out the version a training task writes. INCR is atomic across workers, and a retried task
+   * gets its first number back, so a crash after upload never leaves a stray version. When Redis has
+   * lost the counter, it is first re-seeded (SET NX, so concurrent seeders agree) from storage.
    */
-  async nextVersion(model: string): Promise<number> {
+  async versionFor(model: string, taskId: string): Promise<number> {
     const seq = this.key(model, 'seq');
     if (!(await this.redis.exists(seq))) {
       const stored = await this.storedVersions(model);
       await this.redis.set(seq, Math.max(0, ...stored), 'NX');
     }
-    return this.redis.incr(seq);
+    const version = await this.redis.eval(claimVersion, 2, seq, this.key(model, 'tasks'), taskId);
+    return Number(version);
   }
 
   /** Records a finished version: storage first, then the Redis copy. */

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { logEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+import { taskTypes, type TaskType } from '@trainyard/shared/tasks';
+
+const concurrency = z.coerce.number().int().min(1).max(1_000);
+
+const queueList = z
+  .string()
+  .transform((value) => [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(taskTypes)).min(1, 'name at least one queue'));
+
+export const workerEnv = z.object({
+  ...redisEnv.shape,
+  ...storageEnv.shape,
+  ...retentionEnv.shape,
+  ...logEnv.shape,
+  /** Which queues this replica serves, e.g. "train" for a training-only pool. */
+  WORKER_QUEUES: queueList.default(['train', 'predict'] satisfies TaskType[]),
+  /** Trainings at once, each in its own thread. */
+  TRAIN_CONCURRENCY: concurrency.default(1),
+  PREDICT_CONCURRENCY: concurrency.default(16),
+  /** How long SIGTERM waits for active tasks before leaving them to another worker. */
+  SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0).default(30),
+  /** Memory for loaded models, by their weight size. */
+  MODEL_CACHE_MB: z.coerce.number().positive().default(64),
+  /** A task whose worker stops renewing its lock for this long is taken over by another worker. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+});
+
+export type WorkerConfig = z.output<typeof workerEnv>;
+
+export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => parseEnv(workerEnv, source);

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Worker } from 'bullmq';
+import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
+import { ConfigError } from '@trainyard/shared/env';
+import { createLogger } from '@trainyard/shared/logger';
+import { ModelRegistry } from '@trainyard/shared/model-registry';
+import { createRedis, evictionPolicy } from '@trainyard/shared/redis';
+import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
+import { TaskEventLog } from '@trainyard/shared/task-events';
+import { loadConfig, type WorkerConfig } from './config.js';
+import { workerName } from './identity.js';
+import { createPredictProcessor } from './predict/predict.processor.js';
+import { createTaskWorker } from './task-workers.js';
+import { createTrainProcessor } from './train/train.processor.js';
+import { TrainingPool } from './train/training-pool.js';
+
+function configOrExit(): WorkerConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`worker: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const log = createLogger('worker', config.LOG_LEVEL);
+const redis = createRedis(config.REDIS_URL, 'worker');
+const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
+const store = createObjectStore(storage.url, storage.s3);
+const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
+
+const policy = await evictionPolicy(redis);
+if (policy !== 'noeviction') {
+  log.warn({ policy }, 'the queue Redis may evict keys (maxmemory-policy is not noeviction): tasks can be lost');
+}
+await seedBuiltInDatasets(store);
+
+const workerOptions = {
+  connection: redis,
+  prefix: config.QUEUE_PREFIX,
+  events,
+  log,
+  lockDurationMs: config.WORKER_LOCK_MS,
+  stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+};
+const workers: Worker[] = [];
+let pool: TrainingPool | undefined;
+if (config.WORKER_QUEUES.includes('train')) {
+  pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage);
+  const train = createTrainProcessor({ pool, registry, store, events, log });
+  workers.push(createTaskWorker('train', config.TRAIN_CONCURRENCY, train, workerOptions));
+}
+if (config.WORKER_QUEUES.includes('predict')) {
+  const predict = await createPredictProcessor({ store, modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024 });
+  workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predict.process, workerOptions));
+}
+log.info({ worker: workerName, queues: config.WORKER_QUEUES }, 'worker ready');
+
+let stopping = false;
+/**
+ * Stop taking tasks, give active ones SHUTDOWN_TIMEOUT_S to finish, then leave: a task still
+ * running is not lost, its lock lapses and another worker takes it over.
+ */
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'draining');
+  const drained = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+  const finished = await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_S * 1000, false)]);
+  if (!finished) {
+    log.warn('active tasks did not finish in time; another worker will take them over');
+    await Promise.all(workers.map((worker) => worker.close(true)));
+  }
+  await pool?.close();
+  redis.disconnect();
+  log.info('stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

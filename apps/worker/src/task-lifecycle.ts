@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { AppError } from '@trainyard/shared/errors';
+import type { TaskError, TaskEventLog } from '@trainyard/shared/task-events';
+import { workerName } from './identity.js';
+
+/** Errors about the task's own input: another attempt cannot fix them. */
+const permanentCodes = new Set(['invalid_data', 'invalid_request', 'not_found']);
+
+export function taskErrorOf(error: unknown): TaskError {
+  if (error instanceof AppError) return { code: error.code, message: error.message };
+  if (error instanceof UnrecoverableError) return { code: 'invalid_request', message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Runs one attempt of a task and records it in the task's event log: STARTED, then SUCCESS, or
+ * RETRY/FAILURE with the attempt's error. Errors about the input fail at once without retries.
+ */
+export async function runAttempt<R>(job: Job, events: TaskEventLog, work: () => Promise<R>): Promise<R> {
+  const taskId = job.id!;
+  const attempt = job.attemptsMade + 1;
+  const at = () => new Date().toISOString();
+  // Not awaited: the same connection keeps it ordered before the outcome, and the work need not wait.
+  // A lost STARTED entry is harmless; the outcome below is what must be recorded.
+  const started = events
+    .append(taskId, { type: 'status', status: 'STARTED', attempt, at: at(), worker: workerName })
+    .catch(() => {});
+  try {
+    const result = await work();
+    await started;
+    await events.append(taskId, { type: 'status', status: 'SUCCESS', attempt, at: at(), worker: workerName });
+    return result;
+  } catch (error) {
+    const taskError = taskErrorOf(error);
+    const permanent = permanentCodes.has(taskError.code) || error instanceof UnrecoverableError;
+    const retrying = !permanent && attempt < (job.opts.attempts ?? 1);
+    await started;
+    await events.append(taskId, {
+      type: 'status',
+      status: retrying ? 'RETRY' : 'FAILURE',
+      attempt,
+      at: at(),
+      worker: workerName,
+      error: taskError,
+    });
+    throw permanent && !(error instanceof UnrecoverableError) ? new UnrecoverableError(taskError.message) : error;
+  }
+}
+
+/** Job data is validated again on this side: a payload that does not parse fails without retries. */
+export function parseJobData<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  throw new UnrecoverableError(`malformed job data: ${z.prettifyError(result.error)}`);
+}

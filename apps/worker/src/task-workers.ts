@@ -1,0 +1,37 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@trainyard/shared/logger';
+import type { TaskEventLog } from '@trainyard/shared/task-events';
+import type { TaskType } from '@trainyard/shared/tasks';
+import { runAttempt } from './task-lifecycle.js';
+
+export interface TaskWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  events: TaskEventLog;
+  log: Logger;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+/** A BullMQ worker for one task queue; every attempt is recorded in the task's event log. */
+export function createTaskWorker(
+  type: TaskType,
+  concurrency: number,
+  process: (job: Job) => Promise<unknown>,
+  options: TaskWorkerOptions,
+): Worker {
+  const worker = new Worker(type, (job) => runAttempt(job, options.events, () => process(job)), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    // A task whose worker died twice mid-run is more likely to kill the next one than to succeed.
+    maxStalledCount: 2,
+  });
+  const log = options.log.child({ queue: type });
+  worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => log.warn({ taskId: job?.id, err: error.message }, 'attempt failed'));
+  return worker;
+}

@@ -1,0 +1,80 @@
+import type { Job } from 'bullmq';
+import type { Logger } from '@trainyard/shared/logger';
+import { trainJobData, type TrainProgress, type TrainResult } from '@trainyard/shared/jobs';
+import type { ModelRegistry } from '@trainyard/shared/model-registry';
+import type { ObjectStore } from '@trainyard/shared/storage';
+import { storageKeys } from '@trainyard/shared/storage/keys';
+import type { TaskEventLog } from '@trainyard/shared/task-events';
+import { parseJobData } from '../task-lifecycle.js';
+import type { TrainingPool } from './training-pool.js';
+
+export interface TrainDeps {
+  pool: TrainingPool;
+  registry: ModelRegistry;
+  store: ObjectStore;
+  events: TaskEventLog;
+  log: Logger;
+}
+
+/** Progress goes to Redis at most this often, however fast the epochs are. */
+const progressIntervalMs = 250;
+
+export function createTrainProcessor(deps: TrainDeps) {
+  return async (job: Job): Promise<TrainResult> => {
+    const data = parseJobData(trainJobData, job.data);
+    const taskId = job.id!;
+    const startedAt = Date.now();
+    const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>
+      Promise.all([
+        job.updateProgress(progress),
+        deps.events.append(taskId, { type: 'progress', progress, at: new Date().toISOString() }),
+      ]).catch((error: unknown) => deps.log.warn({ err: error, taskId }, 'progress not recorded')),
+    );
+
+    const trained = await deps.pool.train(data, (message) => {
+      if (message.type === 'progress') reportProgress(message.progress);
+      else void job.log(message.line).catch(() => {});
+    });
+    await reportProgress.flush();
+
+    // The artifact first, the registry entry last: a version is visible only once complete.
+    const version = await deps.registry.versionFor(data.model, taskId);
+    await Promise.all([
+      deps.store.put(storageKeys.modelFile(data.model, version, 'model.json'), trained.files['model.json']),
+      deps.store.put(storageKeys.modelFile(data.model, version, 'weights.bin'), trained.files['weights.bin']),
+    ]);
+    await deps.registry.publish({
+      model: data.model,
+      version,
+      algorithm: data.algorithm,
+      params: data.params,
+      task: trained.task,
+      feature_names: trained.featureNames,
+      ...(trained.classes ? { classes: trained.classes } : {}),
+      metrics: trained.metrics,
+      size_bytes: trained.sizeBytes,
+      training_task_id: taskId,
+      created_at: new Date().toISOString(),
+    });
+    return { model: data.model, version, algorithm: data.algorithm, metrics: trained.metrics, duration_ms: Date.now() - startedAt };
+  };
+}
+
+/** Calls send with the newest value at most once per interval; flush() sends what is still held back. */
+function throttled<T>(intervalMs: number, send: (value: T) => Promise<unknown>) {
+  let last = 0;
+  let pending: T | undefined;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const report = (value: T) => {
+    pending = value;
+    if (Date.now() - last < intervalMs) return;
+    last = Date.now();
+    pending = undefined;
+    inFlight = send(value);
+  };
+  report.flush = async () => {
+    await inFlight;
+    if (pending !== undefined) await send(pending);
+  };
+  return report;
+}

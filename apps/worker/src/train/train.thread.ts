@@ -1,0 +1,27 @@
+import { initBackend } from '@trainyard/ml/backend';
+import { trainModel } from '@trainyard/ml/train';
+import { loadTrainingData } from '@trainyard/shared/datasets';
+import type { Algorithm, AlgorithmParams } from '@trainyard/shared/jobs';
+import { createObjectStore } from '@trainyard/shared/storage';
+import type { TrainingMessage, TrainingOutcome, TrainingTask } from './training-task.js';
+
+/**
+ * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
+ * renewing the task's lock, other tasks run and shutdown stays responsive.
+ */
+export default async function train({ job, storage, port }: TrainingTask): Promise<TrainingOutcome> {
+  const send = (message: TrainingMessage) => port.postMessage(message);
+  try {
+    await initBackend();
+    const data = await loadTrainingData(createObjectStore(storage.url, storage.s3), job.dataset);
+    const trained = await trainModel(data, {
+      algorithm: job.algorithm,
+      params: job.params as AlgorithmParams<Algorithm>,
+      onEpoch: (progress) => send({ type: 'progress', progress }),
+      log: (line) => send({ type: 'log', line }),
+    });
+    return trained;
+  } finally {
+    port.close();
+  }
+}

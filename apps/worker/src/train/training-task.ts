@@ -1,0 +1,29 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { TrainProgress, TrainJobData } from '@trainyard/shared/jobs';
+import type { S3StoreOptions } from '@trainyard/shared/storage';
+
+/** Enough for a thread to open the same object store as the main thread. */
+export interface StorageSettings {
+  url: string;
+  s3: S3StoreOptions;
+}
+
+/** What the main thread hands a training thread. */
+export interface TrainingTask {
+  job: TrainJobData;
+  storage: StorageSettings;
+  /** The thread reports progress and log lines here. */
+  port: MessagePort;
+}
+
+export type TrainingMessage = { type: 'progress'; progress: TrainProgress } | { type: 'log'; line: string };
+
+/** What a training thread returns: the artifact files and what the registry records about them. */
+export interface TrainingOutcome {
+  files: { 'model.json': string; 'weights.bin': Uint8Array };
+  task: 'classification' | 'regression';
+  featureNames: string[];
+  classes?: (string | number)[];
+  metrics: Record<string, number>;
+  sizeBytes: number;
+}

@@ -1,0 +1,31 @@
+import type { TaskResource } from '@trainyard/shared/task-resource';
+
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A JSON request against a real server; the body is parsed whatever the status. */
+export async function request<T = any>(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
+  const response = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.body === undefined ? init.headers : { 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Polls a task until it reaches a status in `until`, as a user would. */
+export async function waitForTask(baseUrl: string, taskId: string, until: string[] = ['SUCCESS', 'FAILURE'], timeoutMs = 60_000): Promise<TaskResource> {
+  const deadline = Date.now() + timeoutMs;
+  let task: TaskResource | undefined;
+  while (Date.now() < deadline) {
+    const response = await request<TaskResource>(`${baseUrl}/v1/tasks/${taskId}`);
+    task = response.body;
+    if (response.status === 200 && until.includes(task.status)) return task;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`task ${taskId} did not reach ${until.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(task)}`);
+}
