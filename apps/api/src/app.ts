@@ -3,6 +3,7 @@ import type { Logger } from '@trainyard/shared/logger';
 import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { requireRedis } from './http/require-redis.js';
 import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
 
 export interface AppDeps extends TaskRouterDeps, HealthDeps {
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
   app.use(healthRouter(deps));
+  app.use('/v1', requireRedis(deps.redis));
   app.use(taskRouter(deps));
   app.use(boardPath, ...queueBoard(Object.values(deps.queues), deps.board));
   app.use(notFoundHandler);

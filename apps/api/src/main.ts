@@ -4,7 +4,7 @@ import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
 import { createRedis } from '@trainyard/shared/redis';
-import { createObjectStore } from '@trainyard/shared/storage';
+import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { createApp } from './app.js';
 import { loadConfig, type ApiConfig } from './config.js';
@@ -23,7 +23,7 @@ function configOrExit(): ApiConfig {
 const config = configOrExit();
 const log = createLogger('api', config.LOG_LEVEL);
 const redis = createRedis(config.REDIS_URL, 'api');
-const store = createObjectStore(config.STORAGE_URL);
+const store = createObjectStore(config.STORAGE_URL, s3OptionsFromEnv(config));
 const queues = createTaskQueues(redis, {
   prefix: config.QUEUE_PREFIX,
   attempts: config.TASK_ATTEMPTS,

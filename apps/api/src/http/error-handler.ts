@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '@trainyard/shared/errors';
+import { AppError, UnavailableError } from '@trainyard/shared/errors';
 import type { Logger } from '@trainyard/shared/logger';
 
 export interface ErrorBody {
@@ -46,7 +46,7 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
     return { status: statusByCode[code]!, body: { error: { code, message } } };
   }
   if (error instanceof Error && redisDown.test(error.message)) {
-    return { status: 503, body: { error: { code: 'unavailable', message: 'the task store (Redis) is unreachable; try again shortly' } } };
+    return toErrorBody(new UnavailableError('the task store (Redis) is unreachable; try again shortly'));
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
 }

@@ -16,8 +16,8 @@ export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.outpu
 
 /** POST bodies must be JSON: another media type is a 415, a missing body a 400. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const isJson = req.is('application/json');
-  if (isJson === null) throw new InvalidRequestError('a JSON request body is required');
-  if (isJson === false) throw new AppError('unsupported_media_type', 'the request body must be application/json');
+  const empty = req.headers['content-length'] === '0' || req.is('application/json') === null;
+  if (empty) throw new InvalidRequestError('a JSON request body is required');
+  if (!req.is('application/json')) throw new AppError('unsupported_media_type', 'the request body must be application/json');
   next();
 };

@@ -24,10 +24,12 @@ export function createTaskQueues(connection: Redis, options: TaskQueueOptions): 
     removeOnComplete: keep,
     removeOnFail: keep,
   };
-  const entries = taskTypes.map((type) => [
-    type,
-    new Queue(type, { connection, prefix: options.prefix, defaultJobOptions }),
-  ]);
+  const entries = taskTypes.map((type) => {
+    const queue = new Queue(type, { connection, prefix: options.prefix, defaultJobOptions });
+    // Connection errors reach callers as rejected commands (→ 503); the event itself needs no action.
+    queue.on('error', () => {});
+    return [type, queue];
+  });
   return Object.fromEntries(entries) as TaskQueues;
 }
 

@@ -1,0 +1,14 @@
+import type { RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import { UnavailableError } from '@trainyard/shared/errors';
+
+/**
+ * Answers 503 at once while the Redis connection is down, instead of letting BullMQ wait for it:
+ * nothing is queued in memory, and the client learns right away to try again.
+ */
+export function requireRedis(redis: Redis): RequestHandler {
+  return (_req, _res, next) => {
+    if (redis.status !== 'ready') throw new UnavailableError('the task store (Redis) is unreachable; try again shortly');
+    next();
+  };
+}
