@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
@@ -31,6 +32,9 @@ const queues = createTaskQueues(redis, {
   retentionSeconds: config.TASK_RETENTION_S,
   retentionCount: config.TASK_RETENTION_COUNT,
 });
+
+// Built-in samples are usable from the first request, whichever process started first.
+await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
 
 const app = createApp({
   log,
