@@ -28,6 +28,16 @@ export const retentionEnv = z.object({
   TASK_RETENTION_COUNT: positiveInt.default(10_000),
 });
 
+/** The prediction cache; see docs/caching.md. */
+export const cacheEnv = z.object({
+  /** Its own Redis with maxmemory-policy allkeys-lru; unset: REDIS_URL, with a warning (then only the TTL bounds it). */
+  CACHE_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Seconds a cached prediction stays. */
+  PREDICT_CACHE_TTL: positiveInt.default(300),
+  /** When the queue Redis may evict keys (tasks would be lost): refuse to start, or warn and go on. */
+  QUEUE_REDIS_EVICTION: z.enum(['refuse', 'warn']).default('refuse'),
+});
+
 export const logEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
