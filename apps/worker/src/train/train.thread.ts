@@ -1,15 +1,16 @@
 import { initBackend } from '@trainyard/ml/backend';
 import { trainModel } from '@trainyard/ml/train';
 import { loadTrainingData } from '@trainyard/shared/datasets';
+import { AppError } from '@trainyard/shared/errors';
 import type { Algorithm, AlgorithmParams } from '@trainyard/shared/jobs';
 import { createObjectStore } from '@trainyard/shared/storage';
-import type { TrainingMessage, TrainingOutcome, TrainingTask } from './training-task.js';
+import type { TrainingMessage, TrainingReply, TrainingTask } from './training-task.js';
 
 /**
  * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
  * renewing the task's lock, other tasks run and shutdown stays responsive.
  */
-export default async function train({ job, storage, port }: TrainingTask): Promise<TrainingOutcome> {
+export default async function train({ job, storage, port }: TrainingTask): Promise<TrainingReply> {
   const send = (message: TrainingMessage) => port.postMessage(message);
   try {
     await initBackend();
@@ -20,7 +21,10 @@ export default async function train({ job, storage, port }: TrainingTask): Promi
       onEpoch: (progress) => send({ type: 'progress', progress }),
       log: (line) => send({ type: 'log', line }),
     });
-    return trained;
+    return { ok: true, outcome: trained };
+  } catch (error) {
+    if (error instanceof AppError) return { ok: false, error: { code: error.code, message: error.message } };
+    throw error;
   } finally {
     port.close();
   }

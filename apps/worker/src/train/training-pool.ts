@@ -1,11 +1,12 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { AppError } from '@trainyard/shared/errors';
 import type { TrainJobData } from '@trainyard/shared/jobs';
-import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingTask } from './training-task.js';
+import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingTask } from './training-task.js';
 
 /** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */
 export class TrainingPool {
-  private readonly pool: Piscina<TrainingTask, TrainingOutcome>;
+  private readonly pool: Piscina<TrainingTask, TrainingReply>;
 
   constructor(
     threads: number,
@@ -23,7 +24,9 @@ export class TrainingPool {
     const { port1, port2 } = new MessageChannel();
     port1.on('message', onMessage);
     try {
-      return await this.pool.run({ job, storage: this.storage, port: port2 }, { transferList: [port2] });
+      const reply = await this.pool.run({ job, storage: this.storage, port: port2 }, { transferList: [port2] });
+      if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
+      return reply.outcome;
     } finally {
       port1.close();
     }

@@ -27,3 +27,9 @@ export interface TrainingOutcome {
   metrics: Record<string, number>;
   sizeBytes: number;
 }
+
+/**
+ * A thread's answer. An error thrown in a thread reaches the main thread as a plain Error (structured
+ * clone keeps no class and no code), so AppErrors come back as data and keep their code there.
+ */
+export type TrainingReply = { ok: true; outcome: TrainingOutcome } | { ok: false; error: { code: string; message: string } };
