@@ -82,7 +82,8 @@ export function parseCsv(input: string | Uint8Array): CsvTable {
   return { columns, rows: body.map((r) => r.record), lines: body.map((r) => r.info.lines) };
 }
 
-function checkHeader(columns: string[], line: number): void {
+/** Header names must be present and unique; errors name the header's line. */
+export function checkHeader(columns: string[], line: number): void {
   const blank = columns.findIndex((name) => name === '');
   if (blank >= 0) throw new DataError(`header (line ${line}): column ${blank + 1} has no name`);
   const seen = new Set<string>();
@@ -101,6 +102,9 @@ export interface TrainingData {
 }
 
 const decimal = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A CSV cell training reads as a number. */
+export const isDecimal = (cell: string): boolean => decimal.test(cell);
 
 /** Every column but the target is a numeric feature. Errors name the file line and the column. */
 export function trainingDataFromTable(table: CsvTable, target: string): TrainingData {

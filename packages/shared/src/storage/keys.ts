@@ -15,8 +15,12 @@ export const storageKeys = {
   modelsRoot: 'models/',
   modelPrefix: (model: string) => `models/${name(model, 'model')}/`,
   modelVersionPrefix: (model: string, v: number) => `models/${name(model, 'model')}/${version(v)}/`,
-  modelFile: (model: string, v: number, file: 'model.json' | 'weights.bin' | 'metadata.json') =>
+  /** deleted.json is a deleted version's tombstone: it keeps the number from ever being handed out again. */
+  modelFile: (model: string, v: number, file: 'model.json' | 'weights.bin' | 'metadata.json' | 'deleted.json') =>
     `models/${name(model, 'model')}/${version(v)}/${file}`,
+  modelAliases: (model: string) => `models/${name(model, 'model')}/aliases.json`,
   datasetsRoot: 'datasets/',
   dataset: (dataset: string) => `datasets/${name(dataset, 'dataset')}.csv`,
+  /** Rows, columns, size and upload time of the CSV beside it. */
+  datasetMeta: (dataset: string) => `datasets/${name(dataset, 'dataset')}.json`,
 };
