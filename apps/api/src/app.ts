@@ -1,12 +1,13 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@trainyard/shared/logger';
 import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
+import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requireRedis } from './http/require-redis.js';
 import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
 
-export interface AppDeps extends TaskRouterDeps, HealthDeps {
+export interface AppDeps extends TaskRouterDeps, HealthDeps, DatasetRouterDeps {
   log: Logger;
   bodyLimit: string;
   board?: BoardCredentials;
@@ -17,6 +18,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Uploads stream to storage: before the JSON parser, and without Redis.
+  app.use(datasetRouter(deps));
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
   app.use(healthRouter(deps));
   app.use('/v1', requireRedis(deps.redis));

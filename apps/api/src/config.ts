@@ -10,6 +10,8 @@ export const apiEnv = z
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** Largest JSON body accepted, in the notation of Express' body parser. */
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb').default('1mb'),
+    /** Largest dataset upload accepted, in bytes (100 MiB by default); beyond it a 413. */
+    DATASET_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
     /** Bull Board asks for these with HTTP basic auth when both are set. */
     BOARD_USER: z.string().optional(),
     BOARD_PASSWORD: z.string().optional(),

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { DatasetCatalog } from '@trainyard/shared/dataset-catalog';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
@@ -45,6 +46,8 @@ const app = createApp({
   events: new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S),
   retentionSeconds: config.TASK_RETENTION_S,
   bodyLimit: config.BODY_LIMIT,
+  datasets: new DatasetCatalog(store),
+  datasetMaxBytes: config.DATASET_MAX_BYTES,
   board: config.BOARD_USER && config.BOARD_PASSWORD ? { user: config.BOARD_USER, password: config.BOARD_PASSWORD } : undefined,
 });
 

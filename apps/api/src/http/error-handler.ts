@@ -10,6 +10,7 @@ export interface ErrorBody {
 const statusByCode: Record<string, number> = {
   invalid_request: 400,
   invalid_json: 400,
+  invalid_data: 400,
   unauthorized: 401,
   not_found: 404,
   already_finished: 409,
