@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+import { logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
 
 export const apiEnv = z
   .object({
@@ -7,6 +7,10 @@ export const apiEnv = z
     ...storageEnv.shape,
     ...retentionEnv.shape,
     ...logEnv.shape,
+    // The API checks webhooks at submit time and queues the notifications of tasks it revokes.
+    ...notifyEnv.pick({ WEBHOOK_ALLOW_HOSTS: true, NOTIFY_ATTEMPTS: true, NOTIFY_BACKOFF_MS: true }).shape,
+    /** GET /v1/tasks/{id}/events sends a comment line after this long without an event. */
+    EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** Largest JSON body accepted, in the notation of Express' body parser. */
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb').default('1mb'),

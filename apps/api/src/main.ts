@@ -5,11 +5,13 @@ import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
+import { TaskNotifications } from '@trainyard/shared/notify-queue';
 import { createRedis } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { createApp } from './app.js';
 import { loadConfig, type ApiConfig } from './config.js';
+import { blockingConnections } from './tasks/blocking-redis.js';
 import { closeTaskQueues, createTaskQueues } from './tasks/task-queues.js';
 
 function configOrExit(): ApiConfig {
@@ -33,6 +35,14 @@ const queues = createTaskQueues(redis, {
   retentionSeconds: config.TASK_RETENTION_S,
   retentionCount: config.TASK_RETENTION_COUNT,
 });
+const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+const notifications = new TaskNotifications(redis, events, {
+  prefix: config.QUEUE_PREFIX,
+  attempts: config.NOTIFY_ATTEMPTS,
+  backoffMs: config.NOTIFY_BACKOFF_MS,
+  retentionSeconds: config.TASK_RETENTION_S,
+  retentionCount: config.TASK_RETENTION_COUNT,
+});
 
 // Built-in samples are usable from the first request, whichever process started first.
 await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
@@ -43,7 +53,11 @@ const app = createApp({
   store,
   queues,
   registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
-  events: new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S),
+  events,
+  notifications,
+  openBlocking: blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`),
+  heartbeatMs: config.EVENTS_HEARTBEAT_MS,
+  webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
   retentionSeconds: config.TASK_RETENTION_S,
   bodyLimit: config.BODY_LIMIT,
   datasets: new DatasetCatalog(store),
@@ -62,7 +76,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down');
   server.close();
   server.closeIdleConnections();
-  await closeTaskQueues(queues).catch(() => {});
+  await Promise.all([closeTaskQueues(queues), notifications.close()]).catch(() => {});
   redis.disconnect();
   process.exit(0);
 }

@@ -1,24 +1,28 @@
 import { z } from 'zod';
-import { logEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
-import { taskTypes, type TaskType } from '@trainyard/shared/tasks';
+import { logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+import { notifyQueueName } from '@trainyard/shared/notify-queue';
+import { taskTypes } from '@trainyard/shared/tasks';
 
 const concurrency = z.coerce.number().int().min(1).max(1_000);
 
 const queueList = z
   .string()
   .transform((value) => [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))])
-  .pipe(z.array(z.enum(taskTypes)).min(1, 'name at least one queue'));
+  .pipe(z.array(z.enum([...taskTypes, notifyQueueName])).min(1, 'name at least one queue'));
 
 export const workerEnv = z.object({
   ...redisEnv.shape,
   ...storageEnv.shape,
   ...retentionEnv.shape,
   ...logEnv.shape,
+  ...notifyEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
-  WORKER_QUEUES: queueList.default(['train', 'predict'] satisfies TaskType[]),
+  WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
   /** Trainings at once, each in its own thread. */
   TRAIN_CONCURRENCY: concurrency.default(1),
   PREDICT_CONCURRENCY: concurrency.default(16),
+  /** Emails and webhooks being delivered at once. */
+  NOTIFY_CONCURRENCY: concurrency.default(8),
   /** How long SIGTERM waits for active tasks before leaving them to another worker. */
   SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0).default(30),
   /** Memory for loaded models, by their weight size. */

@@ -4,11 +4,15 @@ import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
+import { TaskNotifications } from '@trainyard/shared/notify-queue';
 import { createRedis, evictionPolicy } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { loadConfig, type WorkerConfig } from './config.js';
 import { workerName } from './identity.js';
+import { createMailer, type Mailer } from './notify/mailer.js';
+import { createNotifyProcessor } from './notify/notify.processor.js';
+import { createNotifyWorker } from './notify/notify.worker.js';
 import { createPredictProcessor } from './predict/predict.processor.js';
 import { createTaskWorker } from './task-workers.js';
 import { createTrainProcessor } from './train/train.processor.js';
@@ -31,6 +35,13 @@ const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
 const store = createObjectStore(storage.url, storage.s3);
 const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
+const notifications = new TaskNotifications(redis, events, {
+  prefix: config.QUEUE_PREFIX,
+  attempts: config.NOTIFY_ATTEMPTS,
+  backoffMs: config.NOTIFY_BACKOFF_MS,
+  retentionSeconds: config.TASK_RETENTION_S,
+  retentionCount: config.TASK_RETENTION_COUNT,
+});
 
 const policy = await evictionPolicy(redis);
 if (policy !== 'noeviction') {
@@ -42,6 +53,7 @@ const workerOptions = {
   connection: redis,
   prefix: config.QUEUE_PREFIX,
   events,
+  onFinal: notifications.taskFinished.bind(notifications),
   log,
   lockDurationMs: config.WORKER_LOCK_MS,
   stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -56,6 +68,17 @@ if (config.WORKER_QUEUES.includes('train')) {
 if (config.WORKER_QUEUES.includes('predict')) {
   const predict = await createPredictProcessor({ store, modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024 });
   workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predict.process, workerOptions));
+}
+let mailer: Mailer | undefined;
+if (config.WORKER_QUEUES.includes('notify')) {
+  if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: webhooks go out unsigned and receivers cannot verify them');
+  mailer = createMailer(config, log);
+  const notify = createNotifyProcessor({
+    mailer,
+    publicUrl: config.PUBLIC_URL,
+    webhook: { secret: config.WEBHOOK_SECRET, allowHosts: config.WEBHOOK_ALLOW_HOSTS, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+  });
+  workers.push(createNotifyWorker(notify, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, log }));
 }
 log.info({ worker: workerName, queues: config.WORKER_QUEUES }, 'worker ready');
 
@@ -75,6 +98,8 @@ async function shutdown(signal: string): Promise<void> {
     await Promise.all(workers.map((worker) => worker.close(true)));
   }
   await pool?.close();
+  await notifications.close();
+  mailer?.close();
   redis.disconnect();
   log.info('stopped');
   process.exit(0);

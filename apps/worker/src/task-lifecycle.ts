@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AppError } from '@trainyard/shared/errors';
-import type { TaskError, TaskEventLog } from '@trainyard/shared/task-events';
+import type { TaskError, TaskEvent, TaskEventLog } from '@trainyard/shared/task-events';
 import { workerName } from './identity.js';
 
 /** Errors about the task's own input: another attempt cannot fix them. */
@@ -14,10 +14,18 @@ export function taskErrorOf(error: unknown): TaskError {
 }
 
 /**
+ * Told of a task's final status (SUCCESS, FAILURE, REVOKED) just before it is recorded and the
+ * attempt ends: what it queues (notifications) is part of finishing the task, not an afterthought.
+ */
+export type OnFinalStatus = (job: Job, final: TaskEvent, result?: unknown) => Promise<void>;
+
+const nothingToDo: OnFinalStatus = async () => {};
+
+/**
  * Runs one attempt of a task and records it in the task's event log: STARTED, then SUCCESS, or
  * RETRY/FAILURE with the attempt's error. Errors about the input fail at once without retries.
  */
-export async function runAttempt<R>(job: Job, events: TaskEventLog, work: () => Promise<R>): Promise<R> {
+export async function runAttempt<R>(job: Job, events: TaskEventLog, work: () => Promise<R>, onFinal = nothingToDo): Promise<R> {
   const taskId = job.id!;
   const attempt = job.attemptsMade + 1;
   const at = () => new Date().toISOString();
@@ -29,21 +37,18 @@ export async function runAttempt<R>(job: Job, events: TaskEventLog, work: () => 
   try {
     const result = await work();
     await started;
-    await events.append(taskId, { type: 'status', status: 'SUCCESS', attempt, at: at(), worker: workerName });
+    const succeeded: TaskEvent = { type: 'status', status: 'SUCCESS', attempt, at: at(), worker: workerName };
+    await onFinal(job, succeeded, result);
+    await events.append(taskId, succeeded);
     return result;
   } catch (error) {
     const taskError = taskErrorOf(error);
     const permanent = permanentCodes.has(taskError.code) || error instanceof UnrecoverableError;
     const retrying = !permanent && attempt < (job.opts.attempts ?? 1);
     await started;
-    await events.append(taskId, {
-      type: 'status',
-      status: retrying ? 'RETRY' : 'FAILURE',
-      attempt,
-      at: at(),
-      worker: workerName,
-      error: taskError,
-    });
+    const failed: TaskEvent = { type: 'status', status: retrying ? 'RETRY' : 'FAILURE', attempt, at: at(), worker: workerName, error: taskError };
+    if (!retrying) await onFinal(job, failed);
+    await events.append(taskId, failed);
     throw permanent && !(error instanceof UnrecoverableError) ? new UnrecoverableError(taskError.message) : error;
   }
 }

@@ -3,12 +3,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@trainyard/shared/logger';
 import type { TaskEventLog } from '@trainyard/shared/task-events';
 import type { TaskType } from '@trainyard/shared/tasks';
-import { runAttempt } from './task-lifecycle.js';
+import { runAttempt, type OnFinalStatus } from './task-lifecycle.js';
 
 export interface TaskWorkerOptions {
   connection: Redis;
   prefix: string;
   events: TaskEventLog;
+  /** Queues the task's notifications as part of finishing it. */
+  onFinal?: OnFinalStatus;
   log: Logger;
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -21,7 +23,7 @@ export function createTaskWorker(
   process: (job: Job) => Promise<unknown>,
   options: TaskWorkerOptions,
 ): Worker {
-  const worker = new Worker(type, (job) => runAttempt(job, options.events, () => process(job)), {
+  const worker = new Worker(type, (job) => runAttempt(job, options.events, () => process(job), options.onFinal), {
     connection: options.connection,
     prefix: options.prefix,
     concurrency,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { columnName, datasetName, modelName } from './names.js';
+import { notifyRequest } from './notify.js';
 
 const epochs = z.int().min(1).max(5_000).default(100);
 const learningRate = z.number().positive().max(10).default(0.05);
@@ -64,6 +65,7 @@ const trainVariant = <A extends Algorithm>(algorithm: A) =>
     dataset: datasetRef,
     params: algorithmParams[algorithm].default(() => algorithmParams[algorithm].parse({}) as never),
     priority: priority.optional(),
+    notify: notifyRequest.optional(),
   });
 
 /** POST /v1/train */
@@ -82,6 +84,7 @@ export const predictRequest = z.strictObject({
   version: z.int().min(1).optional(),
   inputs: z.array(inputRow).min(1).max(10_000),
   priority: priority.optional(),
+  notify: notifyRequest.optional(),
 });
 export type PredictRequest = z.output<typeof predictRequest>;
 
@@ -91,6 +94,7 @@ export const trainJobData = z.object({
   algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
   dataset: datasetRef,
   params: z.record(z.string(), z.unknown()),
+  notify: notifyRequest.optional(),
 });
 export type TrainJobData = z.output<typeof trainJobData>;
 
@@ -99,6 +103,7 @@ export const predictJobData = z.object({
   model: modelName,
   version: z.int().min(1),
   inputs: z.array(featureRow),
+  notify: notifyRequest.optional(),
 });
 export type PredictJobData = z.output<typeof predictJobData>;
 

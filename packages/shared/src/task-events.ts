@@ -52,6 +52,28 @@ export class TaskEventLog {
   /** Events after the given stream id (exclusive), oldest first. */
   async read(taskId: string, afterId?: string): Promise<LoggedTaskEvent[]> {
     const entries = await this.redis.xrange(this.key(taskId), afterId ? `(${afterId}` : '-', '+');
-    return entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? 'null') as TaskEvent }));
+    return entries.map(parseEntry);
   }
+
+  /** The id of the newest event, or "0-0" (before any) while the log is empty. */
+  async lastId(taskId: string): Promise<string> {
+    const [newest] = await this.redis.xrevrange(this.key(taskId), '+', '-', 'COUNT', 1);
+    return newest?.[0] ?? '0-0';
+  }
+
+  /**
+   * Waits up to blockMs for events after `afterId` ("0-0" for all) and returns them, or [] when
+   * none came. XREAD BLOCK holds its connection, so `connection` must be one of the caller's
+   * own, without a command timeout: never a shared fail-fast connection.
+   */
+  async follow(connection: Redis, taskId: string, afterId: string, blockMs: number): Promise<LoggedTaskEvent[]> {
+    const reply = (await connection.xread('BLOCK', blockMs, 'STREAMS', this.key(taskId), afterId)) as
+      | [key: string, entries: [id: string, fields: string[]][]][]
+      | null;
+    return reply?.[0]?.[1].map(parseEntry) ?? [];
+  }
+}
+
+function parseEntry([id, fields]: [id: string, fields: string[]]): LoggedTaskEvent {
+  return { id, event: JSON.parse(fields[1] ?? 'null') as TaskEvent };
 }

@@ -1,14 +1,16 @@
 import type { Job } from 'bullmq';
 import { NotFoundError } from '@trainyard/shared/errors';
-import type { TrainProgress } from '@trainyard/shared/jobs';
-import type { LoggedTaskEvent, TaskError, TaskEventLog } from '@trainyard/shared/task-events';
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import type { NotifyRequest } from '@trainyard/shared/notify';
+import type { TaskNotifications } from '@trainyard/shared/notify-queue';
+import type { TaskError, TaskEventLog } from '@trainyard/shared/task-events';
+import { failuresIn, historyOf, lastWorker, progressOf, type TaskResource } from '@trainyard/shared/task-resource';
 import { taskStatusOf, taskTypeOf, type JobState } from '@trainyard/shared/tasks';
 import type { TaskQueues } from './task-queues.js';
 
 export interface ReadTaskDeps {
   queues: TaskQueues;
   events: TaskEventLog;
+  notifications: TaskNotifications;
   retentionSeconds: number;
 }
 
@@ -33,15 +35,18 @@ export async function readTask(deps: ReadTaskDeps, taskId: string): Promise<Task
       ? lastFailure ? { code: lastFailure.code, message: lastFailure.message } : { code: 'failed', message: job.failedReason }
       : status === 'RETRY' && lastFailure ? { code: lastFailure.code, message: lastFailure.message } : null;
 
+  const notify = (job.data as { notify?: NotifyRequest }).notify;
   return {
     task_id: taskId,
     type,
     status,
-    progress: isProgress(job.progress) ? job.progress : null,
+    progress: progressOf(job.progress),
     result: status === 'SUCCESS' ? job.returnvalue : null,
     error,
     attempts: job.attemptsStarted,
     failures,
+    history: historyOf(logged),
+    notifications: notify ? await deps.notifications.statuses(taskId, status, notify) : [],
     worker: lastWorker(logged),
     created_at: iso(job.timestamp)!,
     started_at: iso(job.processedOn),
@@ -52,24 +57,6 @@ export async function readTask(deps: ReadTaskDeps, taskId: string): Promise<Task
 /** Retention is a promise to the user, not only a cleanup hint to BullMQ (which prunes lazily). */
 function isExpired(job: Job, retentionSeconds: number): boolean {
   return job.finishedOn !== undefined && Date.now() - job.finishedOn > retentionSeconds * 1000;
-}
-
-function failuresIn(logged: LoggedTaskEvent[]): TaskResource['failures'] {
-  return logged.flatMap(({ event }) =>
-    event.type === 'status' && event.error ? [{ attempt: event.attempt, at: event.at, ...event.error }] : [],
-  );
-}
-
-function lastWorker(logged: LoggedTaskEvent[]): string | null {
-  for (let i = logged.length - 1; i >= 0; i--) {
-    const { event } = logged[i]!;
-    if (event.type === 'status' && event.worker) return event.worker;
-  }
-  return null;
-}
-
-function isProgress(value: unknown): value is TrainProgress {
-  return typeof value === 'object' && value !== null && 'percent' in value;
 }
 
 function iso(epochMs: number | undefined): string | null {

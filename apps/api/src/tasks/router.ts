@@ -1,27 +1,47 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { predictRequest, trainRequest } from '@trainyard/shared/jobs';
 import { parseBody, requireJsonBody } from '../http/validate.js';
-import { readTask, type ReadTaskDeps } from './read-task.js';
+import { readTask } from './read-task.js';
 import { submitPredict, submitTrain, type SubmitDeps, type SubmittedTask } from './submit.js';
+import { preferredWait, waitForTask, waitQuery, type WaitDeps } from './wait-for-task.js';
 
-export type TaskRouterDeps = SubmitDeps & ReadTaskDeps;
+export type TaskRouterDeps = SubmitDeps & WaitDeps;
 
 export function taskRouter(deps: TaskRouterDeps): Router {
   const router = Router();
-  const accepted = (res: import('express').Response, task: SubmittedTask) =>
-    res.status(202).location(task.links.self).json(task);
+
+  /** 202 with the submitted task; with `Prefer: wait=N`, 200 with the task if it finishes within N seconds. */
+  const accepted = async (req: Request, res: Response, submitted: SubmittedTask) => {
+    res.location(submitted.links.self);
+    const wait = preferredWait(req.get('prefer'));
+    if (wait === null) return void res.status(202).json(submitted);
+    const { task, finished } = await waitForTask(deps, submitted.task_id, wait, clientGone(res));
+    res.status(finished ? 200 : 202).set('preference-applied', `wait=${wait}`).json(task);
+  };
 
   router.post('/v1/train', requireJsonBody, async (req, res) => {
-    accepted(res, await submitTrain(deps, parseBody(trainRequest, req)));
+    await accepted(req, res, await submitTrain(deps, parseBody(trainRequest, req)));
   });
 
   router.post('/v1/predict', requireJsonBody, async (req, res) => {
-    accepted(res, await submitPredict(deps, parseBody(predictRequest, req)));
+    await accepted(req, res, await submitPredict(deps, parseBody(predictRequest, req)));
   });
 
   router.get('/v1/tasks/:taskId', async (req, res) => {
-    res.json(await readTask(deps, req.params.taskId));
+    const wait = waitQuery(req.query.wait);
+    if (wait === null) return void res.json(await readTask(deps, req.params.taskId));
+    const { task, finished } = await waitForTask(deps, req.params.taskId, wait, clientGone(res));
+    res.status(finished ? 200 : 202).json(task);
   });
 
   return router;
+}
+
+/** Aborts when the client disconnects before the response is complete, so a waiting request frees its connection. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }

@@ -2,6 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
 import type { PredictJobData, PredictRequest, TrainJobData, TrainRequest } from '@trainyard/shared/jobs';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
+import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/notify';
 import type { ObjectStore } from '@trainyard/shared/storage';
 import { storageKeys } from '@trainyard/shared/storage/keys';
 import { newTaskId, type TaskType } from '@trainyard/shared/tasks';
@@ -19,6 +20,13 @@ export interface SubmitDeps {
   queues: TaskQueues;
   registry: ModelRegistry;
   store: ObjectStore;
+  /** WEBHOOK_ALLOW_HOSTS: webhook hosts exempt from the internal-address check. */
+  webhookAllowHosts: readonly string[];
+}
+
+/** A webhook that would reach the platform's own network is refused before the task is queued. */
+async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | undefined): Promise<void> {
+  if (notify?.webhook) await assertDeliverableWebhook(notify.webhook, deps.webhookAllowHosts);
 }
 
 async function enqueue(deps: SubmitDeps, type: TaskType, data: object, priority?: number): Promise<SubmittedTask> {
@@ -35,6 +43,7 @@ async function enqueue(deps: SubmitDeps, type: TaskType, data: object, priority?
 }
 
 export async function submitTrain(deps: SubmitDeps, request: TrainRequest): Promise<SubmittedTask> {
+  await checkNotify(deps, request.notify);
   if ('name' in request.dataset && !(await deps.store.head(storageKeys.dataset(request.dataset.name)))) {
     throw new NotFoundError(`no dataset named "${request.dataset.name}"`);
   }
@@ -43,11 +52,13 @@ export async function submitTrain(deps: SubmitDeps, request: TrainRequest): Prom
     algorithm: request.algorithm,
     dataset: request.dataset,
     params: request.params,
+    ...(request.notify ? { notify: request.notify } : {}),
   };
   return enqueue(deps, 'train', data, request.priority);
 }
 
 export async function submitPredict(deps: SubmitDeps, request: PredictRequest): Promise<SubmittedTask> {
+  await checkNotify(deps, request.notify);
   const model = await deps.registry.get(request.model, request.version);
   if (!model) {
     const which = request.version === undefined ? '' : ` version ${request.version}`;
@@ -57,6 +68,7 @@ export async function submitPredict(deps: SubmitDeps, request: PredictRequest): 
     model: model.model,
     version: model.version,
     inputs: request.inputs.map((row, index) => toFeatureRow(row, index, model)),
+    ...(request.notify ? { notify: request.notify } : {}),
   };
   return enqueue(deps, 'predict', data, request.priority);
 }

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidRequestError } from '@trainyard/shared/errors';
+import type { TaskResource } from '@trainyard/shared/task-resource';
+import { terminalStatuses } from '@trainyard/shared/tasks';
+import type { OpenBlockingConnection } from './blocking-redis.js';
+import { readTask, type ReadTaskDeps } from './read-task.js';
+
+export interface WaitDeps extends ReadTaskDeps {
+  openBlocking: OpenBlockingConnection;
+}
+
+export const maxWaitSeconds = 60;
+/** Also looks at the task itself this often, for an end the log never recorded (a task that stalled too often). */
+const recheckMs = 5_000;
+/** The log records the final status just before BullMQ stores the outcome; this covers the gap. */
+const settleMs = 2_000;
+
+export interface WaitedTask {
+  task: TaskResource;
+  finished: boolean;
+}
+
+const isFinished = (task: TaskResource) => terminalStatuses.has(task.status);
+
+/**
+ * The task once it has finished, or as it stands after `seconds`. Follows the task's event log
+ * with a blocking read on a connection of its own, closed when done or when `signal` aborts
+ * (the client went away).
+ */
+export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, signal: AbortSignal): Promise<WaitedTask> {
+  const deadline = Date.now() + seconds * 1_000;
+  // The log position first: whatever is appended after it, the follow below sees.
+  let after = await deps.events.lastId(taskId);
+  const task = await readTask(deps, taskId);
+  if (isFinished(task) || seconds <= 0) return { task, finished: isFinished(task) };
+
+  const connection = await deps.openBlocking();
+  const close = () => connection.disconnect();
+  signal.addEventListener('abort', close, { once: true });
+  try {
+    while (Date.now() < deadline && !signal.aborted) {
+      const logged = await deps.events.follow(connection, taskId, after, Math.min(recheckMs, deadline - Date.now()));
+      after = logged.at(-1)?.id ?? after;
+      const ended = logged.some(({ event }) => event.type === 'status' && terminalStatuses.has(event.status));
+      if (ended) return await settled(deps, taskId);
+      const current = await readTask(deps, taskId);
+      if (isFinished(current)) return { task: current, finished: true };
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  } finally {
+    signal.removeEventListener('abort', close);
+    close();
+  }
+  if (signal.aborted) return { task, finished: false };
+  const current = await readTask(deps, taskId);
+  return { task: current, finished: isFinished(current) };
+}
+
+async function settled(deps: ReadTaskDeps, taskId: string): Promise<WaitedTask> {
+  const until = Date.now() + settleMs;
+  for (;;) {
+    const task = await readTask(deps, taskId);
+    if (isFinished(task) || Date.now() > until) return { task, finished: isFinished(task) };
+    await sleep(20);
+  }
+}
+
+/** `Prefer: wait=N` (RFC 7240), capped at 60 s; a preference, so a malformed one is ignored. */
+export function preferredWait(header: string | undefined): number | null {
+  const match = /(?:^|[,;\s])wait\s*=\s*"?(\d+)"?/i.exec(header ?? '');
+  return match ? Math.min(Number(match[1]), maxWaitSeconds) : null;
+}
+
+/** `?wait=N` on GET /v1/tasks/{id}: 0 to 60 seconds; anything else is a 400. */
+export function waitQuery(value: unknown): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !/^\d{1,2}$/.test(value) || Number(value) > maxWaitSeconds) {
+    throw new InvalidRequestError(`wait: a number of seconds from 0 to ${maxWaitSeconds}`, [
+      { path: 'wait', message: `a number of seconds from 0 to ${maxWaitSeconds}` },
+    ]);
+  }
+  return Number(value);
+}
