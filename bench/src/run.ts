@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BareSubmitServer } from './ceilings/bare-submit.js';
 import { RawBullmq } from './ceilings/raw-bullmq.js';
-import { renderFigures, writeFigures } from './report/document.js';
+import { renderFigures, runDetails, writeFigures } from './report/document.js';
 import { rows } from './report/rows.js';
 import { textTable } from './report/table.js';
 import { measureIdleLatency } from './scenarios/idle-latency.js';
@@ -53,12 +53,14 @@ async function main(): Promise<void> {
     nodeArgs: settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [],
   });
   stops.push(() => stack.stop());
+  const workerRssAtStart = stack.workerRssBytes();
 
   log(`training ${models.length} models`);
   const trainings = await forEachConcurrently(models, models.length, (name) =>
     submitTask(stack.client, '/v1/train', trainBody(name, memory.epochs)),
   );
   for (const taskId of trainings) await awaitSuccess(stack.client, taskId, timeoutMs);
+  const workerRssAfterTraining = stack.workerRssBytes();
 
   log('idle latency');
   const latencyFigures = await measureIdleLatency(stack, raw, { model, ...latency });
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   const throughputFigures = await measureWarmThroughput(stack, raw, { redisUrl, model, ...throughput, timeoutMs: throughput.timeoutMs });
 
   log(`worker memory after loading ${models.length} models`);
-  const workerRssBytes = await workerRssAfterLoading(stack, models, timeoutMs);
+  const workerRssAfterLoad = await workerRssAfterLoading(stack, models, timeoutMs);
 
   log('submit path (worker stopped, nothing drains)');
   await stack.stopWorker();
@@ -86,12 +88,13 @@ async function main(): Promise<void> {
     submit: submitFigures,
     throughput: throughputFigures,
     latency: latencyFigures,
-    workerRssBytes,
+    workerRss: { atStart: workerRssAtStart, afterTraining: workerRssAfterTraining, afterLoading: workerRssAfterLoad },
     models: models.length,
   };
   const table = rows(results);
   console.log(`\n${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverage.toFixed(2)}\n`);
   console.log(textTable(table));
+  console.log(`\n${runDetails(results).join('\n')}\n`);
   await writeFigures(settings.docPath, renderFigures(results, table), 'Benchmarks');
   log(`figures written to ${settings.docPath}`);
 }

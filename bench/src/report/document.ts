@@ -7,11 +7,12 @@ import type { BenchResults, Row } from './rows.js';
 const begin = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
 const end = '<!-- bench:end -->';
 
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const list = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(', ');
 
 /** The generated part of docs/benchmarks.md: machine, settings, the table and every raw run. */
 export function renderFigures(results: BenchResults, table: readonly Row[]): string {
-  const { machine, submit, throughput, latency } = results;
+  const { machine } = results;
   return [
     begin,
     `Last run: ${results.startedAt.toISOString()}, ${results.durationSeconds.toFixed(0)} s in all.`,
@@ -25,17 +26,32 @@ export function renderFigures(results: BenchResults, table: readonly Row[]): str
     'Figures are medians, with (min–max) over repetitions. Each repetition measures the ceiling and then ours back to back;',
     'a ratio is the median of the per-repetition ratios, so a slow patch of the machine cancels out. Every run:',
     '',
+    ...runDetails(results),
+    end,
+  ].join('\n');
+}
+
+/** One line per scenario with every repetition's figure and how ours was observed. */
+export function runDetails({ submit, throughput, latency, workerRss, models }: BenchResults): string[] {
+  return [
     `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
-      `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s.`,
+      `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
+      `RSS: our API ${mb(submit.oursIdleRssBytes)} MB idle, ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
+      `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
     `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
-      `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s.`,
+      `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
+      `Our worker alone (tasks queued while the queue was paused, then resumed): ${throughput.oursDrainOnly.toFixed(0)} tasks/s.`,
     `- Idle latency, ${settings.latency.samples} samples in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up: ours p50/p90/p99 ` +
       `${[50, 90, 99].map((p) => percentile(latency.ours, p).toFixed(2)).join(' / ')} ms; raw ` +
       `${[50, 90, 99].map((p) => percentile(latency.raw, p).toFixed(2)).join(' / ')} ms. ` +
-      `Polling: median GET round trip ${latency.pollRoundTripMs.toFixed(2)} ms, ${latency.pollsPerTask} GETs per task.`,
+      `Polling: median GET round trip ${latency.pollRoundTripMs.toFixed(2)} ms, ${latency.pollsPerTask} GETs per task. ` +
+      `Ours broken down (medians, ms; the middle two from the task's own ms timestamps): POST round trip ${latency.breakdown.submit.toFixed(2)}, ` +
+      `queued ${latency.breakdown.queued}, running ${latency.breakdown.running}, finished → SUCCESS seen ${latency.breakdown.observed}. ` +
+      `SUCCESS reads without finished_at or result: ${latency.incompleteSuccessReads} of ${latency.ours.length}.`,
+    `- Worker RSS (its process tree): ${mb(workerRss.atStart)} MB when ready, ${mb(workerRss.afterTraining)} MB after training ` +
+      `${models} models, ${mb(workerRss.afterLoading)} MB after serving one prediction from each.`,
     `- API and worker ran with LOG_LEVEL=${settings.logLevel}.`,
-    end,
-  ].join('\n');
+  ];
 }
 
 /** Replaces the generated part of the document, keeping everything written around it. */

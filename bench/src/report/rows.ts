@@ -13,7 +13,8 @@ export interface BenchResults {
   submit: SubmitFigures;
   throughput: ThroughputFigures;
   latency: LatencyFigures;
-  workerRssBytes: number;
+  /** Worker RSS (process tree) when ready, after training the models, and after loading each once. */
+  workerRss: { atStart: number; afterTraining: number; afterLoading: number };
   models: number;
 }
 
@@ -36,7 +37,7 @@ export function rows(results: BenchResults): Row[] {
   const { submit, throughput, latency } = results;
   const p50 = { ours: percentile(latency.ours, 50), raw: percentile(latency.raw, 50) };
   const p99 = { ours: percentile(latency.ours, 99), raw: percentile(latency.raw, 99) };
-  const workerMb = mb(results.workerRssBytes);
+  const workerMb = mb(results.workerRss.afterLoading);
   const apiMb = mb(submit.oursPeakRssBytes);
   return [
     {

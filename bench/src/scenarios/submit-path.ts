@@ -23,8 +23,10 @@ export interface SubmitFigures {
   bare: Repeated;
   /** ours / bare, round by round. */
   ratio: Repeated;
-  /** Highest RSS of our API process seen while it was under load. */
+  /** Highest RSS of each server seen while it was under load, and ours before any load. */
   oursPeakRssBytes: number;
+  barePeakRssBytes: number;
+  oursIdleRssBytes: number;
 }
 
 /**
@@ -32,24 +34,35 @@ export interface SubmitFigures {
  * settings and no worker draining. Rounds alternate so a slow patch of the machine hits both.
  */
 export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
+  const oursIdleRssBytes = ours.rssBytes();
   const oursRuns: number[] = [];
   const bareRuns: number[] = [];
-  let oursPeakRssBytes = 0;
+  const peaks = { ours: 0, bare: 0 };
   for (let round = 0; round < options.rounds; round++) {
-    bareRuns.push(await loadOnce(bare, options));
-    const sampler = setInterval(() => {
-      oursPeakRssBytes = Math.max(oursPeakRssBytes, ours.rssBytes());
-    }, 1000 / options.sampleHz);
-    try {
-      oursRuns.push(await loadOnce(ours, options));
-    } finally {
-      clearInterval(sampler);
-    }
+    bareRuns.push(await loadOnce(bare, options, (rss) => (peaks.bare = Math.max(peaks.bare, rss))));
+    oursRuns.push(await loadOnce(ours, options, (rss) => (peaks.ours = Math.max(peaks.ours, rss))));
   }
-  return { ours: repeated(oursRuns), bare: repeated(bareRuns), ratio: pairedRatios(oursRuns, bareRuns), oursPeakRssBytes };
+  return {
+    ours: repeated(oursRuns),
+    bare: repeated(bareRuns),
+    ratio: pairedRatios(oursRuns, bareRuns),
+    oursPeakRssBytes: peaks.ours,
+    barePeakRssBytes: peaks.bare,
+    oursIdleRssBytes,
+  };
 }
 
-async function loadOnce(target: SubmitTarget, options: SubmitOptions): Promise<number> {
+/** One round: reset, warm up, measure; the target's RSS is sampled all along. */
+async function loadOnce(target: SubmitTarget, options: SubmitOptions, onRss: (bytes: number) => void): Promise<number> {
+  const sampler = setInterval(() => onRss(target.rssBytes()), 1000 / options.sampleHz);
+  try {
+    return await warmThenMeasure(target, options);
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function warmThenMeasure(target: SubmitTarget, options: SubmitOptions): Promise<number> {
   await target.reset();
   const load = { url: `${target.url}/v1/predict`, body: options.body, connections: options.connections };
   await postLoad({ ...load, seconds: options.warmupSeconds });

@@ -19,6 +19,7 @@ export class NodeProcess {
   private readonly child: ChildProcess;
   private readonly tail: string[] = [];
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private stopping = false;
   private readonly exited: Promise<void>;
 
   private constructor(readonly label: string, options: NodeProcessOptions) {
@@ -33,6 +34,8 @@ export class NodeProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };
+        // A death mid-run otherwise surfaces only as a refused connection somewhere else.
+        if (!this.stopping) console.error(`${this.label} exited unexpectedly (code ${code}, signal ${signal}); last output:\n${this.output()}`);
         resolve();
       });
     });
@@ -69,6 +72,7 @@ export class NodeProcess {
   /** SIGTERM, so the process shuts down as in production (and writes its CPU profile); SIGKILL if it hangs. */
   async stop(): Promise<void> {
     if (this.exit) return;
+    this.stopping = true;
     this.child.kill('SIGTERM');
     try {
       await within(`${this.label} to exit`, stopGraceMs, this.exited);
