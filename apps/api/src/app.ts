@@ -5,10 +5,11 @@ import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requireRedis } from './http/require-redis.js';
+import { modelRouter, type ModelRouterDeps } from './models/router.js';
 import { taskEventsRouter, type TaskEventsDeps } from './tasks/events-router.js';
 import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
 
-export interface AppDeps extends TaskRouterDeps, TaskEventsDeps, HealthDeps, DatasetRouterDeps {
+export interface AppDeps extends TaskRouterDeps, TaskEventsDeps, HealthDeps, DatasetRouterDeps, ModelRouterDeps {
   log: Logger;
   bodyLimit: string;
   board?: BoardCredentials;
@@ -25,6 +26,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use('/v1', requireRedis(deps.redis));
   app.use(taskRouter(deps));
+  app.use(modelRouter(deps));
   app.use(taskEventsRouter(deps));
   app.use(boardPath, ...queueBoard([...Object.values(deps.queues), deps.notifications.queue], deps.board));
   app.use(notFoundHandler);

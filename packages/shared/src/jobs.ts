@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { columnName, datasetName, modelName } from './names.js';
+import { aliasName, columnName, datasetName, modelName } from './names.js';
 import { notifyRequest } from './notify.js';
 
 const epochs = z.int().min(1).max(5_000).default(100);
@@ -81,7 +81,8 @@ const inputRow = z.union([featureRow, z.record(columnName, z.number())]);
 /** POST /v1/predict */
 export const predictRequest = z.strictObject({
   model: modelName,
-  version: z.int().min(1).optional(),
+  /** A version number, an alias (production) or latest; latest when left out. */
+  version: z.union([z.int().min(1), aliasName]).optional(),
   inputs: z.array(inputRow).min(1).max(10_000),
   priority: priority.optional(),
   notify: notifyRequest.optional(),

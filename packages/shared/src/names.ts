@@ -9,6 +9,11 @@ const nameRule = `must match ${namePattern.source}`;
 
 export const modelName = z.string().regex(namePattern, nameRule);
 export const datasetName = z.string().regex(namePattern, nameRule);
+/** Aliases name a model version (production, staging); all-digit names would read as version numbers. */
+export const aliasName = z.string().regex(/^(?![0-9]+$)[a-z0-9][a-z0-9_-]{0,62}$/, `${nameRule}, not digits only`);
+/** Always the newest version; never stored as an alias. */
+export const latestAlias = 'latest';
+
 /** Column names come from CSV headers users write; they never become keys. */
 export const columnName = z.string().min(1).max(128);
 

@@ -14,6 +14,7 @@ const statusByCode: Record<string, number> = {
   unauthorized: 401,
   not_found: 404,
   already_finished: 409,
+  alias_in_use: 409,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

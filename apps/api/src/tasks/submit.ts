@@ -59,7 +59,7 @@ export async function submitTrain(deps: SubmitDeps, request: TrainRequest): Prom
 
 export async function submitPredict(deps: SubmitDeps, request: PredictRequest): Promise<SubmittedTask> {
   await checkNotify(deps, request.notify);
-  const model = await deps.registry.get(request.model, request.version);
+  const model = await deps.registry.resolve(request.model, request.version);
   if (!model) {
     const which = request.version === undefined ? '' : ` version ${request.version}`;
     throw new NotFoundError(`no model "${request.model}"${which}; train it first`);

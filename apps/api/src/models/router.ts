@@ -1,0 +1,73 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
+import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
+import { aliasName, latestAlias, modelName } from '@trainyard/shared/names';
+import { parseParam } from '../http/params.js';
+import { parseBody, requireJsonBody } from '../http/validate.js';
+
+export interface ModelRouterDeps {
+  registry: ModelRegistry;
+}
+
+const versionNumber = z.coerce.number().pipe(z.int().min(1));
+/** A version path segment: a number, an alias or latest. */
+const versionRef = z.union([versionNumber, aliasName]);
+const aliasTarget = z.strictObject({ version: z.int().min(1) });
+
+export function modelRouter(deps: ModelRouterDeps): Router {
+  const router = Router();
+
+  router.get('/v1/models', async (_req, res) => {
+    res.json({ models: await deps.registry.list() });
+  });
+
+  router.get('/v1/models/:name', async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    const model = await deps.registry.details(name);
+    if (!model) throw new NotFoundError(`no model named "${name}"`);
+    res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases)) });
+  });
+
+  router.get('/v1/models/:name/versions/:version', async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    const ref = parseParam(versionRef, req.params.version, 'version');
+    const version = await deps.registry.resolve(name, ref);
+    if (!version) throw new NotFoundError(`model "${name}" has no version ${ref}`);
+    res.json(withAliases(version, (await deps.registry.aliases(name)).aliases));
+  });
+
+  router.delete('/v1/models/:name/versions/:version', async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    const version = parseParam(versionNumber, req.params.version, 'version');
+    await deps.registry.deleteVersion(name, version);
+    res.status(204).end();
+  });
+
+  router.put('/v1/models/:name/aliases/:alias', requireJsonBody, async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    const alias = settableAlias(req.params.alias);
+    const { version } = parseBody(aliasTarget, req);
+    const saved = await deps.registry.setAlias(name, alias, version);
+    res.json({ model: name, alias, version, aliases: saved.aliases, updated_at: saved.updated_at });
+  });
+
+  router.delete('/v1/models/:name/aliases/:alias', async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    await deps.registry.removeAlias(name, settableAlias(req.params.alias));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function settableAlias(value: unknown): string {
+  const alias = parseParam(aliasName, value, 'alias');
+  if (alias === latestAlias) throw new InvalidRequestError(`alias: "${latestAlias}" always means the newest version and cannot be set`, [{ path: 'alias', message: 'reserved' }]);
+  return alias;
+}
+
+/** A version as the API shows it: its metadata and the aliases pointing to it. */
+function withAliases(version: ModelVersion, aliases: Record<string, number>) {
+  return { ...version, aliases: Object.keys(aliases).filter((alias) => aliases[alias] === version.version) };
+}
