@@ -93,11 +93,14 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'draining');
   const drained = Promise.all(workers.map((worker) => worker.close())).then(() => true);
   const finished = await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_S * 1000, false)]);
-  if (!finished) {
+  if (finished) {
+    await pool?.close();
+  } else {
+    // A started close() cannot be forced (BullMQ hands back the pending one): leave the tasks running
+    // as they are; their threads end with the process, their locks lapse and another worker takes
+    // them over, with no failed attempt recorded.
     log.warn('active tasks did not finish in time; another worker will take them over');
-    await Promise.all(workers.map((worker) => worker.close(true)));
   }
-  await pool?.close();
   await notifications.close();
   mailer?.close();
   redis.disconnect();
