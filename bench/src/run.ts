@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const submitFigures = await measureSubmitPath(
     { url: stack.url, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes() },
     { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes() },
-    { body: predictBody(model), ...submit, sampleHz: memory.sampleHz },
+    { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz },
   );
 
   await stopAll();

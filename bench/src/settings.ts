@@ -57,8 +57,18 @@ export const settings = {
   waitTimeoutMs: 120_000,
 } as const;
 
-/** The payload every predict request carries (one iris row). */
-export const predictBody = (model: string) => ({ model, inputs: [[5.1, 3.5, 1.4, 0.2]] });
+let rowsSent = 0;
+const runSalt = Math.random();
+
+/**
+ * A predict request for one iris-shaped row never sent before in this run (nor, by the random
+ * salt, in another), so neither the prediction cache nor the deduplication of identical batches
+ * in flight can stand in for the worker: every request is a real prediction.
+ */
+export const predictBody = (model: string) => ({
+  model,
+  inputs: [[5.1, 3.5, 1.4, 0.2 + runSalt * 1e-3 + ++rowsSent * 1e-9]],
+});
 
 /** The train request from the brief, for one named model. */
 export const trainBody = (model: string, epochs: number) => ({

@@ -2,12 +2,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { settings } from '../settings.js';
 import { percentile } from '../support/stats.js';
 import { markdownTable } from './table.js';
+import type { LatencyBreakdown } from '../scenarios/idle-latency.js';
 import type { BenchResults, Row } from './rows.js';
 
 const begin = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
 const end = '<!-- bench:end -->';
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const percentiles = (samples: number[]) => [50, 90, 99].map((p) => percentile(samples, p).toFixed(2)).join(' / ');
+const breakdown = ({ queued, running, observed }: LatencyBreakdown) =>
+  `median ms from the task's timestamps: queued ${queued}, running ${running}, finished → SUCCESS in the client's hands ${observed}`;
 const list = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(', ');
 
 /** The generated part of docs/benchmarks.md: machine, settings, the table and every raw run. */
@@ -41,13 +45,12 @@ export function runDetails({ submit, throughput, latency, workerRss, models }: B
     `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
       `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
       `Our worker alone (tasks queued while the queue was paused, then resumed): ${throughput.oursDrainOnly.toFixed(0)} tasks/s.`,
-    `- Idle latency, ${settings.latency.samples} samples in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up: ours p50/p90/p99 ` +
-      `${[50, 90, 99].map((p) => percentile(latency.ours, p).toFixed(2)).join(' / ')} ms; raw ` +
-      `${[50, 90, 99].map((p) => percentile(latency.raw, p).toFixed(2)).join(' / ')} ms. ` +
-      `Polling: median GET round trip ${latency.pollRoundTripMs.toFixed(2)} ms, ${latency.pollsPerTask} GETs per task. ` +
-      `Ours broken down (medians, ms; the middle two from the task's own ms timestamps): POST round trip ${latency.breakdown.submit.toFixed(2)}, ` +
-      `queued ${latency.breakdown.queued}, running ${latency.breakdown.running}, finished → SUCCESS seen ${latency.breakdown.observed}. ` +
-      `SUCCESS reads without finished_at or result: ${latency.incompleteSuccessReads} of ${latency.ours.length}.`,
+    `- Idle latency, ${settings.latency.samples} samples per way in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up, ` +
+      `p50/p90/p99 in ms: raw ${percentiles(latency.raw)}; polling ${percentiles(latency.polled)}; Prefer: wait ${percentiles(latency.waited)}.`,
+    `  Polling: POST round trip ${latency.polling.submitMs.toFixed(2)} ms, GET round trip ${latency.polling.pollRoundTripMs.toFixed(2)} ms, ` +
+      `${latency.polling.pollsPerTask} GETs per task; ${breakdown(latency.polling.breakdown)}.`,
+    `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
+      `of ${latency.polled.length + latency.waited.length}.`,
     `- Worker RSS (its process tree): ${mb(workerRss.atStart)} MB when ready, ${mb(workerRss.afterTraining)} MB after training ` +
       `${models} models, ${mb(workerRss.afterLoading)} MB after serving one prediction from each.`,
     `- API and worker ran with LOG_LEVEL=${settings.logLevel}.`,

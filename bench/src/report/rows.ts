@@ -35,8 +35,6 @@ const spread = ({ median, min, max }: Repeated, digits = 0) => `${fixed(median, 
 
 export function rows(results: BenchResults): Row[] {
   const { submit, throughput, latency } = results;
-  const p50 = { ours: percentile(latency.ours, 50), raw: percentile(latency.raw, 50) };
-  const p99 = { ours: percentile(latency.ours, 99), raw: percentile(latency.raw, 99) };
   const workerMb = mb(results.workerRss.afterLoading);
   const apiMb = mb(submit.oursPeakRssBytes);
   return [
@@ -56,22 +54,8 @@ export function rows(results: BenchResults): Row[] {
       target: '≥ 0.70×',
       met: throughput.ratio.median >= 0.7,
     },
-    {
-      figure: 'Idle latency submit→SUCCESS p50 (ms)',
-      ours: fixed(p50.ours, 2),
-      ceiling: `${fixed(p50.raw, 2)} add → no-op → completed`,
-      comparison: `+${fixed(p50.ours - p50.raw, 2)} ms`,
-      target: '≤ +2 ms',
-      met: p50.ours <= p50.raw + 2,
-    },
-    {
-      figure: 'Idle latency submit→SUCCESS p99 (ms)',
-      ours: fixed(p99.ours, 2),
-      ceiling: `${fixed(p99.raw, 2)} add → no-op → completed`,
-      comparison: `+${fixed(p99.ours - p99.raw, 2)} ms`,
-      target: '—',
-      met: null,
-    },
+    ...latencyRows('POST, then GET polling', latency.polled, latency.raw),
+    ...latencyRows('one POST with Prefer: wait', latency.waited, latency.raw),
     {
       figure: `Worker RSS after loading ${results.models} models (MB)`,
       ours: fixed(workerMb),
@@ -89,4 +73,19 @@ export function rows(results: BenchResults): Row[] {
       met: apiMb <= 150,
     },
   ];
+}
+
+/** p50 (judged: at most 2 ms above raw) and p99 (shown) of one way of observing our latency. */
+function latencyRows(how: string, ours: number[], raw: number[]): Row[] {
+  return [50, 99].map((p) => {
+    const [mine, ceiling] = [percentile(ours, p), percentile(raw, p)];
+    return {
+      figure: `Idle latency submit→SUCCESS p${p} (ms), ${how}`,
+      ours: fixed(mine, 2),
+      ceiling: `${fixed(ceiling, 2)} add → no-op → completed`,
+      comparison: `${mine >= ceiling ? '+' : ''}${fixed(mine - ceiling, 2)} ms`,
+      target: p === 50 ? '≤ +2 ms' : '—',
+      met: p === 50 ? mine <= ceiling + 2 : null,
+    };
+  });
 }

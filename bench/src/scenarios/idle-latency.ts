@@ -10,103 +10,123 @@ export interface LatencyOptions {
   model: string;
   warmup: number;
   samples: number;
-  /** Samples are taken in this many alternating blocks (raw, ours, raw, …) so drift hits both alike. */
+  /** Samples are taken in this many alternating blocks (raw, polled, waited, raw, …) so drift hits all alike. */
   blocks: number;
 }
 
-export interface LatencyFigures {
-  /** Milliseconds from sending the POST to receiving a GET that reads SUCCESS. */
-  ours: number[];
-  /** Milliseconds from queue.add to the completed event (job.waitUntilFinished). */
-  raw: number[];
-  /** Median GET round trip: how late, at most, the back-to-back polling sees the SUCCESS. */
-  pollRoundTripMs: number;
-  /** Median GETs per task. */
-  pollsPerTask: number;
-  /** Where our time goes, medians in ms, from the task's own timestamps (ms resolution). */
-  breakdown: LatencyBreakdown;
-  /** SUCCESS reads that lacked finished_at or result: the API read the job before it completed. */
-  incompleteSuccessReads: number;
-}
-
+/** Where our time goes, medians in ms; the last three from the task's own timestamps (ms resolution). */
 export interface LatencyBreakdown {
-  /** POST round trip, as the client sees it. */
-  submit: number;
   /** created_at → started_at: from the API's queue.add to a worker taking the job. */
   queued: number;
   /** started_at → finished_at: the worker's processing, bookkeeping included. */
   running: number;
-  /** finished_at → the client holding a GET that reads SUCCESS. */
+  /** finished_at → the client holding an answer that reads SUCCESS. */
   observed: number;
 }
 
+export interface LatencyFigures {
+  /** queue.add → completed event (job.waitUntilFinished), ms. */
+  raw: number[];
+  /** POST, then GET back to back (no sleep) until one reads SUCCESS, ms. */
+  polled: number[];
+  /** One POST with `Prefer: wait=N`: the API answers once the task has finished, ms. */
+  waited: number[];
+  polling: {
+    /** Median POST round trip. */
+    submitMs: number;
+    /** Median GET round trip: how late, at most, polling sees the SUCCESS. */
+    pollRoundTripMs: number;
+    pollsPerTask: number;
+    breakdown: LatencyBreakdown;
+  };
+  waiting: { breakdown: LatencyBreakdown };
+  /** SUCCESS answers that lacked finished_at or result: the API read the job while it was completing. */
+  incompleteSuccessReads: number;
+}
+
 const perTaskTimeoutMs = 10_000;
+const waitSeconds = 10;
+
+interface Sample {
+  latencyMs: number;
+  task: TaskResource;
+  /** Date.now() when the SUCCESS answer arrived, to compare with the task's own timestamps. */
+  seenAt: number;
+}
 
 /**
- * One task at a time on an idle, warm system. Ours is observed the way a client sees it: POST, then
- * GET back to back (no sleep) until SUCCESS, so the polling adds at most one GET round trip, which
- * is measured and reported alongside.
+ * One task at a time on an idle, warm system, against raw BullMQ. Ours is observed two ways a
+ * client can: polling (POST, then GET back to back, so polling adds at most one GET round trip,
+ * which is measured too) and waiting (one POST with `Prefer: wait`).
  */
 export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, options: LatencyOptions): Promise<LatencyFigures> {
   const perBlock = Math.ceil(options.samples / options.blocks);
   const rawSamples: number[] = [];
-  const ours: number[] = [];
-  const roundTrips: number[] = [];
-  const polls: number[] = [];
-  const parts: LatencyBreakdown[] = [];
-  let incompleteSuccessReads = 0;
+  const polled: (Sample & { submitMs: number; lastPollMs: number; polls: number })[] = [];
+  const waited: Sample[] = [];
   for (let block = 0; block < options.blocks; block++) {
     const warmup = block === 0 ? options.warmup : 0;
     rawSamples.push(...(await raw.latencies(warmup, perBlock)));
-    for (let i = 0; i < warmup + perBlock; i++) {
-      const sample = await oursOnce(stack, options.model);
-      if (i < warmup) continue;
-      ours.push(sample.latencyMs);
-      roundTrips.push(sample.lastPollMs);
-      polls.push(sample.polls);
-      if (sample.breakdown) parts.push(sample.breakdown);
-      else incompleteSuccessReads++;
-    }
+    polled.push(...(await repeat(warmup, perBlock, () => pollOnce(stack, options.model))));
+    waited.push(...(await repeat(warmup, perBlock, () => waitOnce(stack, options.model))));
   }
-  const breakdown = {
-    submit: median(parts.map((part) => part.submit)),
-    queued: median(parts.map((part) => part.queued)),
-    running: median(parts.map((part) => part.running)),
-    observed: median(parts.map((part) => part.observed)),
+  const complete = (samples: Sample[]) => samples.filter(({ task }) => task.finished_at && task.started_at && task.result !== null);
+  return {
+    raw: rawSamples,
+    polled: polled.map((sample) => sample.latencyMs),
+    waited: waited.map((sample) => sample.latencyMs),
+    polling: {
+      submitMs: median(polled.map((sample) => sample.submitMs)),
+      pollRoundTripMs: median(polled.map((sample) => sample.lastPollMs)),
+      pollsPerTask: median(polled.map((sample) => sample.polls)),
+      breakdown: breakdownOf(complete(polled)),
+    },
+    waiting: { breakdown: breakdownOf(complete(waited)) },
+    incompleteSuccessReads: polled.length + waited.length - complete(polled).length - complete(waited).length,
   };
-  return { ours, raw: rawSamples, pollRoundTripMs: median(roundTrips), pollsPerTask: median(polls), breakdown, incompleteSuccessReads };
 }
 
-interface Sample {
-  latencyMs: number;
-  lastPollMs: number;
-  polls: number;
-  /** Null when the SUCCESS read lacked a timestamp. */
-  breakdown: LatencyBreakdown | null;
+async function repeat<T>(warmup: number, samples: number, once: () => Promise<T>): Promise<T[]> {
+  const kept: T[] = [];
+  for (let i = 0; i < warmup + samples; i++) {
+    const sample = await once();
+    if (i >= warmup) kept.push(sample);
+  }
+  return kept;
 }
 
-async function oursOnce(stack: TrainyardStack, model: string): Promise<Sample> {
+async function pollOnce(stack: TrainyardStack, model: string) {
   const started = performance.now();
   const taskId = await submitTask(stack.client, '/v1/predict', predictBody(model));
-  const submit = performance.now() - started;
+  const submitMs = performance.now() - started;
   for (let polls = 1; performance.now() - started < perTaskTimeoutMs; polls++) {
     const pollStarted = performance.now();
     const task = await getTask(stack.client, taskId);
     const now = performance.now();
     if (task.status === 'SUCCESS') {
-      const seen = Date.now();
-      const breakdown = breakdownOf(task, submit, seen);
-      return { latencyMs: now - started, lastPollMs: now - pollStarted, polls, breakdown };
+      return { latencyMs: now - started, task, seenAt: Date.now(), submitMs, lastPollMs: now - pollStarted, polls };
     }
     if (task.status === 'FAILURE') throw new Error(`predict task ${taskId} failed: ${JSON.stringify(task.error)}`);
   }
-  throw new Error(`predict task ${taskId} not done after ${perTaskTimeoutMs} ms`);
+  throw new Error(`predict task not done after ${perTaskTimeoutMs} ms`);
 }
 
-function breakdownOf(task: TaskResource, submit: number, seen: number): LatencyBreakdown | null {
-  if (!task.started_at || !task.finished_at || task.result === null) return null;
-  const created = Date.parse(task.created_at);
-  const started = Date.parse(task.started_at);
-  const finished = Date.parse(task.finished_at);
-  return { submit, queued: started - created, running: finished - started, observed: seen - finished };
+async function waitOnce(stack: TrainyardStack, model: string): Promise<Sample> {
+  const started = performance.now();
+  const response = await stack.client.post<TaskResource>('/v1/predict', predictBody(model), { prefer: `wait=${waitSeconds}` });
+  const latencyMs = performance.now() - started;
+  if (response.status !== 200 || response.body.status !== 'SUCCESS') {
+    throw new Error(`POST /v1/predict with Prefer: wait answered ${response.status}: ${JSON.stringify(response.body)}`);
+  }
+  return { latencyMs, task: response.body, seenAt: Date.now() };
+}
+
+function breakdownOf(samples: Sample[]): LatencyBreakdown {
+  if (samples.length === 0) return { queued: NaN, running: NaN, observed: NaN };
+  const at = (iso: string | null) => Date.parse(iso!);
+  return {
+    queued: median(samples.map(({ task }) => at(task.started_at) - at(task.created_at))),
+    running: median(samples.map(({ task }) => at(task.finished_at) - at(task.started_at))),
+    observed: median(samples.map(({ task, seenAt }) => seenAt - at(task.finished_at))),
+  };
 }

@@ -9,7 +9,8 @@ export interface SubmitTarget {
 }
 
 export interface SubmitOptions {
-  body: unknown;
+  /** The same body source for both servers. */
+  body: () => unknown;
   connections: number;
   warmupSeconds: number;
   measureSeconds: number;
@@ -31,7 +32,7 @@ export interface SubmitFigures {
 
 /**
  * Requests/s of POST /v1/predict, ours vs the bare Express server, with identical autocannon
- * settings and no worker draining. Rounds alternate so a slow patch of the machine hits both.
+ * settings and bodies and no worker draining. Rounds alternate so a slow patch of the machine hits both.
  */
 export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
   const oursIdleRssBytes = ours.rssBytes();

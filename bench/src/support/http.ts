@@ -24,17 +24,17 @@ export class JsonClient {
     return this.send<T>('GET', path);
   }
 
-  post<T>(path: string, body: unknown): Promise<JsonResponse<T>> {
-    return this.send<T>('POST', path, JSON.stringify(body));
+  post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+    return this.send<T>('POST', path, JSON.stringify(body), headers);
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private send<T>(method: string, path: string, payload?: string): Promise<JsonResponse<T>> {
+  private send<T>(method: string, path: string, payload?: string, extra: Record<string, string> = {}): Promise<JsonResponse<T>> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: 'application/json' };
+      const headers: Record<string, string | number> = { accept: 'application/json', ...extra };
       if (payload !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);

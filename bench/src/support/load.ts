@@ -2,7 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadOptions {
   url: string;
-  body: unknown;
+  /** Called for every request, so each may carry a different body. */
+  body: () => unknown;
   connections: number;
   seconds: number;
 }
@@ -14,13 +15,13 @@ export interface LoadResult {
   errors: number;
 }
 
-/** POSTs the same JSON body for a fixed time with autocannon (one connection = one request in flight). */
+/** POSTs JSON bodies for a fixed time with autocannon (one connection = one request in flight). */
 export async function postLoad({ url, body, connections, seconds }: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }) }],
     connections,
     pipelining: 1,
     duration: seconds,
