@@ -118,7 +118,7 @@ describe('built-in datasets in storage', () => {
 
   it('seeds every sample once and never overwrites what is stored', async () => {
     await store.put(storageKeys.dataset('housing'), 'a,b\n1,2\n3,4\n');
-    expect(await seedBuiltInDatasets(store)).toEqual(['iris']);
+    expect(await seedBuiltInDatasets(store)).toEqual(['iris', 'tickets']);
     expect(await seedBuiltInDatasets(store)).toEqual([]);
     expect((await store.get(storageKeys.dataset('housing')))!.toString()).toBe('a,b\n1,2\n3,4\n');
   });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { DataError, NotFoundError } from './errors.js';
-import type { DatasetRef } from './jobs.js';
+import type { DatasetRef, TextDatasetRef } from './jobs.js';
 import type { ObjectStore } from './storage/index.js';
 import { storageKeys } from './storage/keys.js';
 
@@ -11,6 +11,8 @@ export interface BuiltInDataset {
   file: string;
   /** The column a model learns to predict. */
   target: string;
+  /** Text datasets: the column a text model reads. */
+  text?: string;
   description: string;
 }
 
@@ -31,6 +33,14 @@ export const builtInDatasets: Record<string, BuiltInDataset> = {
     description:
       'Synthetic home sales (samples/generate-housing.mjs): area, rooms, age, distance to the centre; ' +
       'predict the price in thousands (price_k), a linear relation plus noise.',
+  },
+  tickets: {
+    file: sample('tickets.csv'),
+    text: 'text',
+    target: 'label',
+    description:
+      'Synthetic support tickets (samples/generate-tickets.mjs): 480 short texts; classify the label ' +
+      '(billing, technical, shipping, account) with text-classifier.',
   },
 };
 
@@ -154,6 +164,49 @@ export function trainingDataFromInline(
   // Mixed labels (1, "a") are all classes; keep one type so equal-looking labels stay one class.
   const numeric = inline.labels.every((label) => typeof label === 'number');
   return { featureNames: names, features: inline.features, labels: numeric ? inline.labels : inline.labels.map(String) };
+}
+
+/** What a text model trains on. */
+export interface TextTrainingData {
+  /** The text column's name; "text" for inline data. */
+  textName: string;
+  texts: string[];
+  /** Numbers when every target value is numeric, otherwise strings. */
+  labels: (string | number)[];
+}
+
+/** The text column and the target; other columns are ignored. Errors name the file line. */
+export function textTrainingDataFromTable(table: CsvTable, text: string, target: string): TextTrainingData {
+  const indexOf = (column: string, role: string) => {
+    const index = table.columns.indexOf(column);
+    if (index < 0) throw new DataError(`no ${role} column "${column}"; the columns are: ${table.columns.join(', ')}`);
+    return index;
+  };
+  const [textIndex, targetIndex] = [indexOf(text, 'text'), indexOf(target, 'target')];
+  if (textIndex === targetIndex) throw new DataError(`"${text}" cannot be both the text and the target`);
+  if (table.rows.length < 2) throw new DataError(`the dataset has ${table.rows.length} data rows; training needs at least 2`);
+  const labels = table.rows.map((row) => row[targetIndex] ?? '');
+  const empty = labels.indexOf('');
+  if (empty >= 0) throw new DataError(`line ${table.lines[empty]} (data row ${empty + 1}), column "${target}": is empty`);
+  return {
+    textName: text,
+    texts: table.rows.map((row) => row[textIndex] ?? ''),
+    labels: labels.every((value) => decimal.test(value)) ? labels.map(Number) : labels,
+  };
+}
+
+export function textTrainingDataFromInline(inline: { texts: string[]; labels: (string | number)[] }): TextTrainingData {
+  if (inline.labels.length !== inline.texts.length) throw new DataError(`${inline.labels.length} labels for ${inline.texts.length} texts`);
+  const numeric = inline.labels.every((label) => typeof label === 'number');
+  return { textName: 'text', texts: inline.texts, labels: numeric ? inline.labels : inline.labels.map(String) };
+}
+
+/** Reads a stored CSV (NotFoundError when there is none) or takes the inline texts. */
+export async function loadTextTrainingData(store: ObjectStore, ref: TextDatasetRef): Promise<TextTrainingData> {
+  if ('inline' in ref) return textTrainingDataFromInline(ref.inline);
+  const csv = await store.get(storageKeys.dataset(ref.name));
+  if (!csv) throw new NotFoundError(`dataset "${ref.name}" not found`);
+  return textTrainingDataFromTable(parseCsv(csv), ref.text, ref.target);
 }
 
 /** Reads a stored CSV (NotFoundError when there is none) or converts inline data. */

@@ -25,6 +25,19 @@ export const algorithmParams = {
     hidden_units: z.array(z.int().min(1).max(1_024)).min(1).max(8).default([16]),
     activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
   }),
+  'text-classifier': z.strictObject({
+    ...commonParams,
+    // A few hundred texts fit within 20 epochs; more mostly memorizes the training texts.
+    epochs: epochs.removeDefault().default(20),
+    /** Width of the learnt word embeddings, and of the pooled embedding predict can return. */
+    embedding_dim: z.int().min(1).max(256).default(16),
+    /** The most frequent training words get an id; every other word shares the unknown id. */
+    max_vocab: z.int().min(1).max(50_000).default(10_000),
+    /** Tokens read per text; the rest is cut off. */
+    max_length: z.int().min(1).max(1_000).default(32),
+    /** Rarer words count as unknown, so the unknown id has an embedding learnt from real text. */
+    min_count: z.int().min(1).max(1_000).default(2),
+  }),
 } as const;
 export type Algorithm = keyof typeof algorithmParams;
 export const algorithms = Object.keys(algorithmParams) as Algorithm[];
@@ -55,35 +68,65 @@ export const datasetRef = z.union([
 ]);
 export type DatasetRef = z.output<typeof datasetRef>;
 
+const text = z.string().max(10_000);
+
+export const inlineTextDataset = z
+  .strictObject({
+    texts: z.array(text).min(2).max(100_000),
+    labels: z.array(label).min(2).max(100_000),
+  })
+  .superRefine((data, ctx) => {
+    if (data.labels.length !== data.texts.length) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: `has ${data.labels.length} labels for ${data.texts.length} texts` });
+    }
+  });
+
+/** Text models read one text column (or inline texts) and a target. */
+export const textDatasetRef = z.union([
+  z.strictObject({ name: datasetName, text: columnName, target: columnName }),
+  z.strictObject({ inline: inlineTextDataset }),
+]);
+export type TextDatasetRef = z.output<typeof textDatasetRef>;
+
+export function isTextDatasetRef(ref: DatasetRef | TextDatasetRef): ref is TextDatasetRef {
+  return 'text' in ref || ('inline' in ref && 'texts' in ref.inline);
+}
+
 /** 1 is the most urgent, as in BullMQ. */
 export const priority = z.int().min(1).max(100);
 
-const trainVariant = <A extends Algorithm>(algorithm: A) =>
+const trainVariant = <A extends Algorithm, D extends z.ZodType>(algorithm: A, dataset: D) =>
   z.strictObject({
     model: modelName,
     algorithm: z.literal(algorithm),
-    dataset: datasetRef,
-    params: algorithmParams[algorithm].default(() => algorithmParams[algorithm].parse({}) as never),
+    dataset,
+    // Cast: TypeScript cannot call .default on the union of every algorithm's schema.
+    params: (algorithmParams[algorithm] as z.ZodType<AlgorithmParams<Algorithm>>).default(() => algorithmParams[algorithm].parse({}) as never),
     priority: priority.optional(),
     notify: notifyRequest.optional(),
   });
 
 /** POST /v1/train */
 export const trainRequest = z.discriminatedUnion('algorithm', [
-  trainVariant('linear-regression'),
-  trainVariant('logistic-regression'),
-  trainVariant('mlp'),
+  trainVariant('linear-regression', datasetRef),
+  trainVariant('logistic-regression', datasetRef),
+  trainVariant('mlp', datasetRef),
+  trainVariant('text-classifier', textDatasetRef),
 ]);
 export type TrainRequest = z.output<typeof trainRequest>;
 
-const inputRow = z.union([featureRow, z.record(columnName, z.number())]);
+/** Tabular models take rows (in feature order or keyed by feature name), text models take texts. */
+const input = z.union([featureRow, z.record(columnName, z.number()), text]);
+/** Text models can answer with the pooled text embedding instead of a class. */
+const predictOutput = z.enum(['prediction', 'embedding']).default('prediction');
 
 /** POST /v1/predict */
 export const predictRequest = z.strictObject({
   model: modelName,
   /** A version number, an alias (production) or latest; latest when left out. */
   version: z.union([z.int().min(1), aliasName]).optional(),
-  inputs: z.array(inputRow).min(1).max(10_000),
+  inputs: z.array(input).min(1).max(10_000),
+  output: predictOutput,
   priority: priority.optional(),
   notify: notifyRequest.optional(),
 });
@@ -93,17 +136,18 @@ export type PredictRequest = z.output<typeof predictRequest>;
 export const trainJobData = z.object({
   model: modelName,
   algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
-  dataset: datasetRef,
+  dataset: z.union([datasetRef, textDatasetRef]),
   params: z.record(z.string(), z.unknown()),
   notify: notifyRequest.optional(),
 });
 export type TrainJobData = z.output<typeof trainJobData>;
 
-/** What a predict job carries: the version is resolved and inputs are rows in feature order. */
+/** What a predict job carries: the version is resolved and inputs are rows in feature order, or texts. */
 export const predictJobData = z.object({
   model: modelName,
   version: z.int().min(1),
-  inputs: z.array(featureRow),
+  inputs: z.union([z.array(featureRow), z.array(text)]),
+  output: predictOutput,
   notify: notifyRequest.optional(),
 });
 export type PredictJobData = z.output<typeof predictJobData>;
@@ -118,11 +162,7 @@ export interface TrainResult {
 
 export type Prediction = { label: string | number; probabilities: Record<string, number> } | { value: number };
 
-export interface PredictResult {
-  model: string;
-  version: number;
-  predictions: Prediction[];
-}
+export type PredictResult = { model: string; version: number } & ({ predictions: Prediction[] } | { embeddings: number[][] });
 
 export interface TrainProgress {
   percent: number;
