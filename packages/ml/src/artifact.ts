@@ -20,24 +20,42 @@ const metadataKey = 'trainyard';
 const weightsPath = 'weights.bin';
 
 const standardization = z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) });
+const classes = z.array(z.union([z.string(), z.number()])).min(2);
 const common = {
   algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
+  // Artifacts from before text models have no input field.
+  input: z.literal('tabular').default('tabular'),
   featureNames: z.array(z.string()).min(1),
   /** Applied to every input row before the network sees it. */
   features: standardization,
 };
 
-/** Everything prediction needs besides the network, kept inside model.json so the files stand alone. */
-const modelMetadata = z
+const tabularMetadata = z
   .discriminatedUnion('task', [
-    z.object({ ...common, task: z.literal('classification'), classes: z.array(z.union([z.string(), z.number()])).min(2) }),
+    z.object({ ...common, task: z.literal('classification'), classes }),
     // The network predicts the standardized target; prediction maps it back to target units.
     z.object({ ...common, task: z.literal('regression'), target: z.object({ mean: z.number(), std: z.number().positive() }) }),
   ])
   .refine((meta) => meta.features.mean.length === meta.featureNames.length && meta.features.std.length === meta.featureNames.length, {
     message: 'feature statistics do not match the feature names',
   });
+
+/** A text classifier reads token ids: its vocabulary travels with it. */
+const textMetadata = z.object({
+  algorithm: z.literal('text-classifier'),
+  input: z.literal('text'),
+  task: z.literal('classification'),
+  /** The text column it was trained on; its one feature. */
+  textName: z.string(),
+  classes,
+  tokenizer: z.object({ vocabulary: z.array(z.string()), maxLength: z.int().min(1) }),
+});
+
+/** Everything prediction needs besides the network, kept inside model.json so the files stand alone. */
+const modelMetadata = z.union([tabularMetadata, textMetadata]);
 export type ModelMetadata = z.output<typeof modelMetadata>;
+export type TabularModelMetadata = z.output<typeof tabularMetadata>;
+export type TextModelMetadata = z.output<typeof textMetadata>;
 
 export async function saveArtifact(network: tfl.LayersModel, metadata: ModelMetadata): Promise<ModelFiles> {
   let saved: tf.io.ModelArtifacts | undefined;

@@ -12,7 +12,7 @@ export type Targets =
 const maxClasses = 1_000;
 
 /**
- * Linear regression predicts numbers, logistic regression classes; an MLP does what the labels
+ * Linear regression predicts numbers, logistic regression and the text classifier classes; an MLP does what the labels
  * ask for: numbers are regressed, text is classified.
  */
 export function targetsFor(algorithm: Algorithm, labels: readonly Label[]): Targets {

@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { TrainingData } from '@trainyard/shared/datasets';
+import type { TextTrainingData, TrainingData } from '@trainyard/shared/datasets';
 import { DataError } from '@trainyard/shared/errors';
 import type { Algorithm, AlgorithmParams, TrainProgress } from '@trainyard/shared/jobs';
 import { saveArtifact, type ModelFiles, type ModelMetadata } from './artifact.js';
 import { initBackend } from './backend.js';
+import { fitEncoding, type InputEncoding } from './encoding.js';
 import { classificationMetrics, regressionMetrics } from './metrics.js';
 import { buildNetwork } from './network.js';
 import { randomSeed, seededRandom, shuffle, type Random } from './random.js';
 import { splitRows } from './split.js';
-import { fitStandardization, standardize } from './standardize.js';
 import { targetsFor, type Label, type Targets, type Task } from './targets.js';
+import { buildTextNetwork } from './text-network.js';
 import { parseTrainSpec, type TrainSpec } from './train-spec.js';
 
 export interface TrainOptions {
@@ -28,6 +29,9 @@ export interface TrainOptions {
 export interface TrainedModel {
   files: ModelFiles;
   task: Task;
+  /** What predict takes: feature rows, or texts. */
+  input: 'tabular' | 'text';
+  /** Text models: the text column. */
   featureNames: string[];
   /** Classifiers only, in output order. */
   classes?: Label[];
@@ -49,32 +53,34 @@ interface Examples {
 }
 
 /** Trains one model on the wasm backend and returns it as stored files with its metrics. */
-export async function trainModel(data: TrainingData, options: TrainOptions): Promise<TrainedModel> {
+export async function trainModel(data: TrainingData | TextTrainingData, options: TrainOptions): Promise<TrainedModel> {
   await initBackend();
   throwIfAborted(options.signal);
   // Parsed again to tie the params to the algorithm (and to catch a mismatch, as a ZodError).
   const spec = parseTrainSpec(options.algorithm, options.params);
   const { params } = spec;
-  if (data.features.length < 2) throw new DataError(`training needs at least 2 rows; got ${data.features.length}`);
+  const rowCount = data.labels.length;
+  if (rowCount < 2) throw new DataError(`training needs at least 2 rows; got ${rowCount}`);
   const seed = params.seed ?? randomSeed();
   const random = seededRandom(seed);
   const targets = targetsFor(spec.algorithm, data.labels);
   const strata = targets.task === 'classification' ? targets.classIndexes : undefined;
-  const split = splitRows(data.features.length, params.validation_split, random, strata);
-  const metadata = describeModel(spec.algorithm, data, targets, split.train);
+  const split = splitRows(rowCount, params.validation_split, random, strata);
+  const encoding = fitEncoding(spec, data, targets, split.train);
+  const { metadata } = encoding;
 
   const owned: { dispose(): void }[] = [];
   const own = <T extends { dispose(): void }>(item: T): T => (owned.push(item), item);
   try {
     const examples = (rows: number[]): Examples => ({
       rows,
-      x: own(tf.tensor2d(standardize(rows.map((r) => data.features[r]!), metadata.features), [rows.length, metadata.featureNames.length])),
+      x: own(tf.tensor2d(encoding.encode(rows), [rows.length, encoding.width])),
       y: own(encodeTargets(targets, metadata, rows)),
     });
     const training = examples(split.train);
     const validation = split.validation.length > 0 ? examples(split.validation) : undefined;
     const outputs = targets.task === 'classification' ? targets.classes.length : 1;
-    const network = own(buildNetwork(spec, metadata.featureNames.length, outputs, targets.task, random));
+    const network = own(networkFor(spec, encoding, outputs, targets.task, random));
     const optimizer = own(tf.train.adam(params.learning_rate));
 
     const losses = await fit(network, optimizer, { training, validation, targets, metadata, spec, options, random });
@@ -83,7 +89,8 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
     return {
       files,
       task: targets.task,
-      featureNames: metadata.featureNames,
+      input: metadata.input,
+      featureNames: metadata.input === 'text' ? [metadata.textName] : metadata.featureNames,
       ...(targets.task === 'classification' && { classes: targets.classes }),
       metrics,
       sizeBytes: Buffer.byteLength(files['model.json']) + files['weights.bin'].byteLength,
@@ -94,16 +101,10 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   }
 }
 
-/** Normalization learnt from the training rows only, so validation rows stay unseen. */
-function describeModel(algorithm: Algorithm, data: TrainingData, targets: Targets, trainRows: number[]): ModelMetadata {
-  const common = {
-    algorithm,
-    featureNames: data.featureNames,
-    features: fitStandardization(trainRows.map((r) => data.features[r]!), data.featureNames.length),
-  };
-  if (targets.task === 'classification') return { ...common, task: 'classification', classes: targets.classes };
-  const { mean, std } = fitStandardization(trainRows.map((r) => [targets.values[r]!]), 1);
-  return { ...common, task: 'regression', target: { mean: mean[0]!, std: std[0]! } };
+function networkFor(spec: TrainSpec, encoding: InputEncoding, outputs: number, task: Task, random: Random) {
+  if (spec.algorithm !== 'text-classifier') return buildNetwork(spec, encoding.width, outputs, task, random);
+  if (encoding.vocabularySize === undefined) throw new Error('a text encoding has a vocabulary');
+  return buildTextNetwork(spec.params, encoding.vocabularySize, outputs, random);
 }
 
 /** One-hot classes, or the standardized target. */
