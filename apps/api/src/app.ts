@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@trainyard/shared/logger';
 import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
+import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
@@ -9,7 +10,7 @@ import { modelRouter, type ModelRouterDeps } from './models/router.js';
 import { taskEventsRouter, type TaskEventsDeps } from './tasks/events-router.js';
 import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
 
-export interface AppDeps extends TaskRouterDeps, TaskEventsDeps, HealthDeps, DatasetRouterDeps, ModelRouterDeps {
+export interface AppDeps extends TaskRouterDeps, TaskEventsDeps, HealthDeps, DatasetRouterDeps, ModelRouterDeps, CacheRouterDeps {
   log: Logger;
   bodyLimit: string;
   board?: BoardCredentials;
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use('/v1', requireRedis(deps.redis));
   app.use(taskRouter(deps));
+  app.use(cacheRouter(deps));
   app.use(modelRouter(deps));
   app.use(taskEventsRouter(deps));
   app.use(boardPath, ...queueBoard([...Object.values(deps.queues), deps.notifications.queue], deps.board));

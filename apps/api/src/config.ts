@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
 
 export const apiEnv = z
   .object({
@@ -7,6 +7,7 @@ export const apiEnv = z
     ...storageEnv.shape,
     ...retentionEnv.shape,
     ...logEnv.shape,
+    ...cacheEnv.shape,
     // The API checks webhooks at submit time and queues the notifications of tasks it revokes.
     ...notifyEnv.pick({ WEBHOOK_ALLOW_HOSTS: true, NOTIFY_ATTEMPTS: true, NOTIFY_BACKOFF_MS: true }).shape,
     /** GET /v1/tasks/{id}/events sends a comment line after this long without an event. */

@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { DatasetCatalog } from '@trainyard/shared/dataset-catalog';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
+import { PredictionCache } from '@trainyard/shared/cache-predictions';
+import { connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
 import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
@@ -27,6 +29,15 @@ function configOrExit(): ApiConfig {
 const config = configOrExit();
 const log = createLogger('api', config.LOG_LEVEL);
 const redis = createRedis(config.REDIS_URL, 'api');
+const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis);
+if (cache.warning) log.warn(cache.warning);
+onEvictionPolicy(redis, (policy) => {
+  const verdict = queueEvictionVerdict(policy, config.QUEUE_REDIS_EVICTION);
+  if (verdict.level === 'warn') log.warn({ policy }, verdict.message);
+  if (verdict.level !== 'refuse') return;
+  log.fatal({ policy }, verdict.message);
+  process.exit(1);
+});
 const store = createObjectStore(config.STORAGE_URL, s3OptionsFromEnv(config));
 const queues = createTaskQueues(redis, {
   prefix: config.QUEUE_PREFIX,
@@ -54,6 +65,7 @@ const app = createApp({
   queues,
   registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
   events,
+  predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL),
   notifications,
   openBlocking: blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`),
   heartbeatMs: config.EVENTS_HEARTBEAT_MS,
@@ -78,6 +90,7 @@ async function shutdown(signal: string): Promise<void> {
   server.closeIdleConnections();
   await Promise.all([closeTaskQueues(queues), notifications.close()]).catch(() => {});
   redis.disconnect();
+  cache.redis.disconnect();
   process.exit(0);
 }
 

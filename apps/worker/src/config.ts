@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
 import { notifyQueueName } from '@trainyard/shared/notify-queue';
 import { taskTypes } from '@trainyard/shared/tasks';
 
@@ -15,6 +15,7 @@ export const workerEnv = z.object({
   ...storageEnv.shape,
   ...retentionEnv.shape,
   ...logEnv.shape,
+  ...cacheEnv.shape,
   ...notifyEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
@@ -27,6 +28,8 @@ export const workerEnv = z.object({
   SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0).default(30),
   /** Memory for loaded models, by their weight size. */
   MODEL_CACHE_MB: z.coerce.number().positive().default(64),
+  /** How often the model cache's hit/miss counts are logged (when they changed). */
+  MODEL_CACHE_STATS_S: z.coerce.number().positive().default(60),
   /** A task whose worker stops renewing its lock for this long is taken over by another worker. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),

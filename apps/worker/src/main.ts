@@ -5,9 +5,13 @@ import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
 import { TaskNotifications } from '@trainyard/shared/notify-queue';
-import { createRedis, evictionPolicy } from '@trainyard/shared/redis';
+import { cacheEvictionVerdict, connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
+import { PredictionCache } from '@trainyard/shared/cache-predictions';
+import { createRedis } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskEventLog } from '@trainyard/shared/task-events';
+import { logModelCacheStats } from './cache/model-cache-stats.js';
+import { storingPredictions } from './cache/store-predictions.js';
 import { loadConfig, type WorkerConfig } from './config.js';
 import { workerName } from './identity.js';
 import { createMailer, type Mailer } from './notify/mailer.js';
@@ -43,10 +47,23 @@ const notifications = new TaskNotifications(redis, events, {
   retentionCount: config.TASK_RETENTION_COUNT,
 });
 
-const policy = await evictionPolicy(redis);
-if (policy !== 'noeviction') {
-  log.warn({ policy }, 'the queue Redis may evict keys (maxmemory-policy is not noeviction): tasks can be lost');
+const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis);
+if (cache.warning) {
+  log.warn(cache.warning);
+} else {
+  onEvictionPolicy(cache.redis, (policy) => {
+    const verdict = cacheEvictionVerdict(policy);
+    if (verdict.level !== 'ok') log.warn({ policy }, verdict.message);
+  });
 }
+
+onEvictionPolicy(redis, (policy) => {
+  const verdict = queueEvictionVerdict(policy, config.QUEUE_REDIS_EVICTION);
+  if (verdict.level === 'warn') log.warn({ policy }, verdict.message);
+  if (verdict.level !== 'refuse') return;
+  log.fatal({ policy }, verdict.message);
+  process.exit(1);
+});
 await seedBuiltInDatasets(store);
 
 const workerOptions = {
@@ -67,7 +84,10 @@ if (config.WORKER_QUEUES.includes('train')) {
 }
 if (config.WORKER_QUEUES.includes('predict')) {
   const predict = await createPredictProcessor({ store, modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024 });
-  workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predict.process, workerOptions));
+  const predictions = new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL);
+  const predictAndCache = storingPredictions(predict.process, predictions, log);
+  workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predictAndCache, workerOptions));
+  logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
 }
 let mailer: Mailer | undefined;
 if (config.WORKER_QUEUES.includes('notify')) {
@@ -104,6 +124,7 @@ async function shutdown(signal: string): Promise<void> {
   await notifications.close();
   mailer?.close();
   redis.disconnect();
+  cache.redis.disconnect();
   log.info('stopped');
   process.exit(0);
 }

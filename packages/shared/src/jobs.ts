@@ -127,6 +127,8 @@ export const predictRequest = z.strictObject({
   version: z.union([z.int().min(1), aliasName]).optional(),
   inputs: z.array(input).min(1).max(10_000),
   output: predictOutput,
+  /** false: skip the prediction cache and run the model (the fresh answer still refreshes the cache). */
+  cache: z.boolean().optional(),
   priority: priority.optional(),
   notify: notifyRequest.optional(),
 });

@@ -24,7 +24,9 @@ export function taskRouter(deps: TaskRouterDeps): Router {
   });
 
   router.post('/v1/predict', requireJsonBody, async (req, res) => {
-    await accepted(req, res, await submitPredict(deps, parseBody(predictRequest, req)));
+    const task = await submitPredict(deps, parseBody(predictRequest, req));
+    if (task.status === 'SUCCESS') return void res.status(200).json(task);
+    await accepted(req, res, task);
   });
 
   router.get('/v1/tasks/:taskId', async (req, res) => {

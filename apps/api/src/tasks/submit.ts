@@ -6,6 +6,7 @@ import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/
 import type { ObjectStore } from '@trainyard/shared/storage';
 import { storageKeys } from '@trainyard/shared/storage/keys';
 import { newTaskId, type TaskType } from '@trainyard/shared/tasks';
+import { answerFromCache, type CachedPredictTask, type PredictCacheDeps } from '../cache/cached-prediction.js';
 import type { TaskQueues } from './task-queues.js';
 
 export interface SubmittedTask {
@@ -16,7 +17,7 @@ export interface SubmittedTask {
   links: { self: string };
 }
 
-export interface SubmitDeps {
+export interface SubmitDeps extends PredictCacheDeps {
   queues: TaskQueues;
   registry: ModelRegistry;
   store: ObjectStore;
@@ -29,16 +30,18 @@ async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | undefined):
   if (notify?.webhook) await assertDeliverableWebhook(notify.webhook, deps.webhookAllowHosts);
 }
 
-async function enqueue(deps: SubmitDeps, type: TaskType, data: object, priority?: number): Promise<SubmittedTask> {
+async function enqueue(deps: SubmitDeps, type: TaskType, data: object, priority?: number, extraOptions: JobsOptions = {}): Promise<SubmittedTask> {
   const taskId = newTaskId(type);
-  const options: JobsOptions = { jobId: taskId, ...(priority ? { priority } : {}) };
+  const options: JobsOptions = { jobId: taskId, ...(priority ? { priority } : {}), ...extraOptions };
   const job = await deps.queues[type].add(`model.${type}`, data, options);
+  // A deduplicated add answers with the job already in flight.
+  const id = job.id ?? taskId;
   return {
-    task_id: taskId,
+    task_id: id,
     type,
     status: 'PENDING',
     created_at: new Date(job.timestamp).toISOString(),
-    links: { self: `/v1/tasks/${taskId}` },
+    links: { self: `/v1/tasks/${id}` },
   };
 }
 
@@ -57,7 +60,7 @@ export async function submitTrain(deps: SubmitDeps, request: TrainRequest): Prom
   return enqueue(deps, 'train', data, request.priority);
 }
 
-export async function submitPredict(deps: SubmitDeps, request: PredictRequest): Promise<SubmittedTask> {
+export async function submitPredict(deps: SubmitDeps, request: PredictRequest): Promise<SubmittedTask | CachedPredictTask> {
   await checkNotify(deps, request.notify);
   const model = await deps.registry.resolve(request.model, request.version);
   if (!model) {
@@ -70,7 +73,12 @@ export async function submitPredict(deps: SubmitDeps, request: PredictRequest): 
     inputs: request.inputs.map((row, index) => toFeatureRow(row, index, model)),
     ...(request.notify ? { notify: request.notify } : {}),
   };
-  return enqueue(deps, 'predict', data, request.priority);
+  // A cached answer would skip the notification, so notified tasks always run.
+  if (request.cache === false || request.output !== 'prediction' || request.notify) return enqueue(deps, 'predict', data, request.priority);
+  const keys = deps.predictions.keysFor(data.model, data.version, data.inputs);
+  const cached = await answerFromCache(deps, keys);
+  if (cached) return cached;
+  return enqueue(deps, 'predict', data, request.priority, { deduplication: { id: keys.batchId } });
 }
 
 /** Inputs come as arrays in feature order or as records keyed by the model's feature names. */
