@@ -70,7 +70,8 @@ export async function submitPredict(deps: SubmitDeps, request: PredictRequest): 
   const data: PredictJobData = {
     model: model.model,
     version: model.version,
-    inputs: request.inputs.map((row, index) => toFeatureRow(row, index, model)),
+    inputs: modelInputs(request, model),
+    output: request.output,
     ...(request.notify ? { notify: request.notify } : {}),
   };
   // A cached answer would skip the notification, so notified tasks always run.
@@ -79,6 +80,26 @@ export async function submitPredict(deps: SubmitDeps, request: PredictRequest): 
   const cached = await answerFromCache(deps, keys);
   if (cached) return cached;
   return enqueue(deps, 'predict', data, request.priority, { deduplication: { id: keys.batchId } });
+}
+
+/** Text models take texts and can return embeddings; tabular models take feature rows. */
+function modelInputs(request: PredictRequest, model: ModelVersion): number[][] | string[] {
+  const kindMismatch = (index: number, message: string) => new InvalidRequestError(`inputs.${index}: ${message}`, [{ path: `inputs.${index}`, message }]);
+  if (model.input === 'text') {
+    return request.inputs.map((input, index) => {
+      if (typeof input !== 'string') throw kindMismatch(index, `model "${model.model}" classifies texts; send a string`);
+      return input;
+    });
+  }
+  if (request.output === 'embedding') {
+    throw new InvalidRequestError(`model "${model.model}" is not a text model; only text models return embeddings`, [
+      { path: 'output', message: 'embeddings come from text models only' },
+    ]);
+  }
+  return request.inputs.map((row, index) => {
+    if (typeof row === 'string') throw kindMismatch(index, `model "${model.model}" takes feature rows (${model.feature_names.join(', ')}), not texts`);
+    return toFeatureRow(row, index, model);
+  });
 }
 
 /** Inputs come as arrays in feature order or as records keyed by the model's feature names. */

@@ -28,8 +28,9 @@ export async function createPredictProcessor(deps: PredictDeps) {
   await initBackend();
   const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version));
   const process = async (job: Job): Promise<PredictResult> => {
-    const { model, version, inputs } = parseJobData(predictJobData, job.data);
+    const { model, version, inputs, output } = parseJobData(predictJobData, job.data);
     const loaded = await models.get(model, version);
+    if (output === 'embedding') return { model, version, embeddings: loaded.embed(inputs) };
     return { model, version, predictions: loaded.predict(inputs) };
   };
   return { process, models };

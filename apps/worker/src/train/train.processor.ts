@@ -49,6 +49,7 @@ export function createTrainProcessor(deps: TrainDeps) {
       algorithm: data.algorithm,
       params: data.params,
       task: trained.task,
+      input: trained.input,
       feature_names: trained.featureNames,
       ...(trained.classes ? { classes: trained.classes } : {}),
       metrics: trained.metrics,

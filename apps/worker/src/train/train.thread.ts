@@ -1,8 +1,8 @@
 import { initBackend } from '@trainyard/ml/backend';
 import { trainModel } from '@trainyard/ml/train';
-import { loadTrainingData } from '@trainyard/shared/datasets';
+import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datasets';
 import { AppError } from '@trainyard/shared/errors';
-import type { Algorithm, AlgorithmParams } from '@trainyard/shared/jobs';
+import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
 import { createObjectStore } from '@trainyard/shared/storage';
 import type { TrainingMessage, TrainingReply, TrainingTask } from './training-task.js';
 
@@ -14,7 +14,8 @@ export default async function train({ job, storage, port }: TrainingTask): Promi
   const send = (message: TrainingMessage) => port.postMessage(message);
   try {
     await initBackend();
-    const data = await loadTrainingData(createObjectStore(storage.url, storage.s3), job.dataset);
+    const store = createObjectStore(storage.url, storage.s3);
+    const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, job.dataset) : await loadTrainingData(store, job.dataset);
     const trained = await trainModel(data, {
       algorithm: job.algorithm,
       params: job.params as AlgorithmParams<Algorithm>,

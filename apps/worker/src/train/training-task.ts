@@ -22,6 +22,8 @@ export type TrainingMessage = { type: 'progress'; progress: TrainProgress } | { 
 export interface TrainingOutcome {
   files: { 'model.json': string; 'weights.bin': Uint8Array };
   task: 'classification' | 'regression';
+  /** What predict takes: feature rows, or texts. */
+  input: 'tabular' | 'text';
   featureNames: string[];
   classes?: (string | number)[];
   metrics: Record<string, number>;
