@@ -196,7 +196,7 @@ describe('Bull Board', () => {
 
     const queues = await request(`${api.url}/admin/queues/api/queues`);
     expect(queues.status).toBe(200);
-    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['predict', 'train']);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['notify', 'predict', 'train']);
   });
 
   it('asks for basic auth when credentials are configured', async () => {
@@ -212,6 +212,6 @@ describe('Bull Board', () => {
     expect((await fetch(`${otherApi.url}/admin/queues`, { headers: { authorization } })).status).toBe(200);
     const queues = await request(`${otherApi.url}/admin/queues/api/queues`, { headers: { authorization } });
     expect(queues.status).toBe(200);
-    expect(queues.body.queues).toHaveLength(2);
+    expect(queues.body.queues).toHaveLength(3);
   });
 });

@@ -165,7 +165,8 @@ describe('waiting for a result', () => {
     const finished = await request(`${api.url}/v1/tasks/${response.body.task_id}?wait=60`);
     expect(finished.status).toBe(200);
     expect(finished.body).toMatchObject({ status: 'SUCCESS', result: { model: 'iris-wait' } });
-    expect(await followers()).toBe(0);
+    expect(finished.body.finished_at).not.toBeNull();
+    await eventually(async () => (await followers()) === 0);
   });
 
   it('GET ?wait= outside 0..60 is a 400 naming wait', async () => {

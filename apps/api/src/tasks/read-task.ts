@@ -19,12 +19,10 @@ export async function readTask(deps: ReadTaskDeps, taskId: string): Promise<Task
   const type = taskTypeOf(taskId);
   if (!type) throw new NotFoundError(`no task ${taskId}`);
   const queue = deps.queues[type];
-  // Sent together: one round trip on the shared connection.
-  const [job, state, logged] = await Promise.all([
-    queue.getJob(taskId) as Promise<Job | undefined>,
-    queue.getJobState(taskId) as Promise<JobState>,
-    deps.events.read(taskId),
-  ]);
+  // The state first: BullMQ stores a job's outcome and moves it to completed/failed in one script,
+  // so a state read before the job never shows SUCCESS without its result and finish time.
+  const state = (await queue.getJobState(taskId)) as JobState;
+  const [job, logged] = await Promise.all([queue.getJob(taskId) as Promise<Job | undefined>, deps.events.read(taskId)]);
   if (!job || state === 'unknown' || isExpired(job, deps.retentionSeconds)) throw new NotFoundError(`no task ${taskId}`);
 
   const status = taskStatusOf(state, job.attemptsMade);
