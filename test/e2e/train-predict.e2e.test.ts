@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskResource } from '@trainyard/shared/task-resource';
 import { request } from '../support/http.js';
 import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
 import { deletePrefix, testPrefix } from '../support/redis.js';
@@ -38,9 +39,12 @@ const asRecord = ([sepal_length, sepal_width, petal_length, petal_width]: number
   petal_width,
 });
 
-async function predict(model: string, inputs: unknown[], version?: number) {
-  const taskId = await submit(api.url, '/v1/predict', { model, inputs, ...(version ? { version } : {}) });
-  return (await pollUntil(api.url, taskId, (task) => task.status === 'SUCCESS' || task.status === 'FAILURE')).task;
+/** A finished predict task: polled when queued (202), or answered at once from the prediction cache (200). */
+async function predict(model: string, inputs: unknown[], version?: number): Promise<Pick<TaskResource, 'status' | 'result'>> {
+  const submitted = await request(`${api.url}/v1/predict`, { body: { model, inputs, ...(version ? { version } : {}) } });
+  if (submitted.status === 200) return submitted.body;
+  expect(submitted.status).toBe(202);
+  return (await pollUntil(api.url, submitted.body.task_id, (task) => task.status === 'SUCCESS' || task.status === 'FAILURE')).task;
 }
 
 let irisTaskId: string;
@@ -148,7 +152,8 @@ describe('two API replicas', () => {
     expect(a.status).toBe(200);
     expect(b).toMatchObject({ status: a.status, body: a.body });
 
-    const taskId = await submit(otherApi.url, '/v1/predict', { model: 'iris', inputs: [setosa] });
+    // A row not predicted before, so the task is queued rather than answered from the prediction cache.
+    const taskId = await submit(otherApi.url, '/v1/predict', { model: 'iris', inputs: [[5.0, 3.4, 1.5, 0.2]] });
     await pollUntil(otherApi.url, taskId, (t) => t.status === 'SUCCESS');
     const [fromA, fromB] = await Promise.all([api.url, otherApi.url].map((url) => request(`${url}/v1/tasks/${taskId}`)));
     expect(fromA.status).toBe(200);
