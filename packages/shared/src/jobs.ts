@@ -94,6 +94,8 @@ export function isTextDatasetRef(ref: DatasetRef | TextDatasetRef): ref is TextD
 
 /** 1 is the most urgent, as in BullMQ. */
 export const priority = z.int().min(1).max(100);
+/** Seconds; the API caps them with the queue's configured maxima (deadlines.ts). */
+const deadlineFields = { timeout_s: z.int().min(1).optional(), expires_s: z.int().min(1).optional() };
 
 const trainVariant = <A extends Algorithm, D extends z.ZodType>(algorithm: A, dataset: D) =>
   z.strictObject({
@@ -104,6 +106,7 @@ const trainVariant = <A extends Algorithm, D extends z.ZodType>(algorithm: A, da
     params: (algorithmParams[algorithm] as z.ZodType<AlgorithmParams<Algorithm>>).default(() => algorithmParams[algorithm].parse({}) as never),
     priority: priority.optional(),
     notify: notifyRequest.optional(),
+    ...deadlineFields,
   });
 
 /** POST /v1/train */
@@ -131,6 +134,7 @@ export const predictRequest = z.strictObject({
   cache: z.boolean().optional(),
   priority: priority.optional(),
   notify: notifyRequest.optional(),
+  ...deadlineFields,
 });
 export type PredictRequest = z.output<typeof predictRequest>;
 
