@@ -21,6 +21,8 @@ export const workerEnv = z.object({
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
   /** Trainings at once, each in its own thread. */
   TRAIN_CONCURRENCY: concurrency.default(1),
+  /** How long a cancelled or timed-out training may take to reach its next batch before its thread is terminated. */
+  TRAIN_STOP_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   PREDICT_CONCURRENCY: concurrency.default(16),
   /** Emails and webhooks being delivered at once. */
   NOTIFY_CONCURRENCY: concurrency.default(8),

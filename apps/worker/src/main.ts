@@ -9,6 +9,7 @@ import { cacheEvictionVerdict, connectCacheRedis, onEvictionPolicy, queueEvictio
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { createRedis } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
+import { TaskCancellation } from '@trainyard/shared/task-control';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { logModelCacheStats } from './cache/model-cache-stats.js';
 import { storingPredictions } from './cache/store-predictions.js';
@@ -18,6 +19,7 @@ import { createMailer, type Mailer } from './notify/mailer.js';
 import { createNotifyProcessor } from './notify/notify.processor.js';
 import { createNotifyWorker } from './notify/notify.worker.js';
 import { createPredictProcessor } from './predict/predict.processor.js';
+import { TaskControl } from './task-control.js';
 import { createTaskWorker } from './task-workers.js';
 import { createTrainProcessor } from './train/train.processor.js';
 import { TrainingPool } from './train/training-pool.js';
@@ -65,12 +67,15 @@ onEvictionPolicy(redis, (policy) => {
   process.exit(1);
 });
 await seedBuiltInDatasets(store);
+const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+const control = await TaskControl.start(redis, cancels, events, log);
 
 const workerOptions = {
   connection: redis,
   prefix: config.QUEUE_PREFIX,
   events,
   onFinal: notifications.taskFinished.bind(notifications),
+  control,
   log,
   lockDurationMs: config.WORKER_LOCK_MS,
   stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -78,7 +83,7 @@ const workerOptions = {
 const workers: Worker[] = [];
 let pool: TrainingPool | undefined;
 if (config.WORKER_QUEUES.includes('train')) {
-  pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage);
+  pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS);
   const train = createTrainProcessor({ pool, registry, store, events, log });
   workers.push(createTaskWorker('train', config.TRAIN_CONCURRENCY, train, workerOptions));
 }
@@ -123,6 +128,7 @@ async function shutdown(signal: string): Promise<void> {
   }
   await notifications.close();
   mailer?.close();
+  await control.close();
   redis.disconnect();
   cache.redis.disconnect();
   log.info('stopped');

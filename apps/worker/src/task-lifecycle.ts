@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AppError } from '@trainyard/shared/errors';
+import { stoppedEvent, stoppedReasons } from '@trainyard/shared/task-control';
 import type { TaskError, TaskEvent, TaskEventLog } from '@trainyard/shared/task-events';
 import { workerName } from './identity.js';
+import { TaskRevokedError } from './task-control.js';
 
-/** Errors about the task's own input: another attempt cannot fix them. */
-const permanentCodes = new Set(['invalid_data', 'invalid_request', 'not_found']);
+/** Errors about the task's own input, and timeouts: another attempt cannot fix them. */
+const permanentCodes = new Set(['invalid_data', 'invalid_request', 'not_found', 'timeout']);
 
 export function taskErrorOf(error: unknown): TaskError {
   if (error instanceof AppError) return { code: error.code, message: error.message };
@@ -23,7 +25,8 @@ const nothingToDo: OnFinalStatus = async () => {};
 
 /**
  * Runs one attempt of a task and records it in the task's event log: STARTED, then SUCCESS, or
- * RETRY/FAILURE with the attempt's error. Errors about the input fail at once without retries.
+ * RETRY/FAILURE with the attempt's error, or REVOKED when a cancel stopped it. Errors about the
+ * input and timeouts fail at once without retries.
  */
 export async function runAttempt<R>(job: Job, events: TaskEventLog, work: () => Promise<R>, onFinal = nothingToDo): Promise<R> {
   const taskId = job.id!;
@@ -42,6 +45,13 @@ export async function runAttempt<R>(job: Job, events: TaskEventLog, work: () => 
     await events.append(taskId, succeeded);
     return result;
   } catch (error) {
+    if (error instanceof TaskRevokedError) {
+      await started;
+      const revoked = stoppedEvent('REVOKED', attempt, workerName);
+      await onFinal(job, revoked);
+      await events.append(taskId, revoked);
+      throw new UnrecoverableError(stoppedReasons.REVOKED);
+    }
     const taskError = taskErrorOf(error);
     const permanent = permanentCodes.has(taskError.code) || error instanceof UnrecoverableError;
     const retrying = !permanent && attempt < (job.opts.attempts ?? 1);

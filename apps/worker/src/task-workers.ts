@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@trainyard/shared/logger';
 import type { TaskEventLog } from '@trainyard/shared/task-events';
 import type { TaskType } from '@trainyard/shared/tasks';
+import { untilStopped, type TaskControl } from './task-control.js';
 import { runAttempt, type OnFinalStatus } from './task-lifecycle.js';
 
 export interface TaskWorkerOptions {
@@ -11,19 +12,29 @@ export interface TaskWorkerOptions {
   events: TaskEventLog;
   /** Queues the task's notifications as part of finishing it. */
   onFinal?: OnFinalStatus;
+  control: TaskControl;
   log: Logger;
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
 
-/** A BullMQ worker for one task queue; every attempt is recorded in the task's event log. */
+/**
+ * A BullMQ worker for one task queue; every attempt is recorded in the task's event log and runs
+ * under the task's controls (cancel, timeout, expiry). The processor gets the attempt's AbortSignal.
+ */
 export function createTaskWorker(
   type: TaskType,
   concurrency: number,
-  process: (job: Job) => Promise<unknown>,
+  process: (job: Job, signal: AbortSignal) => Promise<unknown>,
   options: TaskWorkerOptions,
 ): Worker {
-  const worker = new Worker(type, (job) => runAttempt(job, options.events, () => process(job), options.onFinal), {
+  const attempt = (job: Job) =>
+    options.control.run(
+      job,
+      (signal) => runAttempt(job, options.events, () => untilStopped(signal, process(job, signal)), options.onFinal),
+      options.onFinal,
+    );
+  const worker = new Worker(type, attempt, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency,

@@ -20,7 +20,7 @@ export interface TrainDeps {
 const progressIntervalMs = 250;
 
 export function createTrainProcessor(deps: TrainDeps) {
-  return async (job: Job): Promise<TrainResult> => {
+  return async (job: Job, signal: AbortSignal): Promise<TrainResult> => {
     const data = parseJobData(trainJobData, job.data);
     const taskId = job.id!;
     const startedAt = Date.now();
@@ -34,15 +34,19 @@ export function createTrainProcessor(deps: TrainDeps) {
     const trained = await deps.pool.train(data, (message) => {
       if (message.type === 'progress') reportProgress(message.progress);
       else void job.log(message.line).catch(() => {});
-    });
+    }, signal);
     await reportProgress.flush();
+    signal.throwIfAborted();
 
     // The artifact first, the registry entry last: a version is visible only once complete.
     const version = await deps.registry.versionFor(data.model, taskId);
-    await Promise.all([
-      deps.store.put(storageKeys.modelFile(data.model, version, 'model.json'), trained.files['model.json']),
-      deps.store.put(storageKeys.modelFile(data.model, version, 'weights.bin'), trained.files['weights.bin']),
-    ]);
+    const files = ['model.json', 'weights.bin'] as const;
+    await Promise.all(files.map((file) => deps.store.put(storageKeys.modelFile(data.model, version, file), trained.files[file])));
+    if (signal.aborted) {
+      // Stopped while uploading: no artifact of an unpublished version stays behind.
+      await Promise.all(files.map((file) => deps.store.delete(storageKeys.modelFile(data.model, version, file))));
+      signal.throwIfAborted();
+    }
     await deps.registry.publish({
       model: data.model,
       version,

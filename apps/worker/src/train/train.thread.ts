@@ -4,7 +4,7 @@ import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datase
 import { AppError } from '@trainyard/shared/errors';
 import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
 import { createObjectStore } from '@trainyard/shared/storage';
-import type { TrainingMessage, TrainingReply, TrainingTask } from './training-task.js';
+import type { TrainingMessage, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
 /**
  * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
@@ -12,6 +12,8 @@ import type { TrainingMessage, TrainingReply, TrainingTask } from './training-ta
  */
 export default async function train({ job, storage, port }: TrainingTask): Promise<TrainingReply> {
   const send = (message: TrainingMessage) => port.postMessage(message);
+  const stop = new AbortController();
+  port.on('message', (message: TrainingStop) => message.type === 'stop' && stop.abort());
   try {
     await initBackend();
     const store = createObjectStore(storage.url, storage.s3);
@@ -21,6 +23,7 @@ export default async function train({ job, storage, port }: TrainingTask): Promi
       params: job.params as AlgorithmParams<Algorithm>,
       onEpoch: (progress) => send({ type: 'progress', progress }),
       log: (line) => send({ type: 'log', line }),
+      signal: stop.signal,
     });
     return { ok: true, outcome: trained };
   } catch (error) {

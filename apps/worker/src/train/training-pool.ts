@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { AppError } from '@trainyard/shared/errors';
 import type { TrainJobData } from '@trainyard/shared/jobs';
-import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingTask } from './training-task.js';
+import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
 /** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */
 export class TrainingPool {
@@ -11,6 +11,8 @@ export class TrainingPool {
   constructor(
     threads: number,
     private readonly storage: StorageSettings,
+    /** How long a stopped training may take to reach its next batch before its thread is terminated. */
+    private readonly stopGraceMs: number,
   ) {
     this.pool = new Piscina({
       filename: new URL('./train.thread.js', import.meta.url).href,
@@ -20,14 +22,29 @@ export class TrainingPool {
     });
   }
 
-  async train(job: TrainJobData, onMessage: (message: TrainingMessage) => void): Promise<TrainingOutcome> {
+  /**
+   * Trains in a pool thread. When the signal aborts, the thread is asked to stop at its next batch;
+   * one that has not stopped within the grace period is terminated. Either way this rejects.
+   */
+  async train(job: TrainJobData, onMessage: (message: TrainingMessage) => void, signal: AbortSignal): Promise<TrainingOutcome> {
+    signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     port1.on('message', onMessage);
+    const terminate = new AbortController();
+    let grace: NodeJS.Timeout | undefined;
+    const stop = () => {
+      port1.postMessage({ type: 'stop' } satisfies TrainingStop);
+      grace = setTimeout(() => terminate.abort(), this.stopGraceMs);
+    };
+    signal.addEventListener('abort', stop, { once: true });
     try {
-      const reply = await this.pool.run({ job, storage: this.storage, port: port2 }, { transferList: [port2] });
+      const task = { job, storage: this.storage, port: port2 };
+      const reply = await this.pool.run(task, { transferList: [port2], signal: terminate.signal });
       if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
       return reply.outcome;
     } finally {
+      signal.removeEventListener('abort', stop);
+      clearTimeout(grace);
       port1.close();
     }
   }

@@ -12,11 +12,14 @@ export interface StorageSettings {
 export interface TrainingTask {
   job: TrainJobData;
   storage: StorageSettings;
-  /** The thread reports progress and log lines here. */
+  /** The thread reports progress and log lines here, and hears a stop request on it. */
   port: MessagePort;
 }
 
 export type TrainingMessage = { type: 'progress'; progress: TrainProgress } | { type: 'log'; line: string };
+
+/** From the main thread: stop at the next batch. */
+export type TrainingStop = { type: 'stop' };
 
 /** What a training thread returns: the artifact files and what the registry records about them. */
 export interface TrainingOutcome {
