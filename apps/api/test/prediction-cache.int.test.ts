@@ -182,6 +182,16 @@ describe('prediction cache', () => {
     expect(pinned.body.result.version).toBe(1);
   });
 
+  it('drops a version\'s entries when the version is deleted', async () => {
+    const rows = [flower(), flower()];
+    await predictAndWait({ inputs: rows, version: 2 });
+    const versionKeys = () => cacheRedis.keys(`${prefix}:cache:predict:flowers:2:*`);
+    expect((await versionKeys()).length).toBeGreaterThanOrEqual(3);
+    expect((await request(`${api.url}/v1/models/flowers/versions/2`, { method: 'DELETE' })).status).toBe(204);
+    expect(await versionKeys()).toEqual([]);
+    expect((await predict({ inputs: rows, version: 2 })).status).toBe(404);
+  });
+
   it('loads a new version once in the worker however many predictions ask for it at once', async () => {
     const misses = async () => {
       await sleep(1_200);

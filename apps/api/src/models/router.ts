@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
 import { aliasName, latestAlias, modelName } from '@trainyard/shared/names';
@@ -8,6 +9,7 @@ import { parseBody, requireJsonBody } from '../http/validate.js';
 
 export interface ModelRouterDeps {
   registry: ModelRegistry;
+  predictions: PredictionCache;
 }
 
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
@@ -41,6 +43,8 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const name = parseParam(modelName, req.params.name, 'name');
     const version = parseParam(versionNumber, req.params.version, 'version');
     await deps.registry.deleteVersion(name, version);
+    // Its number is never handed out again, so the entries could only waste memory until their TTL.
+    await deps.predictions.dropVersion(name, version);
     res.status(204).end();
   });
 
