@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** A few seconds of training on an idle machine; much longer on a busy one, hence the generous timeouts. */
-const longTraining = (model: string, epochs = 120) => trainIris(model, { epochs });
+const longTraining = (model: string, epochs = 100) => trainIris(model, { epochs });
 const slow = 120_000;
 const finished = (task: TaskResource) => task.status === 'SUCCESS' || task.status === 'FAILURE';
 /** Mid-training: a few epochs done, most still to come. */
@@ -65,7 +65,7 @@ describe('a training longer than the lock', () => {
   it('is not picked up twice while two workers run', async () => {
     await worker();
     expect(workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null)).toHaveLength(2);
-    const taskId = await submit(api.url, '/v1/train', longTraining('long', 150));
+    const taskId = await submit(api.url, '/v1/train', longTraining('long', 250));
     const { task } = await pollUntil(api.url, taskId, finished, slow);
     expect(task.status).toBe('SUCCESS');
     // At least twice the lock: BullMQ renewed it while the thread trained.
@@ -95,7 +95,7 @@ describe('graceful shutdown', () => {
     // Leave the queue to a worker that waits only 1 s for its tasks.
     await Promise.all(workers.map((w) => w.stop()));
     const impatient = await worker({ SHUTDOWN_TIMEOUT_S: '1' });
-    const taskId = await submit(api.url, '/v1/train', longTraining('handed-over', 200));
+    const taskId = await submit(api.url, '/v1/train', longTraining('handed-over', 150));
     const { task: running } = await pollUntil(api.url, taskId, midTraining);
     expect(pidOf(running)).toBe(impatient.child.pid);
 
