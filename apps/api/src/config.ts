@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/deadlines';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
 
 export const apiEnv = z
@@ -8,6 +9,7 @@ export const apiEnv = z
     ...retentionEnv.shape,
     ...logEnv.shape,
     ...cacheEnv.shape,
+    ...deadlineEnv.shape,
     // The API checks webhooks at submit time and queues the notifications of tasks it revokes.
     ...notifyEnv.pick({ WEBHOOK_ALLOW_HOSTS: true, NOTIFY_ATTEMPTS: true, NOTIFY_BACKOFF_MS: true }).shape,
     /** GET /v1/tasks/{id}/events sends a comment line after this long without an event. */
@@ -27,7 +29,8 @@ export const apiEnv = z
   .refine((env) => !env.BOARD_USER === !env.BOARD_PASSWORD, {
     path: ['BOARD_PASSWORD'],
     message: 'set BOARD_USER and BOARD_PASSWORD together',
-  });
+  })
+  .superRefine(checkDeadlineEnv);
 
 export type ApiConfig = z.output<typeof apiEnv>;
 

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { DatasetCatalog } from '@trainyard/shared/dataset-catalog';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
+import { deadlineLimits } from '@trainyard/shared/deadlines';
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
 import { ConfigError } from '@trainyard/shared/env';
@@ -10,6 +11,7 @@ import { ModelRegistry } from '@trainyard/shared/model-registry';
 import { TaskNotifications } from '@trainyard/shared/notify-queue';
 import { createRedis } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
+import { TaskCancellation } from '@trainyard/shared/task-control';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { createApp } from './app.js';
 import { loadConfig, type ApiConfig } from './config.js';
@@ -70,6 +72,8 @@ const app = createApp({
   openBlocking: blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`),
   heartbeatMs: config.EVENTS_HEARTBEAT_MS,
   webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
+  deadlines: deadlineLimits(config),
+  cancels: new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S),
   retentionSeconds: config.TASK_RETENTION_S,
   bodyLimit: config.BODY_LIMIT,
   datasets: new DatasetCatalog(store),

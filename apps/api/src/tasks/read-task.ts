@@ -1,16 +1,19 @@
 import type { Job } from 'bullmq';
+import { deadlineOf } from '@trainyard/shared/deadlines';
 import { NotFoundError } from '@trainyard/shared/errors';
 import type { NotifyRequest } from '@trainyard/shared/notify';
 import type { TaskNotifications } from '@trainyard/shared/notify-queue';
+import { stoppedStatusOf, type TaskCancellation } from '@trainyard/shared/task-control';
 import type { TaskError, TaskEventLog } from '@trainyard/shared/task-events';
 import { failuresIn, historyOf, lastWorker, progressOf, type TaskResource } from '@trainyard/shared/task-resource';
-import { taskStatusOf, taskTypeOf, type JobState } from '@trainyard/shared/tasks';
+import { taskStatusOf, taskTypeOf, terminalStatuses, type JobState } from '@trainyard/shared/tasks';
 import type { TaskQueues } from './task-queues.js';
 
 export interface ReadTaskDeps {
   queues: TaskQueues;
   events: TaskEventLog;
   notifications: TaskNotifications;
+  cancels: TaskCancellation;
   retentionSeconds: number;
 }
 
@@ -23,9 +26,15 @@ export async function readTask(deps: ReadTaskDeps, taskId: string): Promise<Task
   // so a state read before the job never shows SUCCESS without its result and finish time.
   const state = (await queue.getJobState(taskId)) as JobState;
   const [job, logged] = await Promise.all([queue.getJob(taskId) as Promise<Job | undefined>, deps.events.read(taskId)]);
-  if (!job || state === 'unknown' || isExpired(job, deps.retentionSeconds)) throw new NotFoundError(`no task ${taskId}`);
+  if (!job || state === 'unknown') {
+    // A task cancelled while waiting left its queue; what the user saw of it is kept instead.
+    const revoked = await deps.cancels.revoked(taskId);
+    if (revoked) return revoked;
+    throw new NotFoundError(`no task ${taskId}`);
+  }
+  if (isExpired(job, deps.retentionSeconds)) throw new NotFoundError(`no task ${taskId}`);
 
-  const status = taskStatusOf(state, job.attemptsMade);
+  const status = stoppedStatusOf(job, state) ?? taskStatusOf(state, job.attemptsMade);
   const failures = failuresIn(logged);
   const lastFailure = failures.at(-1);
   const error: TaskError | null =
@@ -48,7 +57,8 @@ export async function readTask(deps: ReadTaskDeps, taskId: string): Promise<Task
     worker: lastWorker(logged),
     created_at: iso(job.timestamp)!,
     started_at: iso(job.processedOn),
-    finished_at: status === 'SUCCESS' || status === 'FAILURE' ? iso(job.finishedOn) : null,
+    // A waiting task past its expiry has no finishedOn yet: it finished when it expired.
+    finished_at: terminalStatuses.has(status) ? iso(job.finishedOn ?? deadlineOf(job.data).expires_at) : null,
   };
 }
 

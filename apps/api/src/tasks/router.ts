@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { predictRequest, trainRequest } from '@trainyard/shared/jobs';
 import { parseBody, requireJsonBody } from '../http/validate.js';
+import { cancelTask } from './cancel-task.js';
 import { readTask } from './read-task.js';
 import { submitPredict, submitTrain, type SubmitDeps, type SubmittedTask } from './submit.js';
 import { preferredWait, waitForTask, waitQuery, type WaitDeps } from './wait-for-task.js';
@@ -34,6 +35,12 @@ export function taskRouter(deps: TaskRouterDeps): Router {
     if (wait === null) return void res.json(await readTask(deps, req.params.taskId));
     const { task, finished } = await waitForTask(deps, req.params.taskId, wait, clientGone(res));
     res.status(finished ? 200 : 202).json(task);
+  });
+
+  /** 200 with the task once REVOKED; 202 while the worker running it has yet to stop it. */
+  router.post('/v1/tasks/:taskId/cancel', async (req, res) => {
+    const { task, stopping } = await cancelTask(deps, req.params.taskId);
+    res.status(stopping ? 202 : 200).json(task);
   });
 
   return router;

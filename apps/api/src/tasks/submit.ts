@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import { resolveDeadline, type DeadlineLimits, type RequestedDeadline } from '@trainyard/shared/deadlines';
 import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
 import type { PredictJobData, PredictRequest, TrainJobData, TrainRequest } from '@trainyard/shared/jobs';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
@@ -6,7 +7,7 @@ import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/
 import type { ObjectStore } from '@trainyard/shared/storage';
 import { storageKeys } from '@trainyard/shared/storage/keys';
 import { newTaskId, type TaskType } from '@trainyard/shared/tasks';
-import { answerFromCache, type CachedPredictTask, type PredictCacheDeps } from '../cache/cached-prediction.js';
+import { answerFromCache, predictCachePlan, type CachedPredictTask, type PredictCacheDeps } from '../cache/cached-prediction.js';
 import type { TaskQueues } from './task-queues.js';
 
 export interface SubmittedTask {
@@ -23,6 +24,7 @@ export interface SubmitDeps extends PredictCacheDeps {
   store: ObjectStore;
   /** WEBHOOK_ALLOW_HOSTS: webhook hosts exempt from the internal-address check. */
   webhookAllowHosts: readonly string[];
+  deadlines: DeadlineLimits;
 }
 
 /** A webhook that would reach the platform's own network is refused before the task is queued. */
@@ -30,10 +32,22 @@ async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | undefined):
   if (notify?.webhook) await assertDeliverableWebhook(notify.webhook, deps.webhookAllowHosts);
 }
 
-async function enqueue(deps: SubmitDeps, type: TaskType, data: object, priority?: number, extraOptions: JobsOptions = {}): Promise<SubmittedTask> {
+/** Job data carries the task's deadlines, fixed now from the request and the queue's limits. */
+async function enqueue(
+  deps: SubmitDeps,
+  type: TaskType,
+  data: object,
+  request: RequestedDeadline & { priority?: number },
+  extraOptions: JobsOptions = {},
+): Promise<SubmittedTask> {
+  const resolved = resolveDeadline(deps.deadlines[type], request, Date.now());
+  if ('issue' in resolved) {
+    const { path, message } = resolved.issue;
+    throw new InvalidRequestError(`${path}: ${message}`, [{ path, message }]);
+  }
   const taskId = newTaskId(type);
-  const options: JobsOptions = { jobId: taskId, ...(priority ? { priority } : {}), ...extraOptions };
-  const job = await deps.queues[type].add(`model.${type}`, data, options);
+  const options: JobsOptions = { jobId: taskId, ...(request.priority ? { priority: request.priority } : {}), ...extraOptions };
+  const job = await deps.queues[type].add(`model.${type}`, { ...data, deadline: resolved.deadline }, options);
   // A deduplicated add answers with the job already in flight.
   const id = job.id ?? taskId;
   return {
@@ -57,7 +71,7 @@ export async function submitTrain(deps: SubmitDeps, request: TrainRequest): Prom
     params: request.params,
     ...(request.notify ? { notify: request.notify } : {}),
   };
-  return enqueue(deps, 'train', data, request.priority);
+  return enqueue(deps, 'train', data, request);
 }
 
 export async function submitPredict(deps: SubmitDeps, request: PredictRequest): Promise<SubmittedTask | CachedPredictTask> {
@@ -74,12 +88,11 @@ export async function submitPredict(deps: SubmitDeps, request: PredictRequest): 
     output: request.output,
     ...(request.notify ? { notify: request.notify } : {}),
   };
-  // A cached answer would skip the notification, so notified tasks always run.
-  if (request.cache === false || request.output !== 'prediction' || request.notify) return enqueue(deps, 'predict', data, request.priority);
-  const keys = deps.predictions.keysFor(data.model, data.version, data.inputs);
-  const cached = await answerFromCache(deps, keys);
+  const plan = predictCachePlan(deps.predictions, request, data, model.input === 'text');
+  if (!plan) return enqueue(deps, 'predict', data, request);
+  const cached = await answerFromCache(deps, plan.keys);
   if (cached) return cached;
-  return enqueue(deps, 'predict', data, request.priority, { deduplication: { id: keys.batchId } });
+  return enqueue(deps, 'predict', { ...data, ...plan.jobData }, request, { deduplication: { id: plan.deduplicationId } });
 }
 
 /** Text models take texts and can return embeddings; tabular models take feature rows. */

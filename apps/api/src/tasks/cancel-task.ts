@@ -1,0 +1,47 @@
+import type { Job } from 'bullmq';
+import { ConflictError } from '@trainyard/shared/errors';
+import type { NotifyTarget } from '@trainyard/shared/notify-queue';
+import { stoppedEvent } from '@trainyard/shared/task-control';
+import type { TaskResource } from '@trainyard/shared/task-resource';
+import { terminalStatuses } from '@trainyard/shared/tasks';
+import { readTask, type ReadTaskDeps } from './read-task.js';
+
+export interface CancelledTask {
+  task: TaskResource;
+  /** True while the worker running the task has yet to stop it; the task becomes REVOKED then. */
+  stopping: boolean;
+}
+
+/**
+ * POST /v1/tasks/{id}/cancel. A waiting task leaves its queue and is REVOKED at once; a running one
+ * is stopped by whichever worker runs it. Cancelling a REVOKED task again changes nothing; any other
+ * finished task is a conflict.
+ */
+export async function cancelTask(deps: ReadTaskDeps, taskId: string): Promise<CancelledTask> {
+  const task = await readTask(deps, taskId);
+  if (task.status === 'REVOKED') return { task, stopping: false };
+  if (terminalStatuses.has(task.status)) {
+    throw new ConflictError('already_finished', `task ${taskId} has already finished as ${task.status}`);
+  }
+  // The flag first: a worker picking the task up from now on refuses it, whatever happens below.
+  await deps.cancels.request(taskId);
+  if (task.status === 'STARTED') return { task, stopping: true };
+  return revokeWaiting(deps, task);
+}
+
+async function revokeWaiting(deps: ReadTaskDeps, task: TaskResource): Promise<CancelledTask> {
+  const queue = deps.queues[task.type];
+  const job = (await queue.getJob(task.task_id)) as Job | undefined;
+  const event = stoppedEvent('REVOKED', task.attempts + 1);
+  const { type: _type, ...entry } = event;
+  const revoked: TaskResource = { ...task, status: 'REVOKED', error: null, history: [...task.history, entry], finished_at: event.at };
+  await deps.cancels.keepRevoked(revoked);
+  // 0: a worker holds the task's lock, it started meanwhile; the flag stops it there.
+  if ((await queue.remove(task.task_id)) === 0) {
+    await deps.cancels.forgetRevoked(task.task_id);
+    return { task: await readTask(deps, task.task_id), stopping: true };
+  }
+  await deps.events.append(task.task_id, event);
+  if (job) await deps.notifications.enqueue(revoked, job.data as NotifyTarget);
+  return { task: revoked, stopping: false };
+}
