@@ -119,6 +119,30 @@ describe('a saved text classifier, loaded again', () => {
   });
 });
 
+describe('speed', () => {
+  it('labels a single text in well under a few milliseconds', async () => {
+    const model = await loadModel(classifier.files);
+    const text = ['my parcel has not arrived after two weeks'];
+    for (let i = 0; i < 200; i++) model.predict(text);
+    const calls = 2_000;
+    let started = performance.now();
+    for (let i = 0; i < calls; i++) model.predict(text);
+    const perTextUs = ((performance.now() - started) * 1_000) / calls;
+    started = performance.now();
+    model.predict(tickets.texts);
+    const batchMs = performance.now() - started;
+    started = performance.now();
+    model.embed(tickets.texts);
+    const embedMs = performance.now() - started;
+    model.dispose();
+    console.log(
+      `text predict: ${perTextUs.toFixed(1)} µs per single-text call; ${batchMs.toFixed(1)} ms to label and ${embedMs.toFixed(1)} ms to embed ${tickets.texts.length} texts`,
+    );
+    // A generous bound: it fails only if something heavy (a reload, a vocabulary rebuild) creeps in.
+    expect(perTextUs).toBeLessThan(5_000);
+  });
+});
+
 describe('inputs of the wrong kind', () => {
   it('a text model refuses feature rows; a tabular model refuses texts and embeddings', async () => {
     const textModel = await loadModel(classifier.files);
