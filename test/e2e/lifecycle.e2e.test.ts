@@ -39,7 +39,10 @@ const finished = (task: { status: string }) => task.status === 'SUCCESS' || task
 describe('task lifecycle', () => {
   it('stays PENDING while no worker runs, then goes STARTED → SUCCESS', async () => {
     const taskId = await submit(api.url, '/v1/train', trainIris('lifecycle', { epochs: 120 }));
+    // Waiting with a priority is another BullMQ state ("prioritized"), the same PENDING to a user.
+    const urgent = await submit(api.url, '/v1/train', { ...trainIris('lifecycle', { epochs: 5 }), priority: 1 });
     await sleep(300);
+    expect((await request(`${api.url}/v1/tasks/${urgent}`)).body).toMatchObject({ status: 'PENDING', attempts: 0 });
     const waiting = await request(`${api.url}/v1/tasks/${taskId}`);
     expect(waiting.status).toBe(200);
     expect(waiting.body).toMatchObject({
