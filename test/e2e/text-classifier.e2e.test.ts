@@ -87,6 +87,31 @@ describe('the text classifier over the real API and worker', () => {
   });
 });
 
+describe('an uploaded text dataset', () => {
+  it('trains by name with its text column named, other columns ignored', async () => {
+    const reviews = [
+      ['id', 'review', 'stars'],
+      ...Array.from({ length: 12 }, (_, i) => [String(i), i % 2 ? '"Broke after a day, awful"' : '"Works great, love it"', i % 2 ? '1' : '5']),
+    ];
+    const uploaded = await fetch(`${api.url}/v1/datasets/reviews`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body: reviews.map((row) => row.join(',')).join('\n') + '\n',
+    });
+    expect(uploaded.status).toBe(201);
+    const task = await run('/v1/train', {
+      model: 'stars',
+      algorithm: 'text-classifier',
+      dataset: { name: 'reviews', text: 'review', target: 'stars' },
+      params: { seed: 3, epochs: 30, validation_split: 0, learning_rate: 0.1 },
+    });
+    expect(task.status).toBe('SUCCESS');
+    const prediction = await run('/v1/predict', { model: 'stars', inputs: ['awful', 'love it'] });
+    // Numeric labels stay numbers, as for tabular targets.
+    expect((prediction.result as { predictions: { label: number }[] }).predictions.map((p) => p.label)).toEqual([1, 5]);
+  });
+});
+
 describe('a mismatch between model and input is a 400 at submit', () => {
   beforeAll(async () => {
     // A tabular model to send texts to.
