@@ -116,8 +116,12 @@ export class ModelRegistry {
         ? await this.redis.get(this.key(model, 'latest'))
         : await this.redis.hget(this.key(model, 'versions'), String(version));
     if (cached) return JSON.parse(cached) as ModelVersion;
-    const stored = await this.rebuild(model);
-    return (version === undefined ? stored.at(-1) : stored.find((meta) => meta.version === version)) ?? null;
+    // A complete index answers misses without touching storage; otherwise versions() rebuilds it.
+    const all = await this.versions(model);
+    const found = version === undefined ? all.at(-1) : all.find((meta) => meta.version === version);
+    // Restores `latest` after a deletion dropped it; raise-only, so a newer publish always wins.
+    if (version === undefined && found) await this.cache(found);
+    return found ?? null;
   }
 
   /** A version by number, by alias, or `latest` (also when none is given); null when nothing matches. */
