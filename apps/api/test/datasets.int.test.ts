@@ -136,6 +136,28 @@ describe('refusing a bad upload', () => {
     expect(storedFiles().filter((file) => file.startsWith('big-stream'))).toEqual([]);
   });
 
+  it('when the client breaks off an upload, then nothing is stored and the API carries on', async () => {
+    const abort = new AbortController();
+    const body = ReadableStream.from(
+      (async function* () {
+        yield 'a,b\n1,2\n';
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        abort.abort();
+      })(),
+    ).pipeThrough(new TextEncoderStream());
+    const sent = fetch(`${api.url}/v1/datasets/broken-off`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body,
+      duplex: 'half',
+      signal: abort.signal,
+    } as RequestInit);
+
+    await expect(sent).rejects.toThrow();
+    await expect.poll(() => storedFiles().filter((file) => file.startsWith('broken-off')), { timeout: 5_000 }).toEqual([]);
+    expect((await request(`${api.url}/v1/datasets`)).status).toBe(200);
+  });
+
   it('when a replacement is bad, then the stored dataset stays as it was', async () => {
     await upload('keeper', 'a,b\n1,2\n');
     const response = await upload('keeper', 'a,b\n1,2\n3\n');
