@@ -90,17 +90,19 @@ export class CsvCheck extends Transform {
       this.header = record;
       return;
     }
-    const where = this.where(line, this.rows + 1);
-    if (record.length !== this.header.length) {
-      throw new DataError(`${where} has ${record.length} fields, the header has ${this.header.length}`);
+    const header = this.header;
+    const where = () => this.where(line, this.rows + 1);
+    if (record.length !== header.length) {
+      throw new DataError(`${where()} has ${record.length} fields, the header has ${header.length}`);
     }
-    this.types ??= record.map((cell) => (isDecimal(cell) ? 'number' : 'string'));
-    record.forEach((cell, i) => {
-      if (this.types![i] === 'number' && !isDecimal(cell)) {
+    const types = (this.types ??= record.map((cell) => (isDecimal(cell) ? 'number' : 'string')));
+    for (let i = 0; i < record.length; i++) {
+      const cell = record[i]!;
+      if (types[i] === 'number' && !isDecimal(cell)) {
         const what = cell === '' ? 'is empty' : `${JSON.stringify(cell)} is not a number`;
-        throw new DataError(`${where}, column "${this.header![i]}": ${what} (the column is numeric from its first row)`);
+        throw new DataError(`${where()}, column "${header[i]}": ${what} (the column is numeric from its first row)`);
       }
-    });
+    }
     this.rows++;
   }
 }
