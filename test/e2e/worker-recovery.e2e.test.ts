@@ -95,7 +95,7 @@ describe('graceful shutdown', () => {
     // Leave the queue to a worker that waits only 1 s for its tasks.
     await Promise.all(workers.map((w) => w.stop()));
     const impatient = await worker({ SHUTDOWN_TIMEOUT_S: '1' });
-    const taskId = await submit(api.url, '/v1/train', longTraining('handed-over', 150));
+    const taskId = await submit(api.url, '/v1/train', longTraining('handed-over', 300));
     const { task: running } = await pollUntil(api.url, taskId, midTraining);
     expect(pidOf(running)).toBe(impatient.child.pid);
 
