@@ -4,6 +4,7 @@ import { DatasetCatalog } from '@trainyard/shared/dataset-catalog';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { deadlineLimits } from '@trainyard/shared/deadlines';
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
+import { SemanticIndex } from '@trainyard/shared/cache-semantic';
 import { connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
 import { ConfigError } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
@@ -68,6 +69,8 @@ const app = createApp({
   registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
   events,
   predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL),
+  // The API only drops semantic indexes; workers fill them (their size cap is a worker setting).
+  semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 0),
   notifications,
   openBlocking: blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`),
   heartbeatMs: config.EVENTS_HEARTBEAT_MS,

@@ -15,8 +15,8 @@ export const workerEnv = z.object({
   ...storageEnv.shape,
   ...retentionEnv.shape,
   ...logEnv.shape,
-  ...cacheEnv.shape,
   ...notifyEnv.shape,
+  ...cacheEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
   /** Trainings at once, each in its own thread. */
@@ -32,6 +32,8 @@ export const workerEnv = z.object({
   MODEL_CACHE_MB: z.coerce.number().positive().default(64),
   /** How often the model cache's hit/miss counts are logged (when they changed). */
   MODEL_CACHE_STATS_S: z.coerce.number().positive().default(60),
+  /** Texts the semantic cache indexes per model version at most. */
+  SEMANTIC_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10_000),
   /** A task whose worker stops renewing its lock for this long is taken over by another worker. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),

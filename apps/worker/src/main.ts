@@ -7,11 +7,13 @@ import { ModelRegistry } from '@trainyard/shared/model-registry';
 import { TaskNotifications } from '@trainyard/shared/notify-queue';
 import { cacheEvictionVerdict, connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
+import { SemanticIndex } from '@trainyard/shared/cache-semantic';
 import { createRedis } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskCancellation } from '@trainyard/shared/task-control';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { logModelCacheStats } from './cache/model-cache-stats.js';
+import { answeringSemantically } from './cache/semantic-predict.js';
 import { storingPredictions } from './cache/store-predictions.js';
 import { loadConfig, type WorkerConfig } from './config.js';
 import { workerName } from './identity.js';
@@ -90,7 +92,8 @@ if (config.WORKER_QUEUES.includes('train')) {
 if (config.WORKER_QUEUES.includes('predict')) {
   const predict = await createPredictProcessor({ store, modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024 });
   const predictions = new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL);
-  const predictAndCache = storingPredictions(predict.process, predictions, log);
+  const semantic = new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, config.SEMANTIC_CACHE_MAX_ENTRIES);
+  const predictAndCache = storingPredictions(answeringSemantically(predict.process, predict.models, semantic, log), predictions, log);
   workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predictAndCache, workerOptions));
   logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
 }

@@ -73,6 +73,7 @@ export class PredictionCache {
 
   /** Writes each row's prediction with the TTL and indexes it under its version, in one round trip. */
   async store(keys: PredictionKeys, predictions: readonly Prediction[]): Promise<void> {
+    if (!keys.rowKeys.length) return;
     const now = Date.now();
     const expiresAt = now + this.ttlSeconds * 1000;
     const index = `${this.versionBase(keys.model, keys.version)}:index`;

@@ -2,6 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Prediction } from './jobs.js';
 
+/** Chosen from the paraphrase set in apps/api/test/semantic-cache.int.test.ts (see docs/caching.md). */
+export const defaultSemanticThreshold = 0.9;
+
 /** A cached text close enough to a new one to answer for it. */
 export interface SemanticMatch {
   similarity: number;

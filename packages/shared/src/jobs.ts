@@ -130,8 +130,11 @@ export const predictRequest = z.strictObject({
   version: z.union([z.int().min(1), aliasName]).optional(),
   inputs: z.array(input).min(1).max(10_000),
   output: predictOutput,
-  /** false: skip the prediction cache and run the model (the fresh answer still refreshes the cache). */
-  cache: z.boolean().optional(),
+  /**
+   * false: skip the prediction cache and run the model (the fresh answer still refreshes the cache).
+   * {semantic: true}: text models may also answer from a cached text at least `threshold` similar.
+   */
+  cache: z.union([z.boolean(), z.strictObject({ semantic: z.literal(true), threshold: z.number().min(0).max(1).optional() })]).optional(),
   priority: priority.optional(),
   notify: notifyRequest.optional(),
   ...deadlineFields,
@@ -155,6 +158,8 @@ export const predictJobData = z.object({
   inputs: z.union([z.array(featureRow), z.array(text)]),
   output: predictOutput,
   notify: notifyRequest.optional(),
+  /** Set when the request opted into the semantic cache: the least cosine similarity that counts as a hit. */
+  semantic_threshold: z.number().min(0).max(1).optional(),
 });
 export type PredictJobData = z.output<typeof predictJobData>;
 

@@ -1,5 +1,7 @@
 import type { PredictionCache, PredictionKeys } from '@trainyard/shared/cache-predictions';
-import type { Prediction } from '@trainyard/shared/jobs';
+import { defaultSemanticThreshold } from '@trainyard/shared/cache-semantic';
+import { InvalidRequestError } from '@trainyard/shared/errors';
+import type { Prediction, PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
 import type { Logger } from '@trainyard/shared/logger';
 import { newTaskId } from '@trainyard/shared/tasks';
 
@@ -16,6 +18,34 @@ export interface CachedPredictTask {
 export interface PredictCacheDeps {
   predictions: PredictionCache;
   log: Logger;
+}
+
+export interface PredictCachePlan {
+  keys: PredictionKeys;
+  /** Identical requests in flight share the job queued under this id. */
+  deduplicationId: string;
+  /** What the worker needs besides the plain job data. */
+  jobData: Pick<PredictJobData, 'semantic_threshold'>;
+}
+
+/**
+ * How the cache takes part in a predict request, or null when it does not: "cache": false, an
+ * embedding request, or a request to be notified (a cached answer would skip the notification).
+ */
+export function predictCachePlan(
+  predictions: PredictionCache,
+  request: Pick<PredictRequest, 'cache' | 'output' | 'notify'>,
+  data: Pick<PredictJobData, 'model' | 'version' | 'inputs'>,
+  isTextModel: boolean,
+): PredictCachePlan | null {
+  if (request.cache === false || request.output !== 'prediction' || request.notify) return null;
+  const keys = predictions.keysFor(data.model, data.version, data.inputs);
+  if (typeof request.cache !== 'object') return { keys, deduplicationId: keys.batchId, jobData: {} };
+  if (!isTextModel) {
+    throw new InvalidRequestError('cache.semantic: the semantic cache is for text models', [{ path: 'cache.semantic', message: 'text models only' }]);
+  }
+  const threshold = request.cache.threshold ?? defaultSemanticThreshold;
+  return { keys, deduplicationId: `${keys.batchId}:semantic:${threshold}`, jobData: { semantic_threshold: threshold } };
 }
 
 /**

@@ -1,15 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
 import { aliasName, latestAlias, modelName } from '@trainyard/shared/names';
+import { dropCachedVersion, type CacheDropDeps } from '../cache/router.js';
 import { parseParam } from '../http/params.js';
 import { parseBody, requireJsonBody } from '../http/validate.js';
 
-export interface ModelRouterDeps {
+export interface ModelRouterDeps extends CacheDropDeps {
   registry: ModelRegistry;
-  predictions: PredictionCache;
 }
 
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
@@ -44,7 +43,7 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const version = parseParam(versionNumber, req.params.version, 'version');
     await deps.registry.deleteVersion(name, version);
     // Its number is never handed out again, so the entries could only waste memory until their TTL.
-    await deps.predictions.dropVersion(name, version);
+    await dropCachedVersion(deps, name, version);
     res.status(204).end();
   });
 

@@ -13,8 +13,13 @@ export function storingPredictions(process: (job: Job) => Promise<PredictResult>
     if ('predictions' in result) {
       // process() validated the data already.
       const { model, version, inputs } = job.data as PredictJobData;
+      // A row answered from a similar text is not this text's own answer: it never becomes an exact entry.
+      const own = result.predictions.flatMap((prediction, i) => ('cached' in prediction ? [] : [i]));
       await cache
-        .store(cache.keysFor(model, version, inputs), result.predictions)
+        .store(
+          cache.keysFor(model, version, own.map((i) => inputs[i]!)),
+          own.map((i) => result.predictions[i]!),
+        )
         .catch((error: unknown) => log.warn({ err: error, taskId: job.id }, 'predictions not cached'));
     }
     return result;
