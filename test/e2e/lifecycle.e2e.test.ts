@@ -14,7 +14,7 @@ let api: RunningProcess & { url: string };
 let worker: RunningProcess | undefined;
 
 beforeAll(async () => {
-  api = await startApi({ ...env, TASK_ATTEMPTS: '3', TASK_BACKOFF_MS: '400' });
+  api = await startApi({ ...env, TASK_ATTEMPTS: '3', TASK_BACKOFF_MS: '1000' });
 });
 
 afterAll(async () => {
@@ -107,9 +107,9 @@ describe('task lifecycle', () => {
     expect(task.error).toEqual({ code: 'internal', message: task.failures[2]!.message });
     expect(task.result).toBeNull();
     expect(task.finished_at).not.toBeNull();
-    // Attempts are spaced by the exponential backoff: 400 ms, then 800 ms.
+    // Attempts are spaced by the exponential backoff: 1 s, then 2 s.
     const times = task.failures.map((f) => Date.parse(f.at));
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(350);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(750);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1_950);
   });
 });
