@@ -25,10 +25,10 @@ export class BareSubmitServer {
     const bare = new BareSubmitServer(redisUrl, prefix, `http://127.0.0.1:${port}`, server);
     const client = new JsonClient(bare.url);
     try {
-      await waitFor('the bare server to listen', async () => {
-        server.assertRunning();
-        return (await client.get('/health')).status === 200;
-      }, { timeoutMs });
+      await waitFor('the bare server to listen', async () => (await client.get('/health')).status === 200, {
+        timeoutMs,
+        giveUpIf: () => server.assertRunning(),
+      });
     } catch (error) {
       await bare.stop();
       throw error;

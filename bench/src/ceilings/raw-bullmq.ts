@@ -31,10 +31,10 @@ export class RawBullmq {
     const queue = new Queue('predict', { prefix, connection: { url: redisUrl } });
     const raw = new RawBullmq(redisUrl, prefix, worker, queue);
     try {
-      await waitFor('the no-op worker to connect', async () => {
-        worker.assertRunning();
-        return (await queue.getWorkersCount()) > 0;
-      }, { timeoutMs });
+      await waitFor('the no-op worker to connect', async () => (await queue.getWorkersCount()) > 0, {
+        timeoutMs,
+        giveUpIf: () => worker.assertRunning(),
+      });
     } catch (error) {
       await raw.stop();
       throw error;

@@ -2,15 +2,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
 
-/** Polls `check` until it holds; throws after `timeoutMs` so no wait of the bench is unbounded. */
+/**
+ * Polls `check` until it holds; throws after `timeoutMs` so no wait of the bench is unbounded.
+ * Errors from `check` count as "not yet" (a server still starting refuses connections); errors
+ * from `giveUpIf` (a process that died) end the wait at once.
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
-  { timeoutMs, intervalMs = 50 }: { timeoutMs: number; intervalMs?: number },
+  { timeoutMs, intervalMs = 50, giveUpIf = () => {} }: { timeoutMs: number; intervalMs?: number; giveUpIf?: () => void },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    giveUpIf();
     try {
       if (await check()) return;
     } catch (error) {

@@ -109,13 +109,15 @@ export class TrainyardStack {
       (name) => new Queue(name, { prefix: this.prefix, connection: { url: this.options.redisUrl } }),
     );
     try {
-      await waitFor('the API and the worker to be ready', async () => {
+      const giveUpIf = () => {
         this.api.assertRunning();
         this.worker?.assertRunning();
+      };
+      await waitFor('the API and the worker to be ready', async () => {
         if ((await this.client.get('/health')).status !== 200) return false;
         const counts = await Promise.all(queues.map((queue) => queue.getWorkersCount()));
         return counts.every((count) => count > 0);
-      }, { timeoutMs: this.options.timeoutMs, intervalMs: 100 });
+      }, { timeoutMs: this.options.timeoutMs, intervalMs: 100, giveUpIf });
     } finally {
       await Promise.all(queues.map((queue) => queue.close()));
     }
