@@ -222,6 +222,33 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('a cancelled task', () => {
+  const cancel = (taskId: string) => request(`${api.url}/v1/tasks/${taskId}/cancel`, { method: 'POST' });
+
+  it('notifies task.revoked, whether it was waiting or running', async () => {
+    const running = await submit(api.url, '/v1/train', {
+      ...trainIris('iris-running', { epochs: 2_000, batch_size: 4 }),
+      notify: { webhook: `${hookBase}/revoked-running` },
+    });
+    const waiting = await submit(api.url, '/v1/train', {
+      ...trainIris('iris-waiting', { epochs: 5 }),
+      notify: { webhook: `${hookBase}/revoked-waiting`, email: 'ml-team@example.com' },
+    });
+    expect((await cancel(waiting)).status).toBe(200);
+    await eventually(() => readTask(running), (task) => task.status === 'STARTED');
+    expect((await cancel(running)).status).toBe(202);
+
+    for (const [taskId, path] of [[waiting, '/revoked-waiting'], [running, '/revoked-running']] as const) {
+      const [delivery] = await eventually(async () => received.get(path) ?? [], (list) => list.length > 0);
+      expect(verifyWebhook(secret, delivery!.headers, delivery!.body)).toMatchObject({ type: 'task.revoked', data: { task_id: taskId, status: 'REVOKED' } });
+      const task = await eventually(() => readTask(taskId), notificationsSettled);
+      expect(task.notifications.every((n) => n.status === 'delivered')).toBe(true);
+    }
+    const mail = await eventually(async () => mails.find((m) => m.text?.includes(waiting)), Boolean);
+    expect(mail!.subject).toBe('[Trainyard] train iris-waiting revoked');
+  });
+});
+
 it('warns at start when WEBHOOK_SECRET is unset', async () => {
   const unsigned = startProcess('worker', { QUEUE_PREFIX: prefix, STORAGE_URL: storage.url, WORKER_QUEUES: 'notify' });
   try {

@@ -26,6 +26,8 @@ const failed: TaskResource = {
   error: { code: 'invalid_data', message: 'dataset "iris" has no column "kind"' },
   attempts: 1,
   failures: [],
+  history: [],
+  notifications: [],
   worker: 'worker-1:42',
   created_at: '2025-06-01T12:00:00.000Z',
   started_at: '2025-06-01T12:00:01.000Z',

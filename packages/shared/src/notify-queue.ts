@@ -119,12 +119,17 @@ export class TaskNotifications {
     return recipients.map(({ channel }) => channel);
   }
 
-  /** How the notifications about a task's status stand; none before the task reached a notified status. */
-  async statuses(taskId: string, status: TaskStatus, notify: NotifyRequest | undefined): Promise<TaskNotificationStatus[]> {
+  /**
+   * How the notifications about a task's status stand; none before the task reached a notified
+   * status. `notify` (what the task asked for) spares looking up channels it did not ask for.
+   */
+  async statuses(taskId: string, status: TaskStatus, notify?: NotifyRequest): Promise<TaskNotificationStatus[]> {
     const event = notifyEventOf(status);
+    if (!event) return [];
+    const channels = notify ? recipientsOf(notify, event).map(({ channel }) => channel) : notifyChannels;
     const found = await Promise.all(
-      recipientsOf(notify, event).map(async ({ channel }) => {
-        const job = (await this.queue.getJob(notificationJobId(taskId, event!, channel))) as Job | undefined;
+      channels.map(async (channel) => {
+        const job = (await this.queue.getJob(notificationJobId(taskId, event, channel))) as Job | undefined;
         return job ? notificationStatusOf(channel, job, await job.getState()) : null;
       }),
     );

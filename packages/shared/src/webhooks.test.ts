@@ -14,6 +14,8 @@ const task: TaskResource = {
   error: null,
   attempts: 1,
   failures: [],
+  history: [],
+  notifications: [],
   worker: 'host:1',
   created_at: '2025-06-01T11:59:00Z',
   started_at: '2025-06-01T11:59:01Z',

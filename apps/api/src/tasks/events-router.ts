@@ -40,12 +40,13 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
       throw new InvalidRequestError('Last-Event-ID is not an id this stream sent', [{ path: 'Last-Event-ID', message: 'expected <ms>-<seq>' }]);
     }
     const task = await readTask(deps, taskId);
-    const connection = await deps.openBlocking();
     const left = new AbortController();
-    res.on('close', () => {
-      left.abort();
-      connection.disconnect();
-    });
+    res.on('close', () => left.abort());
+    const connection = await deps.openBlocking();
+    // Also when the client left while the connection was opening.
+    const hangUp = () => connection.disconnect();
+    if (left.signal.aborted) hangUp();
+    else left.signal.addEventListener('abort', hangUp, { once: true });
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

@@ -29,7 +29,7 @@ export async function readTask(deps: ReadTaskDeps, taskId: string): Promise<Task
   if (!job || state === 'unknown') {
     // A task cancelled while waiting left its queue; what the user saw of it is kept instead.
     const revoked = await deps.cancels.revoked(taskId);
-    if (revoked) return revoked;
+    if (revoked) return { ...revoked, notifications: await deps.notifications.statuses(taskId, revoked.status) };
     throw new NotFoundError(`no task ${taskId}`);
   }
   if (isExpired(job, deps.retentionSeconds)) throw new NotFoundError(`no task ${taskId}`);

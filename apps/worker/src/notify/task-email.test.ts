@@ -14,6 +14,8 @@ function task(overrides: Partial<TaskResource>): TaskResource {
     error: null,
     attempts: 1,
     failures: [],
+    history: [],
+    notifications: [],
     worker: 'worker-1:42',
     created_at: '2025-06-01T12:00:00.000Z',
     started_at: '2025-06-01T12:00:01.000Z',

@@ -18,6 +18,8 @@ const task: TaskResource = {
   error: null,
   attempts: 1,
   failures: [],
+  history: [],
+  notifications: [],
   worker: 'worker-1:42',
   created_at: '2025-06-01T12:00:00.000Z',
   started_at: '2025-06-01T12:00:01.000Z',
