@@ -123,6 +123,7 @@ export class SemanticIndex {
       mirror = { generation: '', vectors: new Float32Array(0), entries: [] };
       [[, generation], [, bytes], [, entries]] = await read(mirror);
     }
+    if (!bytes.byteLength && !entries.length && (generation ?? '') === mirror.generation) return mirror;
     const vectors = new Float32Array(mirror.vectors.length + bytes.byteLength / 4);
     vectors.set(mirror.vectors);
     vectors.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), mirror.vectors.length);
