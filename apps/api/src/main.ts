@@ -69,6 +69,7 @@ const app = createApp({
   registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
   events,
   predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL),
+  embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 'embed'),
   // The API only drops semantic indexes; workers fill them (their size cap is a worker setting).
   semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 0),
   notifications,

@@ -80,6 +80,33 @@ afterAll(async () => {
   rmSync(storageDir, { recursive: true, force: true });
 });
 
+describe('embeddings', () => {
+  it('embeds texts once, then answers each known text from the embedding cache', async () => {
+    const texts = ['my parcel was left at the wrong door', 'the checkout page shows a blank screen'];
+    const first = await request(`${api.url}/v1/embed`, { body: { model: 'tickets', inputs: texts } });
+    expect(first.status).toBe(202);
+    const task = await waitForTask(api.url, first.body.task_id);
+    const { embeddings } = task.result as { embeddings: number[][] };
+    expect(embeddings).toHaveLength(2);
+    expect(embeddings[0]!.length).toBeGreaterThan(1);
+
+    const again = await request(`${api.url}/v1/embed`, { body: { model: 'tickets', inputs: [texts[1], texts[0]] } });
+    expect(again.status).toBe(200);
+    expect(again.body.result).toMatchObject({ model: 'tickets', version: 1, cached: true, embeddings: [embeddings[1], embeddings[0]] });
+
+    const fresh = await request(`${api.url}/v1/embed`, { body: { model: 'tickets', inputs: texts, cache: false } });
+    expect(fresh.status).toBe(202);
+    expect((await waitForTask(api.url, fresh.body.task_id)).status).toBe('SUCCESS');
+  });
+
+  it('keeps embeddings and predictions of the same text apart', async () => {
+    const text = 'I was charged twice for my parcel';
+    await request(`${api.url}/v1/embed`, { body: { model: 'tickets', inputs: [text] } }).then((r) => waitForTask(api.url, r.body.task_id));
+    const [prediction] = await predict([text], undefined);
+    expect(prediction).toHaveProperty('label');
+  });
+});
+
 describe('semantic cache', () => {
   it('answers a text at least `threshold` similar to a cached one from the cache, and runs the model below it', async () => {
     const [nearest] = await predict([probe[1]], { semantic: true, threshold: 0 });

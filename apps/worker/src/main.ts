@@ -93,7 +93,8 @@ if (config.WORKER_QUEUES.includes('predict')) {
   const predict = await createPredictProcessor({ store, modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024 });
   const predictions = new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL);
   const semantic = new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, config.SEMANTIC_CACHE_MAX_ENTRIES);
-  const predictAndCache = storingPredictions(answeringSemantically(predict.process, predict.models, semantic, log), predictions, log);
+  const embeddings = new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 'embed');
+  const predictAndCache = storingPredictions(answeringSemantically(predict.process, predict.models, semantic, log), { predictions, embeddings }, log);
   workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predictAndCache, workerOptions));
   logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
 }

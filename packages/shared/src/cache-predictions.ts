@@ -32,24 +32,26 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return dropped`;
 
 /**
- * Cache-aside predictions, one entry per input row, keyed by model, version and the row's canonical
+ * Cache-aside answers, one entry per input row: predictions (namespace `predict`) or text embeddings
+ * (namespace `embed`), keyed by model, version and the row's canonical
  * form (the feature values in the model's order, as JSON, hashed with SHA-256): a record input and
  * the same values as an array share an entry. Every entry has a TTL; an index per model version
  * (a sorted set of row hashes scored by expiry) lets a version's entries be dropped without SCAN.
  */
-export class PredictionCache {
+export class PredictionCache<T = Prediction> {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
+    private readonly namespace: 'predict' | 'embed' = 'predict',
   ) {}
 
   private versionBase(model: string, version: number): string {
-    return `${this.prefix}:cache:predict:${model}:${version}`;
+    return `${this.prefix}:cache:${this.namespace}:${model}:${version}`;
   }
 
   private versionsKey(model: string): string {
-    return `${this.prefix}:cache:predict:${model}:versions`;
+    return `${this.prefix}:cache:${this.namespace}:${model}:versions`;
   }
 
   keysFor(model: string, version: number, rows: readonly unknown[]): PredictionKeys {
@@ -60,19 +62,19 @@ export class PredictionCache {
       version,
       rowHashes,
       rowKeys: rowHashes.map((hash) => base + hash),
-      batchId: `${model}@${version}:${sha256(rowHashes.join(','))}`,
+      batchId: `${this.namespace}:${model}@${version}:${sha256(rowHashes.join(','))}`,
     };
   }
 
   /** Every row's prediction in one MGET, or null when any row is not cached (the batch then runs whole). */
-  async lookup(keys: PredictionKeys): Promise<Prediction[] | null> {
+  async lookup(keys: PredictionKeys): Promise<T[] | null> {
     const values = await this.redis.mget(keys.rowKeys);
     if (values.includes(null)) return null;
-    return values.map((value) => JSON.parse(value!) as Prediction);
+    return values.map((value) => JSON.parse(value!) as T);
   }
 
   /** Writes each row's prediction with the TTL and indexes it under its version, in one round trip. */
-  async store(keys: PredictionKeys, predictions: readonly Prediction[]): Promise<void> {
+  async store(keys: PredictionKeys, predictions: readonly T[]): Promise<void> {
     if (!keys.rowKeys.length) return;
     const now = Date.now();
     const expiresAt = now + this.ttlSeconds * 1000;

@@ -141,6 +141,16 @@ export const predictRequest = z.strictObject({
 });
 export type PredictRequest = z.output<typeof predictRequest>;
 
+/** POST /v1/embed: a text model's pooled embeddings, cached per (model version, text). */
+export const embedRequest = z.strictObject({
+  model: modelName,
+  version: predictRequest.shape.version,
+  inputs: z.array(text).min(1).max(10_000),
+  /** false: skip the embedding cache and run the model. */
+  cache: z.boolean().optional(),
+  priority: priority.optional(),
+});
+
 /** What a train job carries: the request as validated, minus what only the queue needs. */
 export const trainJobData = z.object({
   model: modelName,

@@ -8,6 +8,7 @@ import { modelName } from '@trainyard/shared/names';
 
 export interface CacheDropDeps {
   predictions: PredictionCache;
+  embeddings: PredictionCache<number[]>;
   semantic: SemanticIndex;
 }
 
@@ -15,10 +16,14 @@ export interface CacheRouterDeps extends CacheDropDeps {
   registry: ModelRegistry;
 }
 
-/** Drops one version's exact and semantic cache entries; answers how many there were. */
+/** Drops one version's cached predictions, embeddings and semantic entries; answers how many there were. */
 export async function dropCachedVersion(deps: CacheDropDeps, model: string, version: number): Promise<number> {
-  const [exact, semantic] = await Promise.all([deps.predictions.dropVersion(model, version), deps.semantic.drop(model, version)]);
-  return exact + semantic;
+  const counts = await Promise.all([
+    deps.predictions.dropVersion(model, version),
+    deps.embeddings.dropVersion(model, version),
+    deps.semantic.drop(model, version),
+  ]);
+  return counts.reduce((sum, n) => sum + n, 0);
 }
 
 const dropQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
@@ -40,7 +45,8 @@ export function cacheRouter(deps: CacheRouterDeps): Router {
       // Semantic indexes exist for live versions only: a deleted version's went with it.
       const versions = await deps.registry.versions(model.data);
       const semantic = await Promise.all(versions.map((v) => deps.semantic.drop(model.data, v.version)));
-      dropped = (await deps.predictions.dropModel(model.data)) + semantic.reduce((sum, n) => sum + n, 0);
+      const [predictions, embeddings] = await Promise.all([deps.predictions.dropModel(model.data), deps.embeddings.dropModel(model.data)]);
+      dropped = predictions + embeddings + semantic.reduce((sum, n) => sum + n, 0);
     }
     res.json({ model: model.data, version: version ?? null, dropped });
   });

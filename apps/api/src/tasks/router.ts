@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { predictRequest, trainRequest } from '@trainyard/shared/jobs';
+import { embedRequest, predictRequest, trainRequest } from '@trainyard/shared/jobs';
 import { parseBody, requireJsonBody } from '../http/validate.js';
 import { cancelTask } from './cancel-task.js';
 import { readTask } from './read-task.js';
@@ -26,6 +26,13 @@ export function taskRouter(deps: TaskRouterDeps): Router {
 
   router.post('/v1/predict', requireJsonBody, async (req, res) => {
     const task = await submitPredict(deps, parseBody(predictRequest, req));
+    if (task.status === 'SUCCESS') return void res.status(200).json(task);
+    await accepted(req, res, task);
+  });
+
+  /** A predict task for embeddings: answered from the embedding cache (200) or queued (202). */
+  router.post('/v1/embed', requireJsonBody, async (req, res) => {
+    const task = await submitPredict(deps, { ...parseBody(embedRequest, req), output: 'embedding' });
     if (task.status === 'SUCCESS') return void res.status(200).json(task);
     await accepted(req, res, task);
   });

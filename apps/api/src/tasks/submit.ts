@@ -88,9 +88,9 @@ export async function submitPredict(deps: SubmitDeps, request: PredictRequest): 
     output: request.output,
     ...(request.notify ? { notify: request.notify } : {}),
   };
-  const plan = predictCachePlan(deps.predictions, request, data, model.input === 'text');
+  const plan = predictCachePlan(deps, request, data, model.input === 'text');
   if (!plan) return enqueue(deps, 'predict', data, request);
-  const cached = await answerFromCache(deps, plan.keys);
+  const cached = await answerFromCache(deps, plan);
   if (cached) return cached;
   return enqueue(deps, 'predict', { ...data, ...plan.jobData }, request, { deduplication: { id: plan.deduplicationId } });
 }
