@@ -99,6 +99,29 @@ describe('embeddings', () => {
     expect((await waitForTask(api.url, fresh.body.task_id)).status).toBe('SUCCESS');
   });
 
+  it('precomputes a dataset\'s embeddings in the background, after which its texts are cache reads', async () => {
+    const submitted = await request(`${api.url}/v1/embed`, { body: { model: 'tickets', dataset: 'tickets' } });
+    expect(submitted.status).toBe(202);
+    const task = await waitForTask(api.url, submitted.body.task_id, ['SUCCESS', 'FAILURE'], 60_000);
+    expect(task.status).toBe('SUCCESS');
+    const { texts, embedded } = task.result as { texts: number; embedded: number };
+    expect(texts).toBeGreaterThan(400);
+    expect(embedded).toBeLessThanOrEqual(texts);
+    expect(embedded).toBeGreaterThan(texts - 10);
+    const known = await request(`${api.url}/v1/embed`, {
+      body: { model: 'tickets', inputs: ['images are broken on the dashboard in Safari', 'the search page does not load since the update'] },
+    });
+    expect(known.status).toBe(200);
+    expect(known.body.result.cached).toBe(true);
+
+    const again = await request(`${api.url}/v1/embed`, { body: { model: 'tickets', dataset: 'tickets' } });
+    expect((await waitForTask(api.url, again.body.task_id)).result).toMatchObject({ texts, embedded: 0 });
+    const neither = await request(`${api.url}/v1/embed`, { body: { model: 'tickets' } });
+    expect(neither.status).toBe(400);
+    const missing = await request(`${api.url}/v1/embed`, { body: { model: 'tickets', dataset: 'no-such-data' } });
+    expect(missing.status).toBe(404);
+  });
+
   it('keeps embeddings and predictions of the same text apart', async () => {
     const text = 'I was charged twice for my parcel';
     await request(`${api.url}/v1/embed`, { body: { model: 'tickets', inputs: [text] } }).then((r) => waitForTask(api.url, r.body.task_id));

@@ -13,6 +13,7 @@ import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskCancellation } from '@trainyard/shared/task-control';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { logModelCacheStats } from './cache/model-cache-stats.js';
+import { embeddingDatasets } from './cache/embed-dataset.js';
 import { answeringSemantically } from './cache/semantic-predict.js';
 import { storingPredictions } from './cache/store-predictions.js';
 import { loadConfig, type WorkerConfig } from './config.js';
@@ -94,7 +95,10 @@ if (config.WORKER_QUEUES.includes('predict')) {
   const predictions = new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL);
   const semantic = new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, config.SEMANTIC_CACHE_MAX_ENTRIES);
   const embeddings = new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 'embed');
-  const predictAndCache = storingPredictions(answeringSemantically(predict.process, predict.models, semantic, log), { predictions, embeddings }, log);
+  const predictAndCache = embeddingDatasets(
+    storingPredictions(answeringSemantically(predict.process, predict.models, semantic, log), { predictions, embeddings }, log),
+    { store, models: predict.models, embeddings },
+  );
   workers.push(createTaskWorker('predict', config.PREDICT_CONCURRENCY, predictAndCache, workerOptions));
   logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
 }

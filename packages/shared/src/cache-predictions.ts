@@ -73,6 +73,12 @@ export class PredictionCache<T = Prediction> {
     return values.map((value) => JSON.parse(value!) as T);
   }
 
+  /** Which rows are cached, in one MGET. */
+  async lookupEach(keys: PredictionKeys): Promise<boolean[]> {
+    const values = await this.redis.mget(keys.rowKeys);
+    return values.map((value) => value !== null);
+  }
+
   /** Writes each row's prediction with the TTL and indexes it under its version, in one round trip. */
   async store(keys: PredictionKeys, predictions: readonly T[]): Promise<void> {
     if (!keys.rowKeys.length) return;

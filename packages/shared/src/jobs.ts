@@ -141,15 +141,22 @@ export const predictRequest = z.strictObject({
 });
 export type PredictRequest = z.output<typeof predictRequest>;
 
-/** POST /v1/embed: a text model's pooled embeddings, cached per (model version, text). */
-export const embedRequest = z.strictObject({
-  model: modelName,
-  version: predictRequest.shape.version,
-  inputs: z.array(text).min(1).max(10_000),
-  /** false: skip the embedding cache and run the model. */
-  cache: z.boolean().optional(),
-  priority: priority.optional(),
-});
+/**
+ * POST /v1/embed: a text model's pooled embeddings of `inputs`, cached per (model version, text);
+ * or, with `dataset`, a background task that fills that cache with every text of a stored dataset.
+ */
+export const embedRequest = z
+  .strictObject({
+    model: modelName,
+    version: predictRequest.shape.version,
+    inputs: z.array(text).min(1).max(10_000).optional(),
+    dataset: datasetName.optional(),
+    /** false: skip the embedding cache and run the model. */
+    cache: z.boolean().optional(),
+    priority: priority.optional(),
+  })
+  .refine((request) => !request.inputs !== !request.dataset, { path: ['inputs'], message: 'give either inputs or dataset' });
+export type EmbedRequest = z.output<typeof embedRequest>;
 
 /** What a train job carries: the request as validated, minus what only the queue needs. */
 export const trainJobData = z.object({
@@ -170,6 +177,8 @@ export const predictJobData = z.object({
   notify: notifyRequest.optional(),
   /** Set when the request opted into the semantic cache: the least cosine similarity that counts as a hit. */
   semantic_threshold: z.number().min(0).max(1).optional(),
+  /** Set (with no inputs) to embed every text of this stored dataset into the embedding cache. */
+  embed_dataset: z.strictObject({ name: datasetName, text: columnName }).optional(),
 });
 export type PredictJobData = z.output<typeof predictJobData>;
 

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { embedRequest, predictRequest, trainRequest } from '@trainyard/shared/jobs';
 import { parseBody, requireJsonBody } from '../http/validate.js';
+import { submitEmbedDataset } from '../cache/embed-dataset.js';
 import { cancelTask } from './cancel-task.js';
 import { readTask } from './read-task.js';
 import { submitPredict, submitTrain, type SubmitDeps, type SubmittedTask } from './submit.js';
@@ -32,7 +33,9 @@ export function taskRouter(deps: TaskRouterDeps): Router {
 
   /** A predict task for embeddings: answered from the embedding cache (200) or queued (202). */
   router.post('/v1/embed', requireJsonBody, async (req, res) => {
-    const task = await submitPredict(deps, { ...parseBody(embedRequest, req), output: 'embedding' });
+    const { inputs, dataset, ...request } = parseBody(embedRequest, req);
+    if (dataset) return void (await accepted(req, res, await submitEmbedDataset(deps, { ...request, dataset })));
+    const task = await submitPredict(deps, { ...request, inputs: inputs!, output: 'embedding' });
     if (task.status === 'SUCCESS') return void res.status(200).json(task);
     await accepted(req, res, task);
   });

@@ -33,7 +33,7 @@ async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | undefined):
 }
 
 /** Job data carries the task's deadlines, fixed now from the request and the queue's limits. */
-async function enqueue(
+export async function enqueue(
   deps: SubmitDeps,
   type: TaskType,
   data: object,

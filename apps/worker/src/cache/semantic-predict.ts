@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { SemanticIndex } from '@trainyard/shared/cache-semantic';
 import { DataError } from '@trainyard/shared/errors';
-import { predictJobData, type Prediction, type PredictResult } from '@trainyard/shared/jobs';
+import { predictJobData, type Prediction, type PredictJobData, type PredictResult } from '@trainyard/shared/jobs';
 import type { Logger } from '@trainyard/shared/logger';
 import type { ModelCache } from '../predict/model-cache.js';
 import { parseJobData } from '../task-lifecycle.js';
@@ -21,6 +21,8 @@ export function answeringSemantically(
   log: Logger,
 ) {
   return async (job: Job): Promise<PredictResult> => {
+    // Checked before parsing: every other predict task would otherwise pay for a second parse.
+    if ((job.data as PredictJobData).semantic_threshold === undefined) return process(job);
     const { model, version, inputs, semantic_threshold: threshold } = parseJobData(predictJobData, job.data);
     if (threshold === undefined) return process(job);
     if (!inputs.every((input) => typeof input === 'string')) throw new DataError('the semantic cache is for text models');
