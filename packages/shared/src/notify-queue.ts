@@ -6,7 +6,7 @@ import type { LoggedTaskEvent, TaskEvent, TaskEventLog } from './task-events.js'
 import { failuresIn, historyOf, lastWorker, progressOf, type TaskNotificationStatus, type TaskResource } from './task-resource.js';
 import { taskTypeOf, type TaskStatus } from './tasks.js';
 
-export type StatusEvent = Extract<TaskEvent, { type: 'status' }>;
+type StatusEvent = Extract<TaskEvent, { type: 'status' }>;
 
 /** Emails and webhooks go through their own queue, so a slow receiver never holds a task worker. */
 export const notifyQueueName = 'notify';
