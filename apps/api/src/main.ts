@@ -70,8 +70,8 @@ const app = createApp({
   events,
   predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL),
   embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 'embed'),
-  // The API only drops semantic indexes; workers fill them (their size cap is a worker setting).
-  semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL, 0),
+  // The API only drops semantic indexes; workers fill them.
+  semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL),
   notifications,
   openBlocking: blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`),
   heartbeatMs: config.EVENTS_HEARTBEAT_MS,

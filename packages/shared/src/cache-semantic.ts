@@ -60,7 +60,7 @@ export class SemanticIndex {
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     /** Entries per model version at most; later texts are answered but not added. */
-    private readonly maxEntries: number,
+    private readonly maxEntries = 10_000,
   ) {}
 
   private keys(model: string, version: number) {
