@@ -115,6 +115,14 @@ describe('prediction cache', () => {
     expect((await waitForTask(api.url, fresh.body.task_id)).status).toBe('SUCCESS');
   });
 
+  it('refuses the semantic cache and embeddings for a model that does not read text', async () => {
+    const semantic = await predict({ inputs: [flower()], cache: { semantic: true } });
+    expect(semantic.status).toBe(400);
+    expect(semantic.body.error.issues[0].path).toBe('cache.semantic');
+    const embed = await request(`${api.url}/v1/embed`, { body: { model: 'flowers', dataset: 'iris' } });
+    expect(embed.status).toBe(400);
+  });
+
   it('forgets an answer after PREDICT_CACHE_TTL seconds', async () => {
     const rows = [flower()];
     await predictAndWait({ inputs: rows });

@@ -23,5 +23,6 @@ export async function submitEmbedDataset(deps: SubmitDeps, request: Omit<EmbedRe
     output: 'embedding',
     embed_dataset: { name: request.dataset, text: model.feature_names[0]! },
   };
-  return enqueue(deps, 'predict', data, request);
+  // A second request for the same precompute while one runs shares it.
+  return enqueue(deps, 'predict', data, request, { deduplication: { id: `embed-dataset:${model.model}@${model.version}:${request.dataset}` } });
 }
