@@ -34,7 +34,7 @@ const paraphrases: [cached: string, asked: string][] = [
   ['I never receive the reset email for my username', 'I never get the reset email for my username'],
   ['please delete my account and all my data', 'please close my account and delete all my data'],
   ['I changed my email address and now I cannot log in', 'I changed my email address and now I cannot sign in'],
-  // Near misses: many shared words, but another kind of ticket. A hit on one of these is a wrong hit.
+  // Near misses: many shared words, but another kind of ticket; a hit is wrong if the model's own label differs.
   ['I was charged for a package that never arrived and want my money back', 'my package never arrived'],
   ['the tracking page shows error 500 instead of my order', 'where is my order, the tracking page shows nothing'],
   ['please update the billing address on my invoice', 'please update the delivery address on my order'],
@@ -45,6 +45,7 @@ const paraphrases: [cached: string, asked: string][] = [
 /** The threshold probe runs on its own pair, so no other request has cached its text exactly. */
 const probe: [string, string] = ['the payment failed with my credit card but the money left my account', 'the payment failed with my debit card but the money left my account'];
 const thresholds = [0.8, 0.85, 0.9, 0.95, 0.97, 0.99];
+const nearMissesFrom = 16;
 
 type Answer = { label: string; cached?: string; similarity?: number; matched_input?: string };
 
@@ -162,9 +163,11 @@ describe('semantic cache', () => {
     const rows = thresholds.map((threshold) => {
       const hits = nearest.map((answer, i) => ({ answer, i })).filter(({ answer }) => answer.similarity! >= threshold);
       const wrong = hits.filter(({ answer, i }) => answer.label !== own[i]!.label).length;
-      return { threshold, hitRate: hits.length / paraphrases.length, wrongHitRate: hits.length ? wrong / hits.length : 0 };
+      const nearMissHits = hits.filter(({ i }) => i >= nearMissesFrom).length;
+      return { threshold, hitRate: hits.length / paraphrases.length, nearMissHits, wrongHitRate: hits.length ? wrong / hits.length : 0 };
     });
-    console.log(`paraphrase set (${paraphrases.length} pairs):\n${rows.map((r) => `  threshold ${r.threshold}: hit rate ${r.hitRate.toFixed(2)}, wrong hits ${r.wrongHitRate.toFixed(2)}`).join('\n')}`);
+    const table = rows.map((r) => `  threshold ${r.threshold}: hit rate ${r.hitRate.toFixed(2)} (near misses hit: ${r.nearMissHits}/${paraphrases.length - nearMissesFrom}), wrong hits ${r.wrongHitRate.toFixed(2)}`);
+    console.log(`paraphrase set (${paraphrases.length} pairs):\n${table.join('\n')}`);
     const chosen = rows.find((row) => row.threshold === defaultSemanticThreshold)!;
     expect(chosen.hitRate).toBeGreaterThan(0);
     expect(chosen.wrongHitRate).toBe(0);

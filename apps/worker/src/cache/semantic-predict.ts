@@ -29,12 +29,17 @@ export function answeringSemantically(
     const texts = inputs as string[];
     const loaded = await models.get(model, version);
     const embeddings = loaded.embed(texts);
-    const matches = await index.nearest(model, version, embeddings);
+    // An unreachable index costs the shortcut, not the task: every text then runs through the model.
+    const matches = await index.nearest(model, version, embeddings).catch((error: unknown) => {
+      log.warn({ err: error, taskId: job.id }, 'semantic cache unreachable');
+      return texts.map(() => null);
+    });
     const misses = texts.flatMap((_, i) => ((matches[i]?.similarity ?? -1) >= threshold ? [] : [i]));
     const fresh = misses.length ? loaded.predict(misses.map((i) => texts[i]!)) : [];
+    const freshAt = new Map(misses.map((row, k) => [row, fresh[k]!]));
     const predictions = texts.map((_, i): Prediction | SemanticPrediction => {
-      const miss = misses.indexOf(i);
-      if (miss >= 0) return fresh[miss]!;
+      const own = freshAt.get(i);
+      if (own) return own;
       const { prediction, similarity, input } = matches[i]!;
       return { ...prediction, cached: 'semantic', similarity: Math.round(similarity * 10_000) / 10_000, matched_input: input };
     });
