@@ -107,7 +107,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('lets every worker service scale and drain', () => {
-    const workers = Object.entries(compose.services).filter(([, s]) => s.build?.target === 'worker');
+    const workers = Object.entries(compose.services).filter(([, s]) => s.build?.dockerfile === 'apps/worker/Dockerfile');
     expect(workers.map(([name]) => name).sort()).toEqual(['worker', 'worker-predict', 'worker-train']);
     for (const [name, worker] of workers) {
       expect(worker.ports, name).toBeUndefined();
@@ -117,12 +117,12 @@ describe('docker-compose.yml', () => {
       expect(durationSeconds(worker.stop_grace_period ?? '10s'), name).toBeGreaterThan(shutdown);
     }
     expect(service('worker-train').environment?.WORKER_QUEUES).toBe('train');
-    expect(service('worker-predict').environment?.WORKER_QUEUES).toBe('predict');
+    expect(service('worker-predict').environment?.WORKER_QUEUES).toBe('predict,notify');
   });
 
-  it('builds each app image from the root with its own target', () => {
+  it('builds each app image from the repository root with its own Dockerfile', () => {
     for (const app of ['api', 'worker']) {
-      expect(service(app).build).toEqual({ context: '.', target: app, args: { APP: app } });
+      expect(service(app).build).toEqual({ context: '.', dockerfile: `apps/${app}/Dockerfile` });
       expect(service(app).init).toBe(true);
     }
   });

@@ -74,7 +74,7 @@ export interface Healthcheck {
 
 export interface Service {
   image?: string;
-  build?: { context: string; target?: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile?: string };
   command?: string | string[];
   environment?: Record<string, string>;
   ports?: string[];
