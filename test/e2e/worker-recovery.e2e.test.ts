@@ -35,8 +35,11 @@ afterAll(async () => {
   storage.remove();
 });
 
-/** A few seconds of training on an idle machine; much longer on a busy one, hence the generous timeouts. */
-const longTraining = (model: string, epochs = 200) => trainIris(model, { epochs });
+/**
+ * A few seconds of training on an idle machine (small batches: many steps per epoch); much longer
+ * on a busy one, hence the generous timeouts.
+ */
+const longTraining = (model: string, epochs = 200) => trainIris(model, { epochs, batch_size: 4 });
 const slow = 120_000;
 const finished = (task: TaskResource) => task.status === 'SUCCESS' || task.status === 'FAILURE';
 /** Mid-training: a few epochs done, most still to come. */
