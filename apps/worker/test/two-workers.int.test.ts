@@ -92,7 +92,10 @@ it('loses no prediction when its worker is SIGKILLed while tasks are queued and 
   // time: the batch keeps the predictor busy for a while.
   const rows = (task: number) => Array.from({ length: 2_000 }, (_, i) => [4 + (i % 40) / 10, 3 + task / 100, 1 + (i % 60) / 10, (i % 25) / 10]);
   const taskIds: string[] = [];
+  // Frozen while the tasks are queued, so however fast the machine, most are still waiting at the kill.
+  predictor.process.child.kill('SIGSTOP');
   for (let task = 0; task < 12; task++) taskIds.push(await submit('/v1/predict', { model: 'flowers', inputs: rows(task) }));
+  predictor.process.child.kill('SIGCONT');
   await waitForTask(api.url, taskIds[0]!, ['SUCCESS']);
   const startedAt = Date.now();
 
