@@ -61,6 +61,8 @@ const notifications = new TaskNotifications(redis, events, {
 // Built-in samples are usable from the first request, whichever process started first.
 await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
 
+const followers = blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`);
+
 const app = createApp({
   log,
   redis,
@@ -73,7 +75,7 @@ const app = createApp({
   // The API only drops semantic indexes; workers fill them.
   semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, config.PREDICT_CACHE_TTL),
   notifications,
-  openBlocking: blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`),
+  followers,
   heartbeatMs: config.EVENTS_HEARTBEAT_MS,
   webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
   deadlines: deadlineLimits(config),
@@ -97,6 +99,7 @@ async function shutdown(signal: string): Promise<void> {
   server.close();
   server.closeIdleConnections();
   await Promise.all([closeTaskQueues(queues), notifications.close()]).catch(() => {});
+  followers.close();
   redis.disconnect();
   cache.redis.disconnect();
   process.exit(0);

@@ -4,11 +4,11 @@ import type { Logger } from '@trainyard/shared/logger';
 import type { LoggedTaskEvent, TaskEvent } from '@trainyard/shared/task-events';
 import type { TaskResource } from '@trainyard/shared/task-resource';
 import { terminalStatuses } from '@trainyard/shared/tasks';
-import type { OpenBlockingConnection } from './blocking-redis.js';
+import type { BlockingConnections } from './blocking-redis.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface TaskEventsDeps extends ReadTaskDeps {
-  openBlocking: OpenBlockingConnection;
+  followers: BlockingConnections;
   log: Logger;
   /** A comment line after this long without an event keeps proxies from closing an idle stream. */
   heartbeatMs: number;
@@ -42,7 +42,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     const task = await readTask(deps, taskId);
     const left = new AbortController();
     res.on('close', () => left.abort());
-    const connection = await deps.openBlocking();
+    const connection = await deps.followers.acquire();
     // Also when the client left while the connection was opening.
     const hangUp = () => connection.disconnect();
     if (left.signal.aborted) hangUp();
@@ -80,7 +80,8 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
       // A closed client or Redis connection ends the stream; the client resumes with Last-Event-ID.
       if (!left.signal.aborted) deps.log.warn({ err: error, taskId }, 'event stream ended early');
     } finally {
-      connection.disconnect();
+      left.signal.removeEventListener('abort', hangUp);
+      deps.followers.release(connection);
       res.end();
     }
   });

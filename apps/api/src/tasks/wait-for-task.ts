@@ -2,17 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '@trainyard/shared/errors';
 import type { TaskResource } from '@trainyard/shared/task-resource';
 import { terminalStatuses } from '@trainyard/shared/tasks';
-import type { OpenBlockingConnection } from './blocking-redis.js';
+import type { BlockingConnections } from './blocking-redis.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface WaitDeps extends ReadTaskDeps {
-  openBlocking: OpenBlockingConnection;
+  followers: BlockingConnections;
 }
 
 export const maxWaitSeconds = 60;
 /** Also looks at the task itself this often, for an end the log never recorded (a task that stalled too often). */
 const recheckMs = 5_000;
-/** The log records the final status just before BullMQ stores the outcome; this covers the gap. */
+/** The log records the final status just before BullMQ stores the outcome (about one Redis round trip); this covers the gap. */
 const settleMs = 2_000;
 
 export interface WaitedTask {
@@ -29,12 +29,13 @@ const isFinished = (task: TaskResource) => terminalStatuses.has(task.status);
  */
 export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, signal: AbortSignal): Promise<WaitedTask> {
   const deadline = Date.now() + seconds * 1_000;
-  // The log position first: whatever is appended after it, the follow below sees.
-  let after = await deps.events.lastId(taskId);
-  const task = await readTask(deps, taskId);
+  // The log position first: whatever is appended after it, the follow below sees. Both go out on
+  // the one shared connection, in this order, without waiting for each other.
+  const [lastId, task] = await Promise.all([deps.events.lastId(taskId), readTask(deps, taskId)]);
+  let after = lastId;
   if (isFinished(task) || seconds <= 0) return { task, finished: isFinished(task) };
 
-  const connection = await deps.openBlocking();
+  const connection = await deps.followers.acquire();
   const close = () => connection.disconnect();
   signal.addEventListener('abort', close, { once: true });
   try {
@@ -50,7 +51,7 @@ export async function waitForTask(deps: WaitDeps, taskId: string, seconds: numbe
     if (!signal.aborted) throw error;
   } finally {
     signal.removeEventListener('abort', close);
-    close();
+    deps.followers.release(connection);
   }
   if (signal.aborted) return { task, finished: false };
   const current = await readTask(deps, taskId);
@@ -59,10 +60,11 @@ export async function waitForTask(deps: WaitDeps, taskId: string, seconds: numbe
 
 async function settled(deps: ReadTaskDeps, taskId: string): Promise<WaitedTask> {
   const until = Date.now() + settleMs;
-  for (;;) {
+  // The gap is usually shorter than a millisecond: look again at once, then back off.
+  for (let pauseMs = 0; ; pauseMs = Math.min(Math.max(1, pauseMs * 2), 20)) {
     const task = await readTask(deps, taskId);
     if (isFinished(task) || Date.now() > until) return { task, finished: isFinished(task) };
-    await sleep(20);
+    await sleep(pauseMs);
   }
 }
 
