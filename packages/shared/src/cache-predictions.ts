@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Prediction } from './jobs.js';
+import { redisScript } from './redis.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -31,6 +32,23 @@ redis.call('UNLINK', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 return dropped`;
 
+// Stores a batch's rows with the TTL and indexes them under their version, as one command.
+// KEYS: version index, versions set, then one entry key per row.
+// ARGV: ttl, now, expires-at, version, then each row's hash, then each row's value.
+const storeScript = `
+local ttl, now, expiresAt, rows = ARGV[1], ARGV[2], ARGV[3], #KEYS - 2
+for i = 1, rows do
+  redis.call('SET', KEYS[i + 2], ARGV[4 + rows + i], 'EX', ttl)
+  redis.call('ZADD', KEYS[1], expiresAt, ARGV[4 + i])
+end
+-- Expired rows leave the index here, so it stays as large as the live entries.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], expiresAt, ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('EXPIRE', KEYS[2], ttl)
+return rows`;
+
 /**
  * Cache-aside answers, one entry per input row: predictions (namespace `predict`) or text embeddings
  * (namespace `embed`), keyed by model, version and the row's canonical
@@ -39,12 +57,16 @@ return dropped`;
  * (a sorted set of row hashes scored by expiry) lets a version's entries be dropped without SCAN.
  */
 export class PredictionCache<T = Prediction> {
+  private readonly storeRows;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     private readonly namespace: 'predict' | 'embed' = 'predict',
-  ) {}
+  ) {
+    this.storeRows = redisScript(redis, 'trainyardStoreCachedRows', storeScript);
+  }
 
   private versionBase(model: string, version: number): string {
     return `${this.prefix}:cache:${this.namespace}:${model}:${version}`;
@@ -79,26 +101,23 @@ export class PredictionCache<T = Prediction> {
     return values.map((value) => value !== null);
   }
 
-  /** Writes each row's prediction with the TTL and indexes it under its version, in one round trip. */
+  /** Writes each row's prediction with the TTL and indexes it under its version, as one command. */
   async store(keys: PredictionKeys, predictions: readonly T[]): Promise<void> {
     if (!keys.rowKeys.length) return;
     const now = Date.now();
-    const expiresAt = now + this.ttlSeconds * 1000;
     const index = `${this.versionBase(keys.model, keys.version)}:index`;
-    const versions = this.versionsKey(keys.model);
-    const batch = this.redis.pipeline();
-    keys.rowKeys.forEach((key, i) => batch.set(key, JSON.stringify(predictions[i]), 'EX', this.ttlSeconds));
-    batch
-      .zadd(index, ...keys.rowHashes.flatMap((hash) => [expiresAt, hash]))
-      // Expired rows leave the index here, so it stays as large as the live entries.
-      .zremrangebyscore(index, '-inf', now)
-      .expire(index, this.ttlSeconds)
-      .zadd(versions, expiresAt, keys.version)
-      .zremrangebyscore(versions, '-inf', now)
-      .expire(versions, this.ttlSeconds);
-    const replies = await batch.exec();
-    const failure = replies?.find(([error]) => error);
-    if (failure) throw failure[0];
+    await this.storeRows(
+      keys.rowKeys.length + 2,
+      index,
+      this.versionsKey(keys.model),
+      ...keys.rowKeys,
+      this.ttlSeconds,
+      now,
+      now + this.ttlSeconds * 1000,
+      keys.version,
+      ...keys.rowHashes,
+      ...predictions.map((prediction) => JSON.stringify(prediction)),
+    );
   }
 
   /** Drops one version's entries; answers how many were still cached. */

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisScript } from './redis.js';
 import type { TrainProgress } from './jobs.js';
 import type { TaskStatus } from './tasks.js';
 
@@ -19,34 +20,34 @@ export interface LoggedTaskEvent {
 /** Enough for every status change and a progress update per epoch of a long training. */
 const maxEvents = 2_000;
 
+// Append and refresh the retention in one command: workers append several times per task.
+const appendScript = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return id`;
+
 /**
  * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
  * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
  * expires with the task's retention.
  */
 export class TaskEventLog {
+  private readonly appendEvent;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
-  ) {}
+  ) {
+    this.appendEvent = redisScript(redis, 'trainyardAppendTaskEvent', appendScript, 1);
+  }
 
   key(taskId: string): string {
     return `${this.prefix}:task:${taskId}:events`;
   }
 
-  /** Adds the append to a pipeline or transaction, so callers can batch it with their own writes. */
-  appendTo(batch: ChainableCommander, taskId: string, event: TaskEvent): ChainableCommander {
-    const key = this.key(taskId);
-    return batch
-      .xadd(key, 'MAXLEN', '~', maxEvents, '*', 'e', JSON.stringify(event))
-      .expire(key, this.retentionSeconds);
-  }
-
   async append(taskId: string, event: TaskEvent): Promise<void> {
-    const replies = await this.appendTo(this.redis.pipeline(), taskId, event).exec();
-    const failure = replies?.find(([error]) => error);
-    if (failure) throw failure[0];
+    await this.appendEvent(this.key(taskId), maxEvents, JSON.stringify(event), this.retentionSeconds);
   }
 
   /** Events after the given stream id (exclusive), oldest first. */
