@@ -7,6 +7,7 @@ import { parseJobData } from '../task-lifecycle.js';
 import type { ObjectStore } from '@trainyard/shared/storage';
 import { storageKeys } from '@trainyard/shared/storage/keys';
 import { ModelCache } from './model-cache.js';
+import { PredictionBatcher } from './prediction-batcher.js';
 
 export interface PredictDeps {
   store: ObjectStore;
@@ -27,11 +28,12 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
 export async function createPredictProcessor(deps: PredictDeps) {
   await initBackend();
   const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version));
+  const batcher = new PredictionBatcher();
   const process = async (job: Job): Promise<PredictResult> => {
     const { model, version, inputs, output } = parseJobData(predictJobData, job.data);
     const loaded = await models.get(model, version);
     if (output === 'embedding') return { model, version, embeddings: loaded.embed(inputs) };
-    return { model, version, predictions: loaded.predict(inputs) };
+    return { model, version, predictions: await batcher.predict(loaded, inputs) };
   };
   return { process, models };
 }
