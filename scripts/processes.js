@@ -43,9 +43,16 @@ export async function ensureRedis(url, children) {
   for (let i = 0; i < 50 && !(await reachable(url)); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/**
+ * V8 flags for the API: it holds no state, so a small young generation and a capped old one keep
+ * its memory near what it uses (without them V8 grows the heap lazily under load, to ~200 MB).
+ * The Dockerfile and `npm run api` pass the same flags.
+ */
+export const apiNodeFlags = ['--max-semi-space-size=2', '--max-old-space-size=128'];
+
 /** Runs a Node entry point as a child sharing this terminal. */
-export function startNode(entry, env = {}) {
-  return spawn(process.execPath, [entry], { stdio: 'inherit', env: { ...process.env, ...env } });
+export function startNode(entry, env = {}, nodeFlags = []) {
+  return spawn(process.execPath, [...nodeFlags, entry], { stdio: 'inherit', env: { ...process.env, ...env } });
 }
 
 /** Forwards SIGINT/SIGTERM to every child, and stops all of them when any one exits. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { apiNodeFlags } from '../../scripts/processes.js';
 import { redisUrl } from './redis.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -17,7 +18,8 @@ export interface RunningProcess {
 
 /** Starts one of the platform's built entry points as a real child process, as a user would. */
 export function startProcess(entry: 'api' | 'worker', env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [`apps/${entry}/dist/main.js`], {
+  const nodeFlags = entry === 'api' ? apiNodeFlags : [];
+  const child = spawn(process.execPath, [...nodeFlags, `apps/${entry}/dist/main.js`], {
     cwd: root,
     env: { PATH: process.env.PATH, REDIS_URL: redisUrl, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
