@@ -5,8 +5,8 @@ import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { deadlineLimits } from '@trainyard/shared/deadlines';
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { SemanticIndex } from '@trainyard/shared/cache-semantic';
-import { connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
-import { ConfigError } from '@trainyard/shared/env';
+import { connectCacheRedis, guardQueueEviction } from '@trainyard/shared/cache-redis';
+import { configOrExit } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
 import { TaskNotifications } from '@trainyard/shared/notify-queue';
@@ -15,32 +15,16 @@ import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskCancellation } from '@trainyard/shared/task-control';
 import { TaskEventLog } from '@trainyard/shared/task-events';
 import { createApp } from './app.js';
-import { loadConfig, type ApiConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { blockingConnections } from './tasks/blocking-redis.js';
 import { closeTaskQueues, createTaskQueues } from './tasks/task-queues.js';
 
-function configOrExit(): ApiConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`api: ${error.message}`);
-    process.exit(1);
-  }
-}
-
-const config = configOrExit();
+const config = configOrExit('api', () => loadConfig(process.env));
 const log = createLogger('api', config.LOG_LEVEL);
 const redis = createRedis(config.REDIS_URL, 'api');
 const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis);
 if (cache.warning) log.warn(cache.warning);
-onEvictionPolicy(redis, (policy) => {
-  const verdict = queueEvictionVerdict(policy, config.QUEUE_REDIS_EVICTION);
-  if (verdict.level === 'warn') log.warn({ policy }, verdict.message);
-  if (verdict.level !== 'refuse') return;
-  log.fatal({ policy }, verdict.message);
-  process.exit(1);
-});
+guardQueueEviction(redis, config.QUEUE_REDIS_EVICTION, log);
 const store = createObjectStore(config.STORAGE_URL, s3OptionsFromEnv(config));
 const queues = createTaskQueues(redis, {
   prefix: config.QUEUE_PREFIX,

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { ConfigError } from '@trainyard/shared/env';
+import { configOrExit } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
 import { TaskNotifications } from '@trainyard/shared/notify-queue';
-import { cacheEvictionVerdict, connectCacheRedis, onEvictionPolicy, queueEvictionVerdict } from '@trainyard/shared/cache-redis';
+import { cacheEvictionVerdict, connectCacheRedis, guardQueueEviction, onEvictionPolicy } from '@trainyard/shared/cache-redis';
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { SemanticIndex } from '@trainyard/shared/cache-semantic';
 import { createRedis } from '@trainyard/shared/redis';
@@ -16,7 +16,7 @@ import { logModelCacheStats } from './cache/model-cache-stats.js';
 import { embeddingDatasets } from './cache/embed-dataset.js';
 import { answeringSemantically } from './cache/semantic-predict.js';
 import { storingPredictions } from './cache/store-predictions.js';
-import { loadConfig, type WorkerConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { workerName } from './identity.js';
 import { createMailer, type Mailer } from './notify/mailer.js';
 import { createNotifyProcessor } from './notify/notify.processor.js';
@@ -27,17 +27,7 @@ import { createTaskWorker } from './task-workers.js';
 import { createTrainProcessor } from './train/train.processor.js';
 import { TrainingPool } from './train/training-pool.js';
 
-function configOrExit(): WorkerConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`worker: ${error.message}`);
-    process.exit(1);
-  }
-}
-
-const config = configOrExit();
+const config = configOrExit('worker', () => loadConfig(process.env));
 const log = createLogger('worker', config.LOG_LEVEL);
 const redis = createRedis(config.REDIS_URL, 'worker');
 const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
@@ -62,13 +52,7 @@ if (cache.warning) {
   });
 }
 
-onEvictionPolicy(redis, (policy) => {
-  const verdict = queueEvictionVerdict(policy, config.QUEUE_REDIS_EVICTION);
-  if (verdict.level === 'warn') log.warn({ policy }, verdict.message);
-  if (verdict.level !== 'refuse') return;
-  log.fatal({ policy }, verdict.message);
-  process.exit(1);
-});
+guardQueueEviction(redis, config.QUEUE_REDIS_EVICTION, log);
 await seedBuiltInDatasets(store);
 const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 const control = await TaskControl.start(redis, cancels, events, log);

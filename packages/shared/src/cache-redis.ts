@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createRedis, evictionPolicy } from './redis.js';
+import type { Logger } from './logger.js';
 
 export interface CacheRedis {
   redis: Redis;
@@ -56,4 +57,18 @@ export function onEvictionPolicy(redis: Redis, listener: (policy: string) => voi
   const read = () => void evictionPolicy(redis).then(listener, () => listener('unknown'));
   redis.on('ready', read);
   if (redis.status === 'ready') read();
+}
+
+/**
+ * For an entry point: watches the queue Redis' eviction policy and, by QUEUE_REDIS_EVICTION, warns
+ * or exits 1 when it may evict (an evicted job is a lost task).
+ */
+export function guardQueueEviction(redis: Redis, mode: 'refuse' | 'warn', log: Logger): void {
+  onEvictionPolicy(redis, (policy) => {
+    const verdict = queueEvictionVerdict(policy, mode);
+    if (verdict.level === 'warn') log.warn({ policy }, verdict.message);
+    if (verdict.level !== 'refuse') return;
+    log.fatal({ policy }, verdict.message);
+    process.exit(1);
+  });
 }

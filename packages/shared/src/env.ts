@@ -85,3 +85,14 @@ export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessE
 function withoutBlanks(source: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => !!entry[1]));
 }
+
+/** For an entry point: the parsed configuration, or exit 1 with the message naming each bad variable. */
+export function configOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${service}: ${error.message}`);
+    process.exit(1);
+  }
+}
