@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import { finishedTask } from '../../../test/support/task-resources.js';
 import { verifyWebhook, webhookPayload } from '@trainyard/shared/webhooks';
 import { deliverWebhook, throwUnlessDelivered, type WebhookEvent } from '../src/notify/webhook.js';
 import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
@@ -17,22 +17,13 @@ const secret = 'a plain secret, at least 16 characters';
 const prefix = testPrefix('notify');
 const queueName = 'webhooks';
 
-const failed: TaskResource = {
+const failed = finishedTask({
   task_id: 'train-ffeeddccbbaa99887766554433221100',
-  type: 'train',
   status: 'FAILURE',
-  progress: null,
   result: null,
   error: { code: 'invalid_data', message: 'dataset "iris" has no column "kind"' },
-  attempts: 1,
-  failures: [],
-  history: [],
-  notifications: [],
-  worker: 'worker-1:42',
-  created_at: '2025-06-01T12:00:00.000Z',
-  started_at: '2025-06-01T12:00:01.000Z',
   finished_at: '2025-06-01T12:00:02.000Z',
-};
+});
 
 /** Requests per path, and the statuses each path answers signed requests with, in order (then 200). */
 const received = new Map<string, IncomingHttpHeaders[]>();

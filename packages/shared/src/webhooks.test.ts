@@ -1,26 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskResource } from './task-resource.js';
+import { finishedTask } from '../../../test/support/task-resources.js';
 import { signWebhook, verifyWebhook, WebhookVerificationError, webhookHeaders, webhookId, webhookPayload } from './webhooks.js';
 
 const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 const at = new Date('2025-06-01T12:00:00Z');
 
-const task: TaskResource = {
+const task = finishedTask({
   task_id: 'train-0123456789abcdef0123456789abcdef',
-  type: 'train',
-  status: 'SUCCESS',
-  progress: null,
   result: { model: 'iris', version: 3, algorithm: 'mlp', metrics: { accuracy: 0.97 }, duration_ms: 1234 },
-  error: null,
-  attempts: 1,
-  failures: [],
-  history: [],
-  notifications: [],
   worker: 'host:1',
   created_at: '2025-06-01T11:59:00Z',
   started_at: '2025-06-01T11:59:01Z',
   finished_at: '2025-06-01T11:59:58Z',
-};
+});
 
 function signed(body: string, key = secret) {
   return webhookHeaders(key, webhookId('train-1:succeeded'), body, at);

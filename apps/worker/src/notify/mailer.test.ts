@@ -8,26 +8,11 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import { finishedTask } from '../../../../test/support/task-resources.js';
 import { createMailer, type Mailer } from './mailer.js';
 import { renderTaskEmail } from './task-email.js';
 
-const trained: TaskResource = {
-  task_id: 'train-00112233445566778899aabbccddeeff',
-  type: 'train',
-  status: 'SUCCESS',
-  progress: null,
-  result: { model: 'iris', version: 3, algorithm: 'mlp', metrics: { accuracy: 0.97 }, duration_ms: 4_210 },
-  error: null,
-  attempts: 1,
-  failures: [],
-  history: [],
-  notifications: [],
-  worker: 'worker-1:42',
-  created_at: '2025-06-01T12:00:00.000Z',
-  started_at: '2025-06-01T12:00:01.000Z',
-  finished_at: '2025-06-01T12:00:05.210Z',
-};
+const trained = finishedTask();
 const email = renderTaskEmail(trained, 'http://localhost:3000');
 const from = 'Trainyard <noreply@trainyard.test>';
 

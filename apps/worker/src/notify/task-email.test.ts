@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskResource } from '@trainyard/shared/task-resource';
+import { finishedTask } from '../../../../test/support/task-resources.js';
 import { renderTaskEmail } from './task-email.js';
 
 const publicUrl = 'https://trainyard.example.com/';
 
-function task(overrides: Partial<TaskResource>): TaskResource {
-  return {
-    task_id: 'train-00112233445566778899aabbccddeeff',
-    type: 'train',
-    status: 'SUCCESS',
-    progress: null,
-    result: null,
-    error: null,
-    attempts: 1,
-    failures: [],
-    history: [],
-    notifications: [],
-    worker: 'worker-1:42',
-    created_at: '2025-06-01T12:00:00.000Z',
-    started_at: '2025-06-01T12:00:01.000Z',
-    finished_at: '2025-06-01T12:01:36.400Z',
-    ...overrides,
-  };
-}
+const task = (overrides: Partial<TaskResource>) => finishedTask({ result: null, finished_at: '2025-06-01T12:01:36.400Z', ...overrides });
 
 const trained = task({
   result: { model: 'iris', version: 3, algorithm: 'mlp', metrics: { f1_macro: 0.9649, accuracy: 0.97 }, duration_ms: 4_210 },

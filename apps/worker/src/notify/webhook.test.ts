@@ -3,28 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { UnrecoverableError } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Resolve } from '@trainyard/shared/net-guard';
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import { finishedTask } from '../../../../test/support/task-resources.js';
 import { verifyWebhook, webhookPayload } from '@trainyard/shared/webhooks';
 import { deliverWebhook, throwUnlessDelivered, type WebhookEvent, type WebhookOptions } from './webhook.js';
 
 const secret = `whsec_${Buffer.from('trainyard-test-secret-24-bytes!!').toString('base64')}`;
 
-const task: TaskResource = {
-  task_id: 'train-00112233445566778899aabbccddeeff',
-  type: 'train',
-  status: 'SUCCESS',
-  progress: null,
-  result: { model: 'iris', version: 3, algorithm: 'mlp', metrics: { accuracy: 0.97 }, duration_ms: 4_210 },
-  error: null,
-  attempts: 1,
-  failures: [],
-  history: [],
-  notifications: [],
-  worker: 'worker-1:42',
-  created_at: '2025-06-01T12:00:00.000Z',
-  started_at: '2025-06-01T12:00:01.000Z',
-  finished_at: '2025-06-01T12:00:05.210Z',
-};
+const task = finishedTask();
 
 interface Received {
   url: string;
