@@ -16,6 +16,7 @@ import { workerRssAfterLoading } from './scenarios/memory.js';
 import { measureSubmitPath } from './scenarios/submit-path.js';
 import { measureWarmThroughput } from './scenarios/warm-throughput.js';
 import { predictBody, settings, trainBody } from './settings.js';
+import { describeBuild } from './support/build.js';
 import { describeMachine } from './support/machine.js';
 import { TrainyardStack } from './trainyard/stack.js';
 import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
@@ -38,10 +39,10 @@ async function main(): Promise<void> {
   const model = models[0]!;
 
   log('starting the no-op BullMQ worker, the bare Express server, our API and worker');
-  const raw = await RawBullmq.start(redisUrl, throughput.workerConcurrency, timeoutMs);
-  stops.push(() => raw.stop());
   const bare = await BareSubmitServer.start(redisUrl, timeoutMs);
   stops.push(() => bare.stop());
+  const raw = await RawBullmq.start(redisUrl, bare.prefix, throughput.workerConcurrency, timeoutMs);
+  stops.push(() => raw.stop());
   const stack = await TrainyardStack.start({
     apiMain: settings.apiMain,
     workerMain: settings.workerMain,
@@ -62,17 +63,19 @@ async function main(): Promise<void> {
   for (const taskId of trainings) await awaitSuccess(stack.client, taskId, timeoutMs);
   const workerRssAfterTraining = stack.workerRssBytes();
 
+  // Measured before the load scenarios, whose heap growth is not what this figure is about.
+  log(`worker memory after loading ${models.length} models`);
+  const workerRssAfterLoad = await workerRssAfterLoading(stack, models, timeoutMs);
+
   log('idle latency');
   const latencyFigures = await measureIdleLatency(stack, raw, { model, ...latency });
 
   log('warm throughput');
-  const throughputFigures = await measureWarmThroughput(stack, raw, { redisUrl, model, ...throughput, timeoutMs: throughput.timeoutMs });
+  const throughputFigures = await measureWarmThroughput(stack, raw, bare, { redisUrl, model, ...throughput });
+  const workerRssAfterThroughput = stack.workerRssBytes();
 
-  log(`worker memory after loading ${models.length} models`);
-  const workerRssAfterLoad = await workerRssAfterLoading(stack, models, timeoutMs);
-
-  log('submit path (worker stopped, nothing drains)');
-  await stack.stopWorker();
+  log('submit path (workers stopped, nothing drains)');
+  await Promise.all([stack.stopWorker(), raw.stopWorker()]);
   const submitFigures = await measureSubmitPath(
     { url: stack.url, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes() },
     { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes() },
@@ -82,13 +85,19 @@ async function main(): Promise<void> {
   await stopAll();
   const results = {
     machine,
+    build: describeBuild(settings.apiMain),
     startedAt,
     durationSeconds: (performance.now() - t0) / 1000,
     loadAverageAtEnd: loadavg()[0]!,
     submit: submitFigures,
     throughput: throughputFigures,
     latency: latencyFigures,
-    workerRss: { atStart: workerRssAtStart, afterTraining: workerRssAfterTraining, afterLoading: workerRssAfterLoad },
+    workerRss: {
+      atStart: workerRssAtStart,
+      afterTraining: workerRssAfterTraining,
+      afterLoading: workerRssAfterLoad,
+      afterThroughput: workerRssAfterThroughput,
+    },
     models: models.length,
   };
   const table = rows(results);

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue, QueueEvents } from 'bullmq';
 import { CompletionCounter } from '../support/completions.js';
 import { NodeProcess } from '../support/processes.js';
-import { deletePrefix, uniquePrefix } from '../support/redis-keys.js';
+import { deletePrefix } from '../support/redis-keys.js';
 import { waitFor } from '../support/wait.js';
 
 /** What a predict job carries, so the ceiling moves the same bytes through Redis. */
@@ -11,7 +11,8 @@ const jobData = { model: 'iris', version: 1, inputs: [[5.1, 3.5, 1.4, 0.2]] };
 
 /**
  * Ceiling for the worker side: plain BullMQ with a no-op Worker in its own process, driven from
- * the bench process as producer, on its own prefix.
+ * the bench process as producer. It shares its prefix with the bare Express server, so that
+ * server's jobs are drained by the same no-op worker.
  */
 export class RawBullmq {
   private constructor(
@@ -21,8 +22,7 @@ export class RawBullmq {
     private readonly queue: Queue,
   ) {}
 
-  static async start(redisUrl: string, concurrency: number, timeoutMs: number): Promise<RawBullmq> {
-    const prefix = uniquePrefix('raw');
+  static async start(redisUrl: string, prefix: string, concurrency: number, timeoutMs: number): Promise<RawBullmq> {
     const worker = NodeProcess.start({
       label: 'no-op BullMQ worker',
       script: fileURLToPath(new URL('./noop-worker.js', import.meta.url)),
@@ -75,6 +75,11 @@ export class RawBullmq {
 
   rssBytes(): number {
     return this.worker.rssBytes();
+  }
+
+  /** Stops draining; the bare server's queue then only fills. */
+  stopWorker(): Promise<void> {
+    return this.worker.stop();
   }
 
   async stop(): Promise<void> {

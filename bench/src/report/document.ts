@@ -19,7 +19,7 @@ export function renderFigures(results: BenchResults, table: readonly Row[]): str
   const { machine } = results;
   return [
     begin,
-    `Last run: ${results.startedAt.toISOString()}, ${results.durationSeconds.toFixed(0)} s in all.`,
+    `Last run: ${results.startedAt.toISOString()}, ${results.durationSeconds.toFixed(0)} s in all, of the API and worker built from ${results.build}.`,
     '',
     `Machine: ${machine.cores} cores (nproc), ${machine.cpu}, Node ${machine.node}, Redis ${machine.redis}; ` +
       `load average ${machine.loadAverage.toFixed(2)} at the start, ${results.loadAverageAtEnd.toFixed(2)} at the end ` +
@@ -44,6 +44,7 @@ export function runDetails({ submit, throughput, latency, workerRss, models }: B
       `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
     `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
       `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
+      `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +
       `Our worker alone (tasks queued while the queue was paused, then resumed): ${throughput.oursDrainOnly.toFixed(0)} tasks/s.`,
     `- Idle latency, ${settings.latency.samples} samples per way in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up, ` +
       `p50/p90/p99 in ms: raw ${percentiles(latency.raw)}; polling ${percentiles(latency.polled)}; Prefer: wait ${percentiles(latency.waited)}.`,
@@ -52,7 +53,8 @@ export function runDetails({ submit, throughput, latency, workerRss, models }: B
     `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
       `of ${latency.polled.length + latency.waited.length}.`,
     `- Worker RSS (its process tree): ${mb(workerRss.atStart)} MB when ready, ${mb(workerRss.afterTraining)} MB after training ` +
-      `${models} models, ${mb(workerRss.afterLoading)} MB after serving one prediction from each.`,
+      `${models} models, ${mb(workerRss.afterLoading)} MB after serving one prediction from each (the figure judged), ` +
+      `${mb(workerRss.afterThroughput)} MB after the throughput runs.`,
     `- API and worker ran with LOG_LEVEL=${settings.logLevel}.`,
   ];
 }

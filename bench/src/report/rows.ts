@@ -6,6 +6,8 @@ import type { ThroughputFigures } from '../scenarios/warm-throughput.js';
 
 export interface BenchResults {
   machine: Machine;
+  /** The commit the API and worker were built from. */
+  build: string;
   startedAt: Date;
   durationSeconds: number;
   /** 1-minute load average when the run ended (the start's is in machine). */
@@ -13,8 +15,8 @@ export interface BenchResults {
   submit: SubmitFigures;
   throughput: ThroughputFigures;
   latency: LatencyFigures;
-  /** Worker RSS (process tree) when ready, after training the models, and after loading each once. */
-  workerRss: { atStart: number; afterTraining: number; afterLoading: number };
+  /** Worker RSS (process tree) when ready, after training the models, after loading each once, and after the throughput runs. */
+  workerRss: { atStart: number; afterTraining: number; afterLoading: number; afterThroughput: number };
   models: number;
 }
 
@@ -53,6 +55,14 @@ export function rows(results: BenchResults): Row[] {
       comparison: `${spread(throughput.ratio, 2)}×`,
       target: '≥ 0.70×',
       met: throughput.ratio.median >= 0.7,
+    },
+    {
+      figure: 'Warm throughput, same HTTP client to bare Express + no-op Worker (tasks/s)',
+      ours: spread(throughput.ours),
+      ceiling: `${spread(throughput.bareEndToEnd)} bare HTTP front end to end`,
+      comparison: `${fixed(throughput.ours.median / throughput.bareEndToEnd.median, 2)}×`,
+      target: '—',
+      met: null,
     },
     ...latencyRows('POST, then GET polling', latency.polled, latency.raw),
     ...latencyRows('one POST with Prefer: wait', latency.waited, latency.raw),

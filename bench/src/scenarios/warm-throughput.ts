@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { RawBullmq } from '../ceilings/raw-bullmq.js';
 import { predictBody } from '../settings.js';
 import { CompletionCounter } from '../support/completions.js';
+import { JsonClient } from '../support/http.js';
 import { pairedRatios, repeated, type Repeated } from '../support/stats.js';
 import { forEachConcurrently, getTask, submitTask } from '../trainyard/tasks.js';
 import type { TrainyardStack } from '../trainyard/stack.js';
@@ -18,36 +19,76 @@ export interface ThroughputOptions {
   timeoutMs: number;
 }
 
+/** Where the bare Express server listens and queues: the no-op worker drains its jobs. */
+export interface BareFront {
+  url: string;
+  prefix: string;
+}
+
 export interface ThroughputFigures {
   /** Tasks/s per repetition. */
   ours: Repeated;
   raw: Repeated;
   /** ours / raw, repetition by repetition. */
   ratio: Repeated;
+  /** The bare Express server and the no-op worker, submitted to exactly as ours: HTTP's share of the gap. */
+  bareEndToEnd: Repeated;
   /** Tasks/s of our worker alone: the queue is paused while the tasks are submitted, then resumed. */
   oursDrainOnly: number;
 }
 
 /**
  * N predictions submitted over HTTP until all have completed, against addBulk of N jobs drained by a
- * no-op worker of the same concurrency. Both sides stop the clock at the N-th completed event on
- * the queue's event stream; ours then checks over HTTP that every task reads SUCCESS (untimed).
+ * no-op worker of the same concurrency, and against the bare Express server in front of that
+ * worker. Every side stops the clock at the N-th completed event on the queue's event stream; ours
+ * then checks over HTTP that every task reads SUCCESS (untimed).
  */
 export async function measureWarmThroughput(
   stack: TrainyardStack,
   raw: RawBullmq,
+  bare: BareFront,
   options: ThroughputOptions,
 ): Promise<ThroughputFigures> {
-  await raw.throughput(options.warmupTasks, options.timeoutMs);
-  await oursOnce(stack, { ...options, tasks: options.warmupTasks });
-  const oursRuns: number[] = [];
-  const rawRuns: number[] = [];
-  for (let i = 0; i < options.repetitions; i++) {
-    rawRuns.push(await raw.throughput(options.tasks, options.timeoutMs));
-    oursRuns.push(await oursOnce(stack, options));
+  const bareClient = new JsonClient(bare.url);
+  const bareOnce = (tasks: number) => submitUntilCompleted(bareClient, bare.prefix, { ...options, tasks });
+  try {
+    await raw.throughput(options.warmupTasks, options.timeoutMs);
+    await bareOnce(options.warmupTasks);
+    await oursOnce(stack, { ...options, tasks: options.warmupTasks });
+    const oursRuns: number[] = [];
+    const rawRuns: number[] = [];
+    const bareRuns: number[] = [];
+    for (let i = 0; i < options.repetitions; i++) {
+      rawRuns.push(await raw.throughput(options.tasks, options.timeoutMs));
+      bareRuns.push((await bareOnce(options.tasks)).rate);
+      oursRuns.push(await oursOnce(stack, options));
+    }
+    const oursDrainOnly = await drainOnly(stack, options);
+    return {
+      ours: repeated(oursRuns),
+      raw: repeated(rawRuns),
+      ratio: pairedRatios(oursRuns, rawRuns),
+      bareEndToEnd: repeated(bareRuns),
+      oursDrainOnly,
+    };
+  } finally {
+    bareClient.close();
   }
-  const oursDrainOnly = await drainOnly(stack, options);
-  return { ours: repeated(oursRuns), raw: repeated(rawRuns), ratio: pairedRatios(oursRuns, rawRuns), oursDrainOnly };
+}
+
+/** POSTs `tasks` predictions (a bounded number in flight) and times them until the last has completed. */
+async function submitUntilCompleted(client: JsonClient, prefix: string, options: ThroughputOptions): Promise<{ rate: number; taskIds: string[] }> {
+  const counter = await CompletionCounter.open(options.redisUrl, prefix, 'predict');
+  try {
+    const started = performance.now();
+    const taskIds = await forEachConcurrently(new Array<null>(options.tasks).fill(null), options.submitConcurrency, () =>
+      submitTask(client, '/v1/predict', predictBody(options.model)),
+    );
+    await counter.until(options.tasks, options.timeoutMs);
+    return { rate: (options.tasks * 1000) / (performance.now() - started), taskIds };
+  } finally {
+    await counter.close();
+  }
 }
 
 /** Separates the worker's share from the API's: only the draining of already queued tasks is timed. */
@@ -70,19 +111,7 @@ async function drainOnly(stack: TrainyardStack, options: ThroughputOptions): Pro
 }
 
 async function oursOnce(stack: TrainyardStack, options: ThroughputOptions): Promise<number> {
-  const counter = await CompletionCounter.open(options.redisUrl, stack.prefix, 'predict');
-  let rate: number;
-  let taskIds: string[];
-  try {
-    const started = performance.now();
-    taskIds = await forEachConcurrently(new Array<null>(options.tasks).fill(null), options.submitConcurrency, () =>
-      submitTask(stack.client, '/v1/predict', predictBody(options.model)),
-    );
-    await counter.until(options.tasks, options.timeoutMs);
-    rate = (options.tasks * 1000) / (performance.now() - started);
-  } finally {
-    await counter.close();
-  }
+  const { rate, taskIds } = await submitUntilCompleted(stack.client, stack.prefix, options);
   const statuses = await forEachConcurrently(taskIds, options.submitConcurrency, async (id) => (await getTask(stack.client, id)).status);
   const unfinished = statuses.filter((status) => status !== 'SUCCESS').length;
   if (unfinished) throw new Error(`${unfinished} of ${options.tasks} predict tasks do not read SUCCESS after completing`);
