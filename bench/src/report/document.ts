@@ -40,7 +40,7 @@ export function runDetails({ submit, throughput, latency, workerRss, models }: B
   return [
     `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
       `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
-      `RSS: our API ${mb(submit.oursIdleRssBytes)} MB idle, ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
+      `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
       `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
     `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
       `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +

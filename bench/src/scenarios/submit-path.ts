@@ -24,7 +24,7 @@ export interface SubmitFigures {
   bare: Repeated;
   /** ours / bare, round by round. */
   ratio: Repeated;
-  /** Highest RSS of each server seen while it was under load, and ours before any load. */
+  /** Highest RSS of each server seen while it was under load, and ours before the first round. */
   oursPeakRssBytes: number;
   barePeakRssBytes: number;
   oursIdleRssBytes: number;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
+import { apiNodeFlags } from '../../../scripts/processes.js';
 import { freePort, JsonClient } from '../support/http.js';
 import { NodeProcess } from '../support/processes.js';
 import { obliterateQueue } from '../support/queues.js';
@@ -53,7 +54,8 @@ export class TrainyardStack {
       label: 'API',
       script: options.apiMain,
       env: { ...env, PORT: String(port) },
-      nodeArgs: options.nodeArgs,
+      // Started as npm start and the image start it.
+      nodeArgs: [...apiNodeFlags, ...options.nodeArgs],
     });
     const worker = NodeProcess.start({
       label: 'worker',
