@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 
 /**
- * Every knob of one bench run. Sized for a 2-core machine: the whole run stays under 5 minutes and
- * each figure is the median of a few repetitions, so two runs agree to within a few percent.
+ * Every knob of one bench run. Sized for a 2-core machine: the whole run takes about 80 s, and
+ * each figure is the median of a few repetitions that alternate with their ceiling's.
  */
 const repoFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 

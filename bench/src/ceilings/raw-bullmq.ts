@@ -73,10 +73,6 @@ export class RawBullmq {
     return measured;
   }
 
-  rssBytes(): number {
-    return this.worker.rssBytes();
-  }
-
   /** Stops draining; the bare server's queue then only fills. */
   stopWorker(): Promise<void> {
     return this.worker.stop();

@@ -2,7 +2,7 @@ import type { Row } from './rows.js';
 
 const headers = ['Figure', 'Trainyard', 'Ceiling', 'Ratio', 'Target', 'Met'];
 
-export const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'yes' : 'NO');
+const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'yes' : 'NO');
 
 const cells = (row: Row) => [row.figure, row.ours, row.ceiling, row.comparison, row.target, verdict(row.met)];
 
