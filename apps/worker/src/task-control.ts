@@ -51,10 +51,16 @@ export class TaskControl {
   }
 
   /**
-   * Runs one attempt under the task's controls: expired or already cancelled, it never starts;
-   * otherwise it gets a signal that aborts on a cancel request or at the timeout.
+   * Runs one attempt under the task's controls: expired, it never starts; otherwise it gets a
+   * signal that aborts on a cancel request or at the timeout, and `cancelledEarlier`, which the
+   * attempt awaits before its work: a cancel requested before the task got here wins. The check
+   * goes out with the attempt's first write instead of a round trip ahead of it.
    */
-  async run<R>(job: Job, attempt: (signal: AbortSignal) => Promise<R>, onFinal?: OnFinalStatus): Promise<R> {
+  async run<R>(
+    job: Job,
+    attempt: (signal: AbortSignal, cancelledEarlier: Promise<boolean>) => Promise<R>,
+    onFinal?: OnFinalStatus,
+  ): Promise<R> {
     const taskId = job.id!;
     // BullMQ counted this pick-up as a start already.
     if (expiredUnstarted(job.data, job.attemptsStarted - 1)) await this.refuse(job, 'EXPIRED', onFinal);
@@ -64,8 +70,7 @@ export class TaskControl {
     const timer = timeout_ms ? setTimeout(() => controller.abort(new TaskTimeoutError(timeout_ms)), timeout_ms) : undefined;
     try {
       // Registered first, checked second: a cancel published in between is not missed.
-      if (await this.cancels.isRequested(taskId)) await this.refuse(job, 'REVOKED', onFinal);
-      return await attempt(controller.signal);
+      return await attempt(controller.signal, this.cancels.isRequested(taskId));
     } finally {
       clearTimeout(timer);
       this.running.delete(taskId);

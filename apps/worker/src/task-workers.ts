@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@trainyard/shared/logger';
 import type { TaskEventLog } from '@trainyard/shared/task-events';
 import type { TaskType } from '@trainyard/shared/tasks';
-import { untilStopped, type TaskControl } from './task-control.js';
+import { TaskRevokedError, untilStopped, type TaskControl } from './task-control.js';
 import { runAttempt, type OnFinalStatus } from './task-lifecycle.js';
 
 export interface TaskWorkerOptions {
@@ -31,7 +31,16 @@ export function createTaskWorker(
   const attempt = (job: Job) =>
     options.control.run(
       job,
-      (signal) => runAttempt(job, options.events, () => untilStopped(signal, process(job, signal)), options.onFinal),
+      (signal, cancelledEarlier) =>
+        runAttempt(
+          job,
+          options.events,
+          async () => {
+            if (await cancelledEarlier) throw new TaskRevokedError();
+            return untilStopped(signal, process(job, signal));
+          },
+          options.onFinal,
+        ),
       options.onFinal,
     );
   const worker = new Worker(type, attempt, {

@@ -11,9 +11,6 @@ export function createRedis(url: string, role: 'api' | 'worker', extra: RedisOpt
       : { maxRetriesPerRequest: null };
   const redis = new Redis(url, {
     ...options,
-    // Commands issued in the same tick leave in one socket write: under load a worker issues many at
-    // once, and each write is a system call.
-    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...extra,
   });
