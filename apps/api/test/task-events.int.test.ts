@@ -39,6 +39,9 @@ afterAll(async () => {
 
 /** Long enough for several progress updates (sent at most every 250 ms), short enough for CI. */
 const slowIris = (model: string) => trainIris(model, { epochs: 80, batch_size: 8 });
+/** Minutes of training on the single training slot, however fast the machine: tests cancel it when done. */
+const slotHog = (model: string) => trainIris(model, { epochs: 5_000, batch_size: 1 });
+const cancel = (taskId: string) => request(`${api.url}/v1/tasks/${taskId}/cancel`, { method: 'POST' });
 
 /** Open follower connections of this API, by the name it gives them in CLIENT LIST. */
 async function followers(): Promise<number> {
@@ -114,7 +117,7 @@ describe('GET /v1/tasks/{id}/events', () => {
   it('sends heartbeats while nothing happens and frees its Redis connection when the client leaves', async () => {
     await eventually(async () => (await followers()) === 0);
     // Queued behind a long training on the single training slot: nothing happens to it for a while.
-    const busy = await submit(api.url, '/v1/train', trainIris('iris-busy', { epochs: 200, batch_size: 8 }));
+    const busy = await submit(api.url, '/v1/train', slotHog('iris-busy'));
     const idle = await submit(api.url, '/v1/train', trainIris('iris-idle', { epochs: 5 }));
     const stream = await openSse(`${api.url}/v1/tasks/${idle}/events`);
     expect(await stream.next()).toMatchObject({ event: 'status', data: { status: 'PENDING' } });
@@ -125,6 +128,7 @@ describe('GET /v1/tasks/{id}/events', () => {
     stream.close();
     expect(await nothingYet).toBeNull();
     await eventually(async () => (await followers()) === 0);
+    await cancel(busy);
     await request(`${api.url}/v1/tasks/${busy}?wait=60`);
     await request(`${api.url}/v1/tasks/${idle}?wait=60`);
   });
@@ -153,7 +157,7 @@ describe('waiting for a result', () => {
 
   it('Prefer: wait gives 202 with the task as it stands when the wait runs out; GET ?wait= then sees it finish', async () => {
     // Behind a long training on the single training slot, the task cannot finish within the wait.
-    await submit(api.url, '/v1/train', trainIris('iris-wait-busy', { epochs: 200, batch_size: 8 }));
+    const busy = await submit(api.url, '/v1/train', slotHog('iris-wait-busy'));
     const started = Date.now();
     const response = await request(`${api.url}/v1/train`, { body: trainIris('iris-wait', { epochs: 5 }), headers: { prefer: 'respond-async, wait=1' } });
     const waited = Date.now() - started;
@@ -165,6 +169,7 @@ describe('waiting for a result', () => {
     const again = await request(`${api.url}/v1/tasks/${response.body.task_id}?wait=1`);
     expect(again.status).toBe(202);
     expect(again.body.status).toBe('PENDING');
+    await cancel(busy);
 
     const finished = await request(`${api.url}/v1/tasks/${response.body.task_id}?wait=60`);
     expect(finished.status).toBe(200);
