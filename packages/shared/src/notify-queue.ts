@@ -1,6 +1,7 @@
-import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { defaultJobOptions, type RetryAndRetention } from './job-options.js';
 import { notifyEventOf, notifyEvents, type NotifyEvent, type NotifyRequest } from './notify.js';
 import type { LoggedTaskEvent, TaskEvent, TaskEventLog } from './task-events.js';
 import { failuresIn, historyOf, lastWorker, progressOf, type TaskNotificationStatus, type TaskResource } from './task-resource.js';
@@ -54,14 +55,12 @@ function recipientsOf(notify: NotifyRequest | undefined, event: NotifyEvent | nu
   return recipients;
 }
 
-export interface NotifyQueueOptions {
+/**
+ * Attempts and backoff from NOTIFY_ATTEMPTS and NOTIFY_BACKOFF_MS; notify jobs are kept as long as
+ * their task, so the task resource can show how they went.
+ */
+export interface NotifyQueueOptions extends RetryAndRetention {
   prefix: string;
-  /** NOTIFY_ATTEMPTS and NOTIFY_BACKOFF_MS: each retry waits twice as long as the one before. */
-  attempts: number;
-  backoffMs: number;
-  /** Notify jobs are kept as long as their task, so the task resource can show how they went. */
-  retentionSeconds: number;
-  retentionCount: number;
 }
 
 /** The notify queue, as both the finishing side (worker, cancellation) and the reading side (API) use it. */
@@ -73,14 +72,7 @@ export class TaskNotifications {
     private readonly events: TaskEventLog,
     options: NotifyQueueOptions,
   ) {
-    const keep = { age: options.retentionSeconds, count: options.retentionCount };
-    const defaultJobOptions: JobsOptions = {
-      attempts: options.attempts,
-      backoff: { type: 'exponential', delay: options.backoffMs },
-      removeOnComplete: keep,
-      removeOnFail: keep,
-    };
-    this.queue = new Queue(notifyQueueName, { connection, prefix: options.prefix, defaultJobOptions });
+    this.queue = new Queue(notifyQueueName, { connection, prefix: options.prefix, defaultJobOptions: defaultJobOptions(options) });
     // Failed commands reject to their callers; the event itself needs no action.
     this.queue.on('error', () => {});
   }

@@ -1,13 +1,10 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { defaultJobOptions, type RetryAndRetention } from '@trainyard/shared/job-options';
 import { taskTypes, type TaskType } from '@trainyard/shared/tasks';
 
-export interface TaskQueueOptions {
+export interface TaskQueueOptions extends RetryAndRetention {
   prefix: string;
-  attempts: number;
-  backoffMs: number;
-  retentionSeconds: number;
-  retentionCount: number;
 }
 
 export type TaskQueues = Record<TaskType, Queue>;
@@ -17,15 +14,8 @@ export type TaskQueues = Record<TaskType, Queue>;
  * BullMQ keeps finished jobs forever unless told otherwise.
  */
 export function createTaskQueues(connection: Redis, options: TaskQueueOptions): TaskQueues {
-  const keep = { age: options.retentionSeconds, count: options.retentionCount };
-  const defaultJobOptions: JobsOptions = {
-    attempts: options.attempts,
-    backoff: { type: 'exponential', delay: options.backoffMs },
-    removeOnComplete: keep,
-    removeOnFail: keep,
-  };
   const entries = taskTypes.map((type) => {
-    const queue = new Queue(type, { connection, prefix: options.prefix, defaultJobOptions });
+    const queue = new Queue(type, { connection, prefix: options.prefix, defaultJobOptions: defaultJobOptions(options) });
     // Connection errors reach callers as rejected commands (→ 503); the event itself needs no action.
     queue.on('error', () => {});
     return [type, queue];
