@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { nextSeed, type Random } from './random.js';
+import type { Random } from '@trainyard/shared/seeded-random';
+import { nextSeed } from './random.js';
 import type { Task } from './targets.js';
 import type { TrainSpec } from './train-spec.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, shuffle } from './random.js';
+import { seededRandom } from '@trainyard/shared/seeded-random';
+import { shuffle } from './random.js';
 import { splitRows } from './split.js';
 
 describe('seededRandom', () => {

@@ -1,4 +1,5 @@
-import { shuffle, type Random } from './random.js';
+import type { Random } from '@trainyard/shared/seeded-random';
+import { shuffle } from './random.js';
 
 export interface RowSplit {
   train: number[];

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { AlgorithmParams } from '@trainyard/shared/jobs';
-import { nextSeed, type Random } from './random.js';
+import type { Random } from '@trainyard/shared/seeded-random';
+import { nextSeed } from './random.js';
 import { paddingId } from './vocabulary.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;

@@ -6,20 +6,10 @@
 //   price_k = 90 + 2.5·area_m2 + 12·rooms − 0.8·age_years − 4·distance_km + noise
 // The relation is linear by design, so linear regression can learn it (R² about 0.98 on held-out rows).
 import { writeFileSync } from 'node:fs';
+// The same PRNG as seeded trainings, so the file is the same on every machine (needs `npm run build`).
+import { seededRandom } from '../dist/seeded-random.js';
 
 const rows = 400;
-
-/** mulberry32: a tiny seeded PRNG, so the file is the same on every machine. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const random = seededRandom(20_240_601);
 const uniform = (min, max) => min + (max - min) * random();

@@ -10,21 +10,11 @@
 // were filed under the wrong queue: 6% carry another class's label. A model that learnt the classes
 // reaches about 0.9 accuracy on held-out tickets, not 1.
 import { writeFileSync } from 'node:fs';
+// The same PRNG as seeded trainings, so the file is the same on every machine (needs `npm run build`).
+import { seededRandom } from '../dist/seeded-random.js';
 
 const perClass = 120;
 const mislabelled = 0.06;
-
-/** mulberry32: a tiny seeded PRNG, so the file is the same on every machine. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const random = seededRandom(20_261_127);
 const pick = (items) => items[Math.floor(random() * items.length)];
