@@ -9,7 +9,7 @@ import { connectCacheRedis, guardQueueEviction } from '@trainyard/shared/cache-r
 import { configOrExit } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
-import { TaskNotifications } from '@trainyard/shared/notify-queue';
+import { notifyQueueOptions, TaskNotifications } from '@trainyard/shared/notify-queue';
 import { createRedis } from '@trainyard/shared/redis';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskCancellation } from '@trainyard/shared/task-control';
@@ -34,13 +34,7 @@ const queues = createTaskQueues(redis, {
   retentionCount: config.TASK_RETENTION_COUNT,
 });
 const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-const notifications = new TaskNotifications(redis, events, {
-  prefix: config.QUEUE_PREFIX,
-  attempts: config.NOTIFY_ATTEMPTS,
-  backoffMs: config.NOTIFY_BACKOFF_MS,
-  retentionSeconds: config.TASK_RETENTION_S,
-  retentionCount: config.TASK_RETENTION_COUNT,
-});
+const notifications = new TaskNotifications(redis, events, notifyQueueOptions(config));
 
 // Built-in samples are usable from the first request, whichever process started first.
 await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));

@@ -4,7 +4,7 @@ import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { configOrExit } from '@trainyard/shared/env';
 import { createLogger } from '@trainyard/shared/logger';
 import { ModelRegistry } from '@trainyard/shared/model-registry';
-import { TaskNotifications } from '@trainyard/shared/notify-queue';
+import { notifyQueueOptions, TaskNotifications } from '@trainyard/shared/notify-queue';
 import { cacheEvictionVerdict, connectCacheRedis, guardQueueEviction, onEvictionPolicy } from '@trainyard/shared/cache-redis';
 import { PredictionCache } from '@trainyard/shared/cache-predictions';
 import { SemanticIndex } from '@trainyard/shared/cache-semantic';
@@ -34,13 +34,7 @@ const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
 const store = createObjectStore(storage.url, storage.s3);
 const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
-const notifications = new TaskNotifications(redis, events, {
-  prefix: config.QUEUE_PREFIX,
-  attempts: config.NOTIFY_ATTEMPTS,
-  backoffMs: config.NOTIFY_BACKOFF_MS,
-  retentionSeconds: config.TASK_RETENTION_S,
-  retentionCount: config.TASK_RETENTION_COUNT,
-});
+const notifications = new TaskNotifications(redis, events, notifyQueueOptions(config));
 
 const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis);
 if (cache.warning) {

@@ -64,6 +64,23 @@ export interface NotifyQueueOptions extends RetryAndRetention {
 }
 
 /** The notify queue, as both the finishing side (worker, cancellation) and the reading side (API) use it. */
+/** The notify queue's options as both the API and the worker read them from their configuration. */
+export function notifyQueueOptions(config: {
+  QUEUE_PREFIX: string;
+  NOTIFY_ATTEMPTS: number;
+  NOTIFY_BACKOFF_MS: number;
+  TASK_RETENTION_S: number;
+  TASK_RETENTION_COUNT: number;
+}): NotifyQueueOptions {
+  return {
+    prefix: config.QUEUE_PREFIX,
+    attempts: config.NOTIFY_ATTEMPTS,
+    backoffMs: config.NOTIFY_BACKOFF_MS,
+    retentionSeconds: config.TASK_RETENTION_S,
+    retentionCount: config.TASK_RETENTION_COUNT,
+  };
+}
+
 export class TaskNotifications {
   readonly queue: Queue;
 
