@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { freePort, JsonClient } from '../support/http.js';
-import { NodeProcess } from '../support/processes.js';
-import { waitFor } from '../support/wait.js';
+import type { NodeProcess } from '../support/processes.js';
+import { startCeilingServer } from './ceiling-server.js';
 
 /** The plain Express server answering a fixed body, started as its own process. */
 export class PlainExpressServer {
@@ -11,26 +9,8 @@ export class PlainExpressServer {
   ) {}
 
   static async start(answer: string, timeoutMs: number): Promise<PlainExpressServer> {
-    const port = await freePort();
-    const server = NodeProcess.start({
-      label: 'plain Express server',
-      script: fileURLToPath(new URL('./plain-express-server.js', import.meta.url)),
-      env: { PORT: String(port), ANSWER: answer },
-    });
-    const plain = new PlainExpressServer(`http://127.0.0.1:${port}`, server);
-    const client = new JsonClient(plain.url);
-    try {
-      await waitFor('the plain server to listen', async () => (await client.get('/health')).status === 200, {
-        timeoutMs,
-        giveUpIf: () => server.assertRunning(),
-      });
-    } catch (error) {
-      await plain.stop();
-      throw error;
-    } finally {
-      client.close();
-    }
-    return plain;
+    const { url, server } = await startCeilingServer('plain Express server', './plain-express-server.js', { ANSWER: answer }, timeoutMs);
+    return new PlainExpressServer(url, server);
   }
 
   stop(): Promise<void> {
