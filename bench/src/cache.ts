@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { nearestIn, SemanticIndex, unit } from '@trainyard/shared/cache-semantic';
+import { nearestIn, SemanticIndex, unit } from '@trainyard/shared/cache';
 import { predictBody, settings, trainBody } from './settings.js';
 import { deletePrefix, uniquePrefix } from './support/redis-keys.js';
 import { median, percentile } from './support/stats.js';

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { startProcess } from '../support/processes.js';
+import { startProcess } from '@trainyard/test-support/processes';
 
 /** Starts a process with a bad setting and returns its exit code and everything it printed. */
 async function exitOf(entry: 'api' | 'worker', env: Record<string, string>) {

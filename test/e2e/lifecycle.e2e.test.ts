@@ -2,10 +2,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, testPrefix } from '../support/redis.js';
-import { inlineLine, pollUntil, submit, tempStorage, trainIris } from './stack.js';
+import { request } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { inlineLine, pollUntil, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('lifecycle');
 const storage = tempStorage('lifecycle');

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../support/redis.js';
-import { inlineLine, pollUntil, submit, tempStorage } from './stack.js';
+import { request } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
+import { inlineLine, pollUntil, submit, tempStorage } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('retention');
 const storage = tempStorage('retention');

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { request } from '../support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, testPrefix } from '../support/redis.js';
-import { pollUntil, submit, tempStorage } from './stack.js';
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { request } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { pollUntil, submit, tempStorage } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('text');
 const storage = tempStorage('text');

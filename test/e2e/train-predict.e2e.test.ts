@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { request } from '../support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, testPrefix } from '../support/redis.js';
-import { pollUntil, submit, tempStorage, trainIris } from './stack.js';
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { request } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { pollUntil, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('e2e');
 const storage = tempStorage('e2e');

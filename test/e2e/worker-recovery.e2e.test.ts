@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, testPrefix } from '../support/redis.js';
-import { pollUntil, statusEvents, submit, tempStorage, trainIris } from './stack.js';
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { pollUntil, statusEvents, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('recovery');
 const storage = tempStorage('recovery');

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { PrivateRedis } from '../support/redis-server.js';
-import { inlineLine, pollUntil, submit, tempStorage } from './stack.js';
+import { request } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { PrivateRedis } from '@trainyard/test-support/redis-server';
+import { inlineLine, pollUntil, submit, tempStorage } from '@trainyard/test-support/stack';
 
 const storage = tempStorage('worker-outage');
 let redis: PrivateRedis;

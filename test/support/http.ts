@@ -1,4 +1,4 @@
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import type { TaskResource } from '@trainyard/shared/tasks';
 
 export interface JsonResponse<T = any> {
   status: number;

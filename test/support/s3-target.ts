@@ -6,8 +6,8 @@ import {
   S3Client,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
-import { parseEnv, storageEnv } from '../../packages/shared/src/env.js';
-import { s3OptionsFromEnv, type S3StoreOptions } from '../../packages/shared/src/storage/index.js';
+import { parseEnv, storageEnv } from '@trainyard/shared/platform';
+import { s3OptionsFromEnv, type S3StoreOptions } from '@trainyard/shared/storage';
 import { startS3Server } from './s3-server.js';
 
 export interface TestS3 {

@@ -1,4 +1,4 @@
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import type { TaskResource } from '@trainyard/shared/tasks';
 
 /** A finished training as the status endpoint shows it; tests override what they are about. */
 export function finishedTask(overrides: Partial<TaskResource> = {}): TaskResource {

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Logger } from '@trainyard/shared/logger';
+import type { Logger } from '@trainyard/shared/platform';
 import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
@@ -7,16 +7,25 @@ import { healthRouter, type HealthDeps } from './health/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requireRedis } from './http/require-redis.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
+import { predictRouter, type PredictRouterDeps } from './predict/router.js';
 import { taskEventsRouter, type TaskEventsDeps } from './tasks/events-router.js';
-import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
+import { taskRouter } from './tasks/router.js';
+import { trainRouter, type TrainRouterDeps } from './train/router.js';
 
-export interface AppDeps extends TaskRouterDeps, TaskEventsDeps, HealthDeps, DatasetRouterDeps, ModelRouterDeps, CacheRouterDeps {
+export interface AppDeps
+  extends TrainRouterDeps,
+    PredictRouterDeps,
+    TaskEventsDeps,
+    HealthDeps,
+    DatasetRouterDeps,
+    ModelRouterDeps,
+    CacheRouterDeps {
   log: Logger;
   bodyLimit: string;
   board?: BoardCredentials;
 }
 
-/** The HTTP app, free of process concerns: main.ts listens and owns shutdown; tests call this too. */
+/** The HTTP app, free of process concerns: service.ts listens and owns shutdown; tests call this too. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -26,12 +35,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
   app.use(healthRouter(deps));
   app.use('/v1', requireRedis(deps.redis));
+  app.use(trainRouter(deps));
+  app.use(predictRouter(deps));
   app.use(taskRouter(deps));
-  app.use(cacheRouter(deps));
-  app.use(modelRouter(deps));
   app.use(taskEventsRouter(deps));
-  app.use(boardPath, ...queueBoard([...Object.values(deps.queues), deps.notifications.queue], deps.board));
+  app.use(modelRouter(deps));
+  app.use(cacheRouter(deps));
+  app.use(boardPath, ...queueBoard(deps.queues.all(), deps.board));
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, deps.redis));
   return app;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/deadlines';
-import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
+import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/jobs';
+import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 
 export const apiEnv = z
   .object({

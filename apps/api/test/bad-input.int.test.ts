@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRegistry } from '@trainyard/shared/model-registry';
-import { FsObjectStore } from '@trainyard/shared/storage/fs-store';
-import { request } from '../../../test/support/http.js';
-import { startApi, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
+import { ModelRegistry } from '@trainyard/shared/models';
+import { FsObjectStore } from '@trainyard/shared/storage';
+import { request } from '@trainyard/test-support/http';
+import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 
 const prefix = testPrefix('badinput');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-badinput-'));

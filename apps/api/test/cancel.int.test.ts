@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsObjectStore } from '@trainyard/shared/storage/fs-store';
-import { storageKeys } from '@trainyard/shared/storage/keys';
-import { TaskEventLog } from '@trainyard/shared/task-events';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { request, waitForTask } from '../../../test/support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
+import { FsObjectStore, storageKeys } from '@trainyard/shared/storage';
+import { TaskEventLog, type TaskResource } from '@trainyard/shared/tasks';
+import { request, waitForTask } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 
 /**
  * Cancellation and deadlines against real processes: two API replicas and one training worker that

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../../../test/support/http.js';
-import { startApi, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, testPrefix } from '../../../test/support/redis.js';
+import { request } from '@trainyard/test-support/http';
+import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 
 const prefix = testPrefix('datasets');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-datasets-'));

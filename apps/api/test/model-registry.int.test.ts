@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, waitForTask } from '../../../test/support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, testPrefix } from '../../../test/support/redis.js';
+import { request, waitForTask } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 
 const prefix = testPrefix('registry');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-registry-'));

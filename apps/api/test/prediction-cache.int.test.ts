@@ -5,10 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, waitForTask } from '../../../test/support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
-import { PrivateRedis } from '../../../test/support/redis-server.js';
+import { request, waitForTask } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
+import { PrivateRedis } from '@trainyard/test-support/redis-server';
 
 const prefix = testPrefix('predcache');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-predcache-'));

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, startProcess } from '../../../test/support/processes.js';
-import { PrivateRedis } from '../../../test/support/redis-server.js';
+import { startApi, startProcess } from '@trainyard/test-support/processes';
+import { PrivateRedis } from '@trainyard/test-support/redis-server';
 
 // Private Redis servers: the prefix only has to be valid, and no task is ever submitted.
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-eviction-'));

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../../../test/support/http.js';
-import { startApi, type RunningProcess } from '../../../test/support/processes.js';
-import { PrivateRedis } from '../../../test/support/redis-server.js';
+import { request } from '@trainyard/test-support/http';
+import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
+import { PrivateRedis } from '@trainyard/test-support/redis-server';
 
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-outage-'));
 const inlineTraining = {

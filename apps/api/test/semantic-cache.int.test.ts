@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultSemanticThreshold } from '@trainyard/shared/cache-semantic';
-import { request, waitForTask } from '../../../test/support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, testPrefix } from '../../../test/support/redis.js';
-import { PrivateRedis } from '../../../test/support/redis-server.js';
+import { defaultSemanticThreshold } from '@trainyard/shared/cache';
+import { request, waitForTask } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { PrivateRedis } from '@trainyard/test-support/redis-server';
 
 const prefix = testPrefix('semantic');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-semantic-'));

@@ -1,14 +1,13 @@
 import { z } from 'zod';
-import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/env';
-import { notifyQueueName } from '@trainyard/shared/notify-queue';
-import { taskTypes } from '@trainyard/shared/tasks';
+import { queueNames, type QueueName } from '@trainyard/shared/jobs';
+import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 
 const concurrency = z.coerce.number().int().min(1).max(1_000);
 
 const queueList = z
   .string()
   .transform((value) => [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))])
-  .pipe(z.array(z.enum([...taskTypes, notifyQueueName])).min(1, 'name at least one queue'));
+  .pipe(z.array(z.enum(queueNames as [QueueName, ...QueueName[]])).min(1, 'name at least one queue'));
 
 export const workerEnv = z.object({
   ...redisEnv.shape,

@@ -1,16 +1,16 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue, type Job } from 'bullmq';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { Redis } from 'ioredis';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { verifyWebhook } from '@trainyard/shared/webhooks';
-import { statusEvents, submit, tempStorage, trainIris } from '../../../test/e2e/stack.js';
-import { request } from '../../../test/support/http.js';
-import { startApi, startProcess, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
+import { verifyWebhook } from '@trainyard/shared/notify';
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { request } from '@trainyard/test-support/http';
+import { startApi, startProcess, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
+import { statusEvents, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
 
 /**
  * Notifications end to end: the real API and worker, a real SMTP server and a real webhook

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { finishedTask } from '../../../test/support/task-resources.js';
-import { verifyWebhook, webhookPayload } from '@trainyard/shared/webhooks';
+import { verifyWebhook, webhookPayload } from '@trainyard/shared/notify';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
+import { finishedTask } from '@trainyard/test-support/task-resources';
 import { deliverWebhook, throwUnlessDelivered, type WebhookEvent } from '../src/notify/webhook.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
 
 /**
  * The notify queue's intended shape, on a real BullMQ queue: a retryable answer is retried with

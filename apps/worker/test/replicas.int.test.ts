@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { request, waitForTask } from '../../../test/support/http.js';
-import { startApi, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
+import { request, waitForTask } from '@trainyard/test-support/http';
+import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 
 /** `npm run worker -- --replicas N` runs N independent worker processes and stops them all on SIGTERM. */
 

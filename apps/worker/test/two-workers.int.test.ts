@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { request, waitForTask } from '../../../test/support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, testPrefix } from '../../../test/support/redis.js';
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { request, waitForTask } from '@trainyard/test-support/http';
+import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
+import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 
 /**
  * Workers are stateless: separate processes share only Redis and object storage. A model trained by

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import type { TaskResource } from '@trainyard/shared/tasks';
 import type { RawBullmq } from '../ceilings/raw-bullmq.js';
 import { predictBody } from '../settings.js';
 import { median } from '../support/stats.js';

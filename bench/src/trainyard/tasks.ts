@@ -1,4 +1,4 @@
-import type { TaskResource } from '@trainyard/shared/task-resource';
+import type { TaskResource } from '@trainyard/shared/tasks';
 import type { JsonClient } from '../support/http.js';
 import { sleep } from '../support/wait.js';
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DataError } from '@trainyard/shared/errors';
-import { algorithms, type Algorithm } from '@trainyard/shared/jobs';
 import { z } from 'zod';
+import { algorithms, type Algorithm } from '@trainyard/shared/jobs';
+import { DataError } from '@trainyard/shared/platform';
 
 /** A stored model: a tfjs layers-model JSON (topology, weight manifest, our metadata) and its weights. */
 export interface ModelFiles {

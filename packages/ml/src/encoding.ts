@@ -1,6 +1,6 @@
 import type { TextTrainingData, TrainingData } from '@trainyard/shared/datasets';
-import { DataError } from '@trainyard/shared/errors';
 import type { Algorithm, AlgorithmParams } from '@trainyard/shared/jobs';
+import { DataError } from '@trainyard/shared/platform';
 import type { ModelMetadata, TabularModelMetadata } from './artifact.js';
 import { fitStandardization, standardize } from './standardize.js';
 import type { Targets } from './targets.js';

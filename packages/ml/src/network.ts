@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Random } from '@trainyard/shared/seeded-random';
+import type { Random } from '@trainyard/shared/platform';
 import { nextSeed } from './random.js';
 import type { Task } from './targets.js';
 import type { TrainSpec } from './train-spec.js';

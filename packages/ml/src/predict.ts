@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DataError } from '@trainyard/shared/errors';
 import type { Prediction } from '@trainyard/shared/jobs';
+import { DataError } from '@trainyard/shared/platform';
 import { readArtifact, type ModelMetadata, type StoredModelFiles, type TabularModelMetadata, type TextModelMetadata } from './artifact.js';
 import { initBackend } from './backend.js';
 import { standardize } from './standardize.js';

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Random } from '@trainyard/shared/seeded-random';
+import type { Random } from '@trainyard/shared/platform';
 
 /** A seed for a run that was given none; within the range jobs.ts accepts, so it can be replayed. */
 export function randomSeed(): number {

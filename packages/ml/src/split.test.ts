@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '@trainyard/shared/seeded-random';
+import { seededRandom } from '@trainyard/shared/platform';
 import { shuffle } from './random.js';
 import { splitRows } from './split.js';
 

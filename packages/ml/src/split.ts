@@ -1,4 +1,4 @@
-import type { Random } from '@trainyard/shared/seeded-random';
+import type { Random } from '@trainyard/shared/platform';
 import { shuffle } from './random.js';
 
 export interface RowSplit {

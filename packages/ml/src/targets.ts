@@ -1,5 +1,5 @@
-import { DataError } from '@trainyard/shared/errors';
 import type { Algorithm } from '@trainyard/shared/jobs';
+import { DataError } from '@trainyard/shared/platform';
 
 export type Task = 'classification' | 'regression';
 export type Label = string | number;

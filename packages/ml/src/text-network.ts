@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { AlgorithmParams } from '@trainyard/shared/jobs';
-import type { Random } from '@trainyard/shared/seeded-random';
+import type { Random } from '@trainyard/shared/platform';
 import { nextSeed } from './random.js';
 import { paddingId } from './vocabulary.js';
 

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { TextTrainingData, TrainingData } from '@trainyard/shared/datasets';
-import { DataError } from '@trainyard/shared/errors';
 import type { Algorithm, AlgorithmParams, TrainProgress } from '@trainyard/shared/jobs';
+import { DataError, seededRandom, type Random } from '@trainyard/shared/platform';
 import { saveArtifact, type ModelFiles, type ModelMetadata } from './artifact.js';
 import { initBackend } from './backend.js';
 import { fitEncoding, type InputEncoding } from './encoding.js';
 import { classificationMetrics, regressionMetrics } from './metrics.js';
 import { buildNetwork } from './network.js';
-import { seededRandom, type Random } from '@trainyard/shared/seeded-random';
 import { randomSeed, shuffle } from './random.js';
 import { splitRows } from './split.js';
 import { targetsFor, type Label, type Targets, type Task } from './targets.js';

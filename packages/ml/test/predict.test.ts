@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Prediction } from '@trainyard/shared/jobs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Prediction } from '@trainyard/shared/jobs';
 import type { ModelFiles, StoredModelFiles } from '../src/artifact.js';
 import { classificationMetrics, regressionMetrics } from '../src/metrics.js';
 import { loadModel } from '../src/predict.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { builtInDatasets, parseCsv, textTrainingDataFromTable, type TextTrainingData } from '@trainyard/shared/datasets';
 import type { Prediction, TrainProgress } from '@trainyard/shared/jobs';
-import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelFiles, StoredModelFiles } from '../src/artifact.js';
 import { classificationMetrics } from '../src/metrics.js';
 import { loadModel } from '../src/predict.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainProgress } from '@trainyard/shared/jobs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrainProgress } from '@trainyard/shared/jobs';
 import { initBackend } from '../src/backend.js';
 import { parseTrainSpec } from '../src/train-spec.js';
 import { trainModel } from '../src/train.js';

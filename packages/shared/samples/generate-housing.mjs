@@ -7,7 +7,7 @@
 // The relation is linear by design, so linear regression can learn it (R² about 0.98 on held-out rows).
 import { writeFileSync } from 'node:fs';
 // The same PRNG as seeded trainings, so the file is the same on every machine (needs `npm run build`).
-import { seededRandom } from '../dist/seeded-random.js';
+import { seededRandom } from '../dist/platform/seeded-random.js';
 
 const rows = 400;
 

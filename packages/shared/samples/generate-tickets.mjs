@@ -11,7 +11,7 @@
 // reaches about 0.9 accuracy on held-out tickets, not 1.
 import { writeFileSync } from 'node:fs';
 // The same PRNG as seeded trainings, so the file is the same on every machine (needs `npm run build`).
-import { seededRandom } from '../dist/seeded-random.js';
+import { seededRandom } from '../dist/platform/seeded-random.js';
 
 const perClass = 120;
 const mislabelled = 0.06;

@@ -4,6 +4,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { RequestHandler, Router } from 'express';
+import { AppError } from '@trainyard/shared/platform';
+import { sendError } from '../http/error-handler.js';
 
 export const boardPath = '/admin/queues';
 
@@ -26,9 +28,7 @@ function basicAuth({ user, password }: BoardCredentials): RequestHandler {
   return (req, res, next) => {
     const given = Buffer.from(req.headers.authorization ?? '');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    res
-      .status(401)
-      .set('WWW-Authenticate', 'Basic realm="Trainyard queues", charset="UTF-8"')
-      .json({ error: { code: 'unauthorized', message: 'Bull Board needs a user name and password' } });
+    res.set('WWW-Authenticate', 'Basic realm="Trainyard queues", charset="UTF-8"');
+    sendError(res, new AppError('unauthorized', 'Bull Board needs a user name and password'));
   };
 }

@@ -1,8 +1,6 @@
 import { Router, type Request } from 'express';
-import { AppError, NotFoundError } from '@trainyard/shared/errors';
-import type { DatasetCatalog, UploadFormat } from '@trainyard/shared/dataset-catalog';
-import { tooLarge } from '@trainyard/shared/dataset-check';
-import { datasetName } from '@trainyard/shared/names';
+import { tooLarge, type DatasetCatalog, type UploadFormat } from '@trainyard/shared/datasets';
+import { AppError, datasetName, NotFoundError } from '@trainyard/shared/platform';
 import { parseParam } from '../http/params.js';
 
 export interface DatasetRouterDeps {

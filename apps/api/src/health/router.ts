@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
+import { AppError } from '@trainyard/shared/platform';
 import type { ObjectStore } from '@trainyard/shared/storage';
+import { sendError } from '../http/error-handler.js';
 
 export interface HealthDeps {
   redis: Redis;
@@ -38,10 +40,7 @@ export function healthRouter(deps: HealthDeps): Router {
     const checks = { redis, storage };
     const failed = Object.entries(checks).filter(([, result]) => result !== 'ok');
     if (failed.length === 0) return void res.json({ status: 'ready', checks });
-    res.status(503).json({
-      error: { code: 'not_ready', message: failed.map(([name, result]) => `${name}: ${result}`).join('; ') },
-      checks,
-    });
+    sendError(res, new AppError('not_ready', failed.map(([name, result]) => `${name}: ${result}`).join('; ')), { checks });
   });
 
   return router;

@@ -1,28 +1,9 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, UnavailableError } from '@trainyard/shared/errors';
-import type { Logger } from '@trainyard/shared/logger';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+import { AppError, isUnreachable, type ErrorCode, type Logger } from '@trainyard/shared/platform';
 
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: { path: string; message: string }[] };
-}
-
-/** The only table from error codes to HTTP statuses. */
-const statusByCode: Record<string, number> = {
-  invalid_request: 400,
-  invalid_json: 400,
-  invalid_data: 400,
-  unauthorized: 401,
-  not_found: 404,
-  already_finished: 409,
-  alias_in_use: 409,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  unavailable: 503,
-};
-
-/** Body-parser errors carry a `type`; these are the client's fault. */
-const bodyParserErrors: Record<string, [code: string, message: string]> = {
+/** body-parser's errors carry a `type`; these are the client's fault, and say which code they are. */
+const bodyParserErrors: Record<string, [code: ErrorCode, message: string]> = {
   'entity.parse.failed': ['invalid_json', 'the request body is not valid JSON'],
   'entity.too.large': ['payload_too_large', 'the request body is larger than the limit'],
   'encoding.unsupported': ['unsupported_media_type', 'unsupported content encoding'],
@@ -31,37 +12,47 @@ const bodyParserErrors: Record<string, [code: string, message: string]> = {
   'request.size.invalid': ['invalid_request', 'the request body size does not match Content-Length'],
 };
 
-// ioredis reports an unreachable server with these messages (fail-fast mode: no offline queue).
-const redisDown = /enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ETIMEDOUT|max retries per request/i;
-
-export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof AppError) {
-    const issues = Array.isArray(error.details) ? error.details : undefined;
-    return {
-      status: statusByCode[error.code] ?? 400,
-      body: { error: { code: error.code, message: error.message, ...(issues ? { issues } : {}) } },
-    };
-  }
-  const parserError = bodyParserErrors[(error as { type?: string })?.type ?? ''];
-  if (parserError) {
-    const [code, message] = parserError;
-    return { status: statusByCode[code]!, body: { error: { code, message } } };
-  }
-  if (error instanceof Error && redisDown.test(error.message)) {
-    return toErrorBody(new UnavailableError('the task store (Redis) is unreachable; try again shortly'));
-  }
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+/** A client error Express or a body parser raised itself (http-errors with a 4xx `status`), as an AppError. */
+function expressClientError(error: unknown): AppError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { type, status } = error as { type?: string; status?: number };
+  const known = bodyParserErrors[type ?? ''];
+  if (known) return new AppError(known[0], known[1]);
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  if (status === 413) return new AppError('payload_too_large', 'the request body is larger than the limit');
+  if (status === 415) return new AppError('unsupported_media_type', 'unsupported content encoding');
+  if (error instanceof URIError) return new AppError('invalid_request', 'the request path is not valid percent-encoding');
+  // A gzip or brotli body that does not decompress, and the like.
+  return new AppError('invalid_request', 'the request body could not be read');
 }
 
-export function errorHandler(log: Logger): ErrorRequestHandler {
+/**
+ * Maps any error to its answer by the error catalog: our AppErrors as they are, Express' own client
+ * errors by their status, a Redis that cannot be reached as 503; anything else is a 500 whose
+ * details stay in the log.
+ */
+export function toAppError(error: unknown, redis: Redis): AppError {
+  if (error instanceof AppError) return error;
+  const clientError = expressClientError(error);
+  if (clientError) return clientError;
+  if (isUnreachable(error, redis)) return new AppError('unavailable', 'the task store (Redis) is unreachable; try again shortly');
+  return new AppError('internal', 'internal error');
+}
+
+/** Sends an error as every answer of the API does: `{ "error": { "code", "message", "issues"? } }` with the catalog's status. */
+export function sendError(res: Response, error: AppError, extra: object = {}): void {
+  res.status(error.status).json({ ...error.toBody(), ...extra });
+}
+
+export function errorHandler(log: Logger, redis: Redis): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const { status, body } = toErrorBody(error);
-    if (status >= 500) log.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    const answer = toAppError(error, redis);
+    if (answer.code === 'internal') log.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (res.headersSent) return void res.end();
-    res.status(status).json(body);
+    sendError(res, answer);
   };
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } } satisfies ErrorBody);
+  sendError(res, new AppError('not_found', `no route for ${req.method} ${req.path}`));
 };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InvalidRequestError } from '@trainyard/shared/errors';
+import { InvalidRequestError } from '@trainyard/shared/platform';
 
 /** Checks one path parameter; a bad one is a 400 naming the parameter, never a lookup. */
 export function parseParam<S extends z.ZodType>(schema: S, value: unknown, name: string): z.output<S> {

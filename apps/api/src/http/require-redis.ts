@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '@trainyard/shared/errors';
+import { UnavailableError } from '@trainyard/shared/platform';
 
 /**
  * Answers 503 at once while the Redis connection is down, instead of letting BullMQ wait for it:

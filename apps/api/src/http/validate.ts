@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError, InvalidRequestError } from '@trainyard/shared/errors';
+import { AppError, InvalidRequestError } from '@trainyard/shared/platform';
 
 /** Parses the JSON body with a zod schema; the parsed (defaulted, coerced) value is what handlers use. */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {

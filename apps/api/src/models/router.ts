@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
-import type { ModelRegistry, ModelVersion } from '@trainyard/shared/model-registry';
-import { aliasName, latestAlias, modelName } from '@trainyard/shared/names';
-import { dropCachedVersion, type CacheDropDeps } from '../cache/router.js';
+import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
+import { aliasName, InvalidRequestError, latestAlias, modelName, NotFoundError } from '@trainyard/shared/platform';
+import { dropCachedVersion, type CacheDropDeps } from '../cache/drop.js';
 import { parseParam } from '../http/params.js';
 import { parseBody, requireJsonBody } from '../http/validate.js';
 

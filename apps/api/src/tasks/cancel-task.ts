@@ -1,9 +1,5 @@
-import type { Job } from 'bullmq';
-import { ConflictError } from '@trainyard/shared/errors';
-import type { NotifyTarget } from '@trainyard/shared/notify-queue';
-import { stoppedEvent } from '@trainyard/shared/task-control';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { terminalStatuses } from '@trainyard/shared/tasks';
+import { ConflictError } from '@trainyard/shared/platform';
+import { statusEvent, terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface CancelledTask {
@@ -30,9 +26,9 @@ export async function cancelTask(deps: ReadTaskDeps, taskId: string): Promise<Ca
 }
 
 async function revokeWaiting(deps: ReadTaskDeps, task: TaskResource): Promise<CancelledTask> {
-  const queue = deps.queues[task.type];
-  const job = (await queue.getJob(task.task_id)) as Job | undefined;
-  const event = stoppedEvent('REVOKED', task.attempts + 1);
+  const queue = deps.queues.get(task.type);
+  const job = await queue.getJob(task.task_id);
+  const event = statusEvent('REVOKED', task.attempts + 1);
   const { type: _type, ...entry } = event;
   const revoked: TaskResource = { ...task, status: 'REVOKED', error: null, history: [...task.history, entry], finished_at: event.at };
   await deps.cancels.keepRevoked(revoked);
@@ -42,6 +38,6 @@ async function revokeWaiting(deps: ReadTaskDeps, task: TaskResource): Promise<Ca
     return { task: await readTask(deps, task.task_id), stopping: true };
   }
   await deps.events.append(task.task_id, event);
-  if (job) await deps.notifications.enqueue(revoked, job.data as NotifyTarget);
+  if (job) await deps.notifications.enqueue(revoked, job.data);
   return { task: revoked, stopping: false };
 }

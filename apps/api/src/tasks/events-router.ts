@@ -1,14 +1,14 @@
 import { Router, type Response } from 'express';
-import { InvalidRequestError, NotFoundError } from '@trainyard/shared/errors';
-import type { Logger } from '@trainyard/shared/logger';
-import type { LoggedTaskEvent, TaskEvent } from '@trainyard/shared/task-events';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { terminalStatuses } from '@trainyard/shared/tasks';
+import { InvalidRequestError, NotFoundError, type Logger } from '@trainyard/shared/platform';
+import { terminalStatuses, type LoggedTaskEvent, type TaskEvent, type TaskResource } from '@trainyard/shared/tasks';
+import type { Closing } from '../http/closing.js';
 import type { BlockingConnections } from './blocking-redis.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface TaskEventsDeps extends ReadTaskDeps {
   followers: BlockingConnections;
+  /** When the API stops, open streams end; clients resume elsewhere with Last-Event-ID. */
+  closing: Closing;
   log: Logger;
   /** A comment line after this long without an event keeps proxies from closing an idle stream. */
   heartbeatMs: number;
@@ -40,13 +40,14 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
       throw new InvalidRequestError('Last-Event-ID is not an id this stream sent', [{ path: 'Last-Event-ID', message: 'expected <ms>-<seq>' }]);
     }
     const task = await readTask(deps, taskId);
-    const left = new AbortController();
-    res.on('close', () => left.abort());
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    const { signal: ended, release } = deps.closing.withSignal(gone.signal);
     const connection = await deps.followers.acquire();
-    // Also when the client left while the connection was opening.
+    // Also when the client left (or the API began to stop) while the connection was opening.
     const hangUp = () => connection.disconnect();
-    if (left.signal.aborted) hangUp();
-    else left.signal.addEventListener('abort', hangUp, { once: true });
+    if (ended.aborted) hangUp();
+    else ended.addEventListener('abort', hangUp, { once: true });
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -64,7 +65,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
         after = logged.at(-1)?.id ?? '0-0';
         if (opening.some(({ event }) => isTerminal(event))) return;
       }
-      while (!left.signal.aborted) {
+      while (!ended.aborted) {
         const logged = await deps.events.follow(connection, taskId, after, deps.heartbeatMs);
         for (const { id, event } of logged) {
           send(res, taskId, { id, event });
@@ -78,9 +79,10 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
       }
     } catch (error) {
       // A closed client or Redis connection ends the stream; the client resumes with Last-Event-ID.
-      if (!left.signal.aborted) deps.log.warn({ err: error, taskId }, 'event stream ended early');
+      if (!ended.aborted) deps.log.warn({ err: error, taskId }, 'event stream ended early');
     } finally {
-      left.signal.removeEventListener('abort', hangUp);
+      ended.removeEventListener('abort', hangUp);
+      release();
       deps.followers.release(connection);
       res.end();
     }

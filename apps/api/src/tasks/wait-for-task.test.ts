@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '@trainyard/shared/errors';
+import { InvalidRequestError } from '@trainyard/shared/platform';
 import { preferredWait, waitQuery } from './wait-for-task.js';
 
 describe('Prefer: wait=N', () => {
@@ -39,7 +39,7 @@ describe('?wait=N', () => {
       }
     })();
     expect(error).toBeInstanceOf(InvalidRequestError);
-    expect((error as InvalidRequestError).details).toEqual([{ path: 'wait', message: expect.stringContaining('0 to 60') }]);
+    expect((error as InvalidRequestError).issues).toEqual([{ path: 'wait', message: expect.stringContaining('0 to 60') }]);
   });
 
   it('refuses a repeated parameter', () => {

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidRequestError } from '@trainyard/shared/errors';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { terminalStatuses } from '@trainyard/shared/tasks';
+import { InvalidRequestError } from '@trainyard/shared/platform';
+import { terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
+import type { Closing } from '../http/closing.js';
 import type { BlockingConnections } from './blocking-redis.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface WaitDeps extends ReadTaskDeps {
   followers: BlockingConnections;
+  /** When the API stops, a waiting request answers with the task as it stands. */
+  closing: Closing;
 }
 
 export const maxWaitSeconds = 60;
@@ -23,11 +25,11 @@ export interface WaitedTask {
 const isFinished = (task: TaskResource) => terminalStatuses.has(task.status);
 
 /**
- * The task once it has finished, or as it stands after `seconds`. Follows the task's event log
- * with a blocking read on a connection of its own, closed when done or when `signal` aborts
- * (the client went away).
+ * The task once it has finished, or as it stands after `seconds` or when the API stops. Follows
+ * the task's event log with a blocking read on a connection of its own, closed when done or when
+ * `clientGone` aborts.
  */
-export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, signal: AbortSignal): Promise<WaitedTask> {
+export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, clientGone: AbortSignal): Promise<WaitedTask> {
   const deadline = Date.now() + seconds * 1_000;
   // The log position first: whatever is appended after it, the follow below sees. Both go out on
   // the one shared connection, in this order, without waiting for each other.
@@ -36,8 +38,10 @@ export async function waitForTask(deps: WaitDeps, taskId: string, seconds: numbe
   if (isFinished(task) || seconds <= 0) return { task, finished: isFinished(task) };
 
   const connection = await deps.followers.acquire();
+  const { signal, release } = deps.closing.withSignal(clientGone);
   const close = () => connection.disconnect();
-  signal.addEventListener('abort', close, { once: true });
+  if (signal.aborted) close();
+  else signal.addEventListener('abort', close, { once: true });
   try {
     while (Date.now() < deadline && !signal.aborted) {
       const logged = await deps.events.follow(connection, taskId, after, Math.min(recheckMs, deadline - Date.now()));
@@ -51,9 +55,10 @@ export async function waitForTask(deps: WaitDeps, taskId: string, seconds: numbe
     if (!signal.aborted) throw error;
   } finally {
     signal.removeEventListener('abort', close);
+    release();
     deps.followers.release(connection);
   }
-  if (signal.aborted) return { task, finished: false };
+  if (clientGone.aborted) return { task, finished: false };
   const current = await readTask(deps, taskId);
   return { task: current, finished: isFinished(current) };
 }

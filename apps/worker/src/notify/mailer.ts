@@ -3,8 +3,7 @@ import { join, resolve } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { createTransport } from 'nodemailer';
 import type { z } from 'zod';
-import type { notifyEnv } from '@trainyard/shared/env';
-import type { Logger } from '@trainyard/shared/logger';
+import type { Logger, notifyEnv } from '@trainyard/shared/platform';
 
 export interface MailMessage {
   to: string;

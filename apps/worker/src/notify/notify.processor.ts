@@ -1,7 +1,5 @@
-import type { Job } from 'bullmq';
-import { notificationJobData } from '@trainyard/shared/notify-queue';
-import { webhookPayload } from '@trainyard/shared/webhooks';
-import { parseJobData } from '../task-lifecycle.js';
+import type { ParsedJob } from '@trainyard/shared/jobs';
+import { webhookPayload } from '@trainyard/shared/notify';
 import type { Mailer } from './mailer.js';
 import { renderTaskEmail } from './task-email.js';
 import { deliverWebhook, throwUnlessDelivered, type WebhookOptions } from './webhook.js';
@@ -22,15 +20,15 @@ export type NotifyResult =
  * with backoff); a refusal throws UnrecoverableError. Either way the task itself is untouched.
  */
 export function createNotifyProcessor(deps: NotifyDeps) {
-  return async (job: Job): Promise<NotifyResult> => {
-    const { channel, to, event, model, task } = parseJobData(notificationJobData, job.data);
-    if (channel === 'email') {
-      const sent = await deps.mailer.send({ to, ...renderTaskEmail(task, deps.publicUrl, model) });
-      return { channel, message_id: sent.messageId, ...(sent.file ? { file: sent.file } : {}) };
+  return async (job: ParsedJob<'notify'>): Promise<NotifyResult> => {
+    const { to, event, task } = job.data;
+    if (job.name === 'email.send') {
+      const sent = await deps.mailer.send({ to, ...renderTaskEmail(task, deps.publicUrl, job.data.model) });
+      return { channel: 'email', message_id: sent.messageId, ...(sent.file ? { file: sent.file } : {}) };
     }
     // The event id, not the job id, names the message: receivers drop duplicates by webhook-id.
     const attempt = await deliverWebhook({ id: `${task.task_id}:${event}`, url: to, payload: webhookPayload(event, task) }, deps.webhook);
     throwUnlessDelivered(attempt);
-    return { channel, status: attempt.delivered ? attempt.status : 0, duration_ms: attempt.durationMs };
+    return { channel: 'webhook', status: attempt.delivered ? attempt.status : 0, duration_ms: attempt.durationMs };
   };
 }

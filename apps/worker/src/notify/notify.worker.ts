@@ -1,7 +1,7 @@
-import { Worker, type Job } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@trainyard/shared/logger';
-import { notifyQueueName } from '@trainyard/shared/notify-queue';
+import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
+import type { Logger } from '@trainyard/shared/platform';
 
 export interface NotifyWorkerOptions {
   connection: Redis;
@@ -14,13 +14,13 @@ export interface NotifyWorkerOptions {
  * The notify queue's worker. Deliveries are I/O-bound, so many run at once; attempts and backoff
  * are the jobs' own (NOTIFY_ATTEMPTS, NOTIFY_BACKOFF_MS), set where they are queued.
  */
-export function createNotifyWorker(process: (job: Job) => Promise<unknown>, options: NotifyWorkerOptions): Worker {
-  const worker = new Worker(notifyQueueName, process, {
+export function createNotifyWorker(process: (job: ParsedJob<'notify'>) => Promise<unknown>, options: NotifyWorkerOptions): Worker<QueueData<'notify'>, unknown, JobNameOf<'notify'>> {
+  const worker = new Worker<QueueData<'notify'>, unknown, JobNameOf<'notify'>>('notify', (job) => process(parseJob('notify', job)), {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
   });
-  const log = options.log.child({ queue: notifyQueueName });
+  const log = options.log.child({ queue: 'notify' });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   worker.on('completed', (job) => log.info({ jobId: job.id, attempts: job.attemptsStarted }, 'notification delivered'));
   worker.on('failed', (job, error) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'notification attempt failed'));

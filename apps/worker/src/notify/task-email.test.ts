@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import { finishedTask } from '../../../../test/support/task-resources.js';
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { finishedTask } from '@trainyard/test-support/task-resources';
 import { renderTaskEmail } from './task-email.js';
 
 const publicUrl = 'https://trainyard.example.com/';

@@ -1,5 +1,4 @@
-import type { TaskResource } from '@trainyard/shared/task-resource';
-import type { TaskStatus } from '@trainyard/shared/tasks';
+import type { TaskResource, TaskStatus } from '@trainyard/shared/tasks';
 
 export interface TaskEmail {
   subject: string;

@@ -2,8 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { UnrecoverableError } from 'bullmq';
-import { connectionGuard, HostAllowList, type Resolve } from '@trainyard/shared/net-guard';
-import { webhookHeaders, webhookId, type WebhookPayload } from '@trainyard/shared/webhooks';
+import { connectionGuard, HostAllowList, webhookHeaders, webhookId, type Resolve, type WebhookPayload } from '@trainyard/shared/notify';
 
 export interface WebhookEvent {
   /** Stable for one event across attempts (e.g. "{task_id}:{event}"); the webhook-id is derived from it. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type LoadedModel } from '@trainyard/ml/predict';
 import { trainModel } from '@trainyard/ml/train';
-import { DataError } from '@trainyard/shared/errors';
+import { DataError } from '@trainyard/shared/platform';
 import { PredictionBatcher } from './prediction-batcher.js';
 
 // A small real classifier: two well-separated clusters.

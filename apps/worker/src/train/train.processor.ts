@@ -1,11 +1,9 @@
 import type { Job } from 'bullmq';
-import type { Logger } from '@trainyard/shared/logger';
-import { trainJobData, type TrainProgress, type TrainResult } from '@trainyard/shared/jobs';
-import type { ModelRegistry } from '@trainyard/shared/model-registry';
-import type { ObjectStore } from '@trainyard/shared/storage';
-import { storageKeys } from '@trainyard/shared/storage/keys';
-import type { TaskEventLog } from '@trainyard/shared/task-events';
-import { parseJobData } from '../task-lifecycle.js';
+import type { ParsedJob, TrainProgress, TrainResult } from '@trainyard/shared/jobs';
+import type { ModelRegistry } from '@trainyard/shared/models';
+import type { Logger } from '@trainyard/shared/platform';
+import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
+import type { TaskEventLog } from '@trainyard/shared/tasks';
 import type { TrainingPool } from './training-pool.js';
 
 export interface TrainDeps {
@@ -20,8 +18,7 @@ export interface TrainDeps {
 const progressIntervalMs = 250;
 
 export function createTrainProcessor(deps: TrainDeps) {
-  return async (job: Job, signal: AbortSignal): Promise<TrainResult> => {
-    const data = parseJobData(trainJobData, job.data);
+  return async ({ data }: ParsedJob<'train'>, signal: AbortSignal, job: Job): Promise<TrainResult> => {
     const taskId = job.id!;
     const startedAt = Date.now();
     const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>

@@ -1,8 +1,8 @@
 import { initBackend } from '@trainyard/ml/backend';
 import { trainModel } from '@trainyard/ml/train';
 import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datasets';
-import { AppError } from '@trainyard/shared/errors';
 import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
+import { AppError } from '@trainyard/shared/platform';
 import { createObjectStore } from '@trainyard/shared/storage';
 import type { TrainingMessage, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 

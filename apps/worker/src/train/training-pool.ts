@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { AppError } from '@trainyard/shared/errors';
 import type { TrainJobData } from '@trainyard/shared/jobs';
+import { AppError } from '@trainyard/shared/platform';
 import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
 /** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */

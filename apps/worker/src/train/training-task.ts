@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TrainProgress, TrainJobData } from '@trainyard/shared/jobs';
+import type { ErrorCode } from '@trainyard/shared/platform';
 import type { S3StoreOptions } from '@trainyard/shared/storage';
 
 /** Enough for a thread to open the same object store as the main thread. */
@@ -37,4 +38,4 @@ export interface TrainingOutcome {
  * A thread's answer. An error thrown in a thread reaches the main thread as a plain Error (structured
  * clone keeps no class and no code), so AppErrors come back as data and keep their code there.
  */
-export type TrainingReply = { ok: true; outcome: TrainingOutcome } | { ok: false; error: { code: string; message: string } };
+export type TrainingReply = { ok: true; outcome: TrainingOutcome } | { ok: false; error: { code: ErrorCode; message: string } };

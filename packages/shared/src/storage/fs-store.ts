@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { assertSafeKey, assertSafePrefix, type ObjectInfo, type ObjectStore } from './object-store.js';
 
 /** Object storage on a local folder: one file per key, written atomically through a temp file. */

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import type { storageEnv } from '../env.js';
+import type { storageEnv } from '../platform/env.js';
 import { FsObjectStore } from './fs-store.js';
 import type { ObjectStore } from './object-store.js';
 import { S3ObjectStore, parseS3Url, type S3StoreOptions } from './s3-store.js';
@@ -25,3 +25,5 @@ export function s3OptionsFromEnv(env: S3Env): S3StoreOptions {
 
 export type { ObjectStore, ObjectInfo } from './object-store.js';
 export type { S3StoreOptions } from './s3-store.js';
+export { storageKeys } from './keys.js';
+export { FsObjectStore } from './fs-store.js';

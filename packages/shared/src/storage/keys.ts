@@ -1,4 +1,4 @@
-import { isValidName } from '../names.js';
+import { isValidName } from '../platform/names.js';
 
 function name(value: string, what: string): string {
   if (!isValidName(value)) throw new Error(`invalid ${what} name: ${JSON.stringify(value)}`);

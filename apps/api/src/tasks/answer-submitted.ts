@@ -1,0 +1,24 @@
+import type { Request, Response } from 'express';
+import type { SubmittedTask } from './submit-task.js';
+import { preferredWait, waitForTask, type WaitDeps } from './wait-for-task.js';
+
+/**
+ * Answers a submit: 202 with the queued task and its Location; with `Prefer: wait=N`, 200 with the
+ * task if it finishes within N seconds, else 202 with the task as it stands.
+ */
+export async function answerSubmitted(deps: WaitDeps, req: Request, res: Response, submitted: SubmittedTask): Promise<void> {
+  res.location(submitted.links.self);
+  const wait = preferredWait(req.get('prefer'));
+  if (wait === null) return void res.status(202).json(submitted);
+  const { task, finished } = await waitForTask(deps, submitted.task_id, wait, clientGone(res));
+  res.status(finished ? 200 : 202).set('preference-applied', `wait=${wait}`).json(task);
+}
+
+/** Aborts when the client disconnects before the response is complete, so a waiting request frees its connection. */
+export function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}

@@ -1,0 +1,132 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
+import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
+import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
+import { ModelRegistry } from '@trainyard/shared/models';
+import { TaskNotifications } from '@trainyard/shared/notify';
+import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
+import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
+import type { WorkerConfig } from './config.js';
+import { createMailer, type Mailer } from './notify/mailer.js';
+import { createNotifyProcessor } from './notify/notify.processor.js';
+import { createNotifyWorker } from './notify/notify.worker.js';
+import { logModelCacheStats } from './predict/model-cache-stats.js';
+import { createPredictPipeline } from './predict/pipeline.js';
+import { TaskControl } from './tasks/control.js';
+import { workerName } from './tasks/identity.js';
+import { FinalStatusRecorder } from './tasks/record-final.js';
+import { createTaskWorker, type TaskWorkerOptions } from './tasks/worker.js';
+import { createTrainProcessor } from './train/train.processor.js';
+import { TrainingPool } from './train/training-pool.js';
+
+export interface WorkerService {
+  name: string;
+  /**
+   * Stops taking tasks, gives active ones SHUTDOWN_TIMEOUT_S to finish, then closes every
+   * connection: a task still running is not lost, its lock lapses and another worker takes it over.
+   */
+  stop(): Promise<void>;
+}
+
+export interface WorkerHooks {
+  log?: Logger;
+  /** Called when the worker must not go on (a queue Redis that may evict tasks); the entry point exits. */
+  onFatal?: (reason: string) => void;
+}
+
+/** The worker process's parts, wired from its configuration: the composition root, free of process concerns. */
+export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {}): Promise<WorkerService> {
+  const log = hooks.log ?? createLogger('worker', config.LOG_LEVEL);
+  const redis = createRedis(config.REDIS_URL, { role: 'worker', log, label: 'queue' });
+  const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
+  const store = createObjectStore(storage.url, storage.s3);
+  const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'notify queue'));
+  const notifications = new TaskNotifications(queues, events);
+
+  const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);
+  if (cache.warning) {
+    log.warn(cache.warning);
+  } else {
+    onEvictionPolicy(cache.redis, (policy) => {
+      const verdict = cacheEvictionVerdict(policy);
+      if (verdict.level !== 'ok') log.warn({ policy }, verdict.message);
+    });
+  }
+  guardQueueEviction(redis, config.QUEUE_REDIS_EVICTION, log, (reason) => hooks.onFatal?.(reason));
+  await seedBuiltInDatasets(store);
+
+  const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const subscriber = redis.duplicate();
+  reportOutages(subscriber, log, 'cancel subscriber');
+  const control = await TaskControl.start(subscriber, cancels, log);
+  const taskWorker = (concurrency: number): TaskWorkerOptions => ({
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    concurrency,
+    runtime: { events, control, final: new FinalStatusRecorder(events, notifications) },
+    log,
+    lockDurationMs: config.WORKER_LOCK_MS,
+    stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+  });
+
+  const workers: { close(): Promise<void> }[] = [];
+  let pool: TrainingPool | undefined;
+  let mailer: Mailer | undefined;
+  let stopStats = () => {};
+  if (config.WORKER_QUEUES.includes('train')) {
+    pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS);
+    const train = createTrainProcessor({ pool, registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX), store, events, log });
+    workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
+  }
+  if (config.WORKER_QUEUES.includes('predict')) {
+    const ttl = config.PREDICT_CACHE_TTL;
+    const predict = await createPredictPipeline({
+      store,
+      modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024,
+      caches: {
+        predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
+        embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
+        semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl, config.SEMANTIC_CACHE_MAX_ENTRIES),
+      },
+      log,
+    });
+    workers.push(createTaskWorker('predict', predict.process, taskWorker(config.PREDICT_CONCURRENCY)));
+    stopStats = logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
+  }
+  if (config.WORKER_QUEUES.includes('notify')) {
+    if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: webhooks go out unsigned and receivers cannot verify them');
+    mailer = createMailer(config, log);
+    const notify = createNotifyProcessor({
+      mailer,
+      publicUrl: config.PUBLIC_URL,
+      webhook: { secret: config.WEBHOOK_SECRET, allowHosts: config.WEBHOOK_ALLOW_HOSTS, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+    });
+    workers.push(createNotifyWorker(notify, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, log }));
+  }
+  log.info({ worker: workerName, queues: config.WORKER_QUEUES }, 'worker ready');
+
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    log.info('draining');
+    const drained = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+    const finished = await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_S * 1000, false)]);
+    if (finished) {
+      await pool?.close();
+    } else {
+      // A started close() cannot be forced (BullMQ hands back the pending one): leave the tasks running
+      // as they are; their threads end with the process, their locks lapse and another worker takes
+      // them over, with no failed attempt recorded.
+      log.warn('active tasks did not finish in time; another worker will take them over');
+    }
+    stopStats();
+    await queues.close();
+    mailer?.close();
+    await control.close();
+    redis.disconnect();
+    cache.redis.disconnect();
+    log.info('stopped');
+  };
+  return { name: workerName, stop: () => (stopped ??= stop()) };
+}

@@ -1,0 +1,42 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
+import type { Logger } from '@trainyard/shared/platform';
+import type { TaskType } from '@trainyard/shared/tasks';
+import { runAttempt, type AttemptRuntime } from './attempt.js';
+
+export interface TaskWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  runtime: AttemptRuntime;
+  log: Logger;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+/** What a task queue's processor gets: the job with its data parsed once, and the attempt's AbortSignal. */
+export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, signal: AbortSignal, raw: Job<QueueData<T>>) => Promise<R>;
+
+/**
+ * A BullMQ worker for one task queue: each job's data is parsed against the job catalog once, and
+ * every attempt is recorded in the task's event log and runs under the task's controls (cancel,
+ * timeout, expiry).
+ */
+export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskProcessor<T, R>, options: TaskWorkerOptions): Worker<QueueData<T>, R, JobNameOf<T>> {
+  const attempt = (job: Job<QueueData<T>, R, JobNameOf<T>>) =>
+    runAttempt(job, type, options.runtime, async (signal) => process(parseJob(type, job), signal, job));
+  const worker = new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    // A task whose worker died twice mid-run is more likely to kill the next one than to succeed.
+    maxStalledCount: 2,
+  });
+  const log = options.log.child({ queue: type });
+  worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => log.warn({ taskId: job?.id, err: error.message }, 'attempt failed'));
+  return worker;
+}

@@ -1,0 +1,3 @@
+export * from './connection.js';
+export * from './predictions.js';
+export * from './semantic.js';

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Prediction } from '../jobs/predict.js';
+import { redisScript } from '../platform/redis.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Where one batch's rows live in the cache, and the id identical batches share while in flight. */
+export interface PredictionKeys {
+  model: string;
+  version: number;
+  rowHashes: string[];
+  rowKeys: string[];
+  /** BullMQ deduplication id: one job per identical (model, version, rows) batch in flight. */
+  batchId: string;
+}
+
+// Drops one version's entries through its index, never by SCAN. Entry keys are built from the
+// index members, so this needs a standalone Redis (not Cluster), as the cache is.
+const dropVersionScript = `
+local hashes = redis.call('ZRANGE', KEYS[1], 0, -1)
+local dropped = 0
+local batch = {}
+for i, hash in ipairs(hashes) do
+  batch[#batch + 1] = ARGV[1] .. hash
+  if #batch == 500 or i == #hashes then
+    dropped = dropped + redis.call('UNLINK', unpack(batch))
+    batch = {}
+  end
+end
+redis.call('UNLINK', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return dropped`;
+
+// Stores a batch's rows with the TTL and indexes them under their version, as one command.
+// KEYS: version index, versions set, then one entry key per row.
+// ARGV: ttl, now, expires-at, version, then each row's hash, then each row's value.
+const storeScript = `
+local ttl, now, expiresAt, rows = ARGV[1], ARGV[2], ARGV[3], #KEYS - 2
+for i = 1, rows do
+  redis.call('SET', KEYS[i + 2], ARGV[4 + rows + i], 'EX', ttl)
+  redis.call('ZADD', KEYS[1], expiresAt, ARGV[4 + i])
+end
+-- Expired rows leave the index here, so it stays as large as the live entries.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], expiresAt, ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('EXPIRE', KEYS[2], ttl)
+return rows`;
+
+/**
+ * Cache-aside answers, one entry per input row: predictions (namespace `predict`) or text embeddings
+ * (namespace `embed`), keyed by model, version and the row's canonical
+ * form (the feature values in the model's order, as JSON, hashed with SHA-256): a record input and
+ * the same values as an array share an entry. Every entry has a TTL; an index per model version
+ * (a sorted set of row hashes scored by expiry) lets a version's entries be dropped without SCAN.
+ */
+export class PredictionCache<T = Prediction> {
+  private readonly storeRows;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSeconds: number,
+    private readonly namespace: 'predict' | 'embed' = 'predict',
+  ) {
+    this.storeRows = redisScript(redis, 'trainyardStoreCachedRows', storeScript);
+  }
+
+  private versionBase(model: string, version: number): string {
+    return `${this.prefix}:cache:${this.namespace}:${model}:${version}`;
+  }
+
+  private versionsKey(model: string): string {
+    return `${this.prefix}:cache:${this.namespace}:${model}:versions`;
+  }
+
+  keysFor(model: string, version: number, rows: readonly unknown[]): PredictionKeys {
+    const rowHashes = rows.map((row) => sha256(JSON.stringify(row)));
+    const base = `${this.versionBase(model, version)}:row:`;
+    return {
+      model,
+      version,
+      rowHashes,
+      rowKeys: rowHashes.map((hash) => base + hash),
+      batchId: `${this.namespace}:${model}@${version}:${sha256(rowHashes.join(','))}`,
+    };
+  }
+
+  /** Every row's prediction in one MGET, or null when any row is not cached (the batch then runs whole). */
+  async lookup(keys: PredictionKeys): Promise<T[] | null> {
+    const values = await this.redis.mget(keys.rowKeys);
+    if (values.includes(null)) return null;
+    return values.map((value) => JSON.parse(value!) as T);
+  }
+
+  /** Which rows are cached, in one MGET. */
+  async lookupEach(keys: PredictionKeys): Promise<boolean[]> {
+    const values = await this.redis.mget(keys.rowKeys);
+    return values.map((value) => value !== null);
+  }
+
+  /** Writes each row's prediction with the TTL and indexes it under its version, as one command. */
+  async store(keys: PredictionKeys, predictions: readonly T[]): Promise<void> {
+    if (!keys.rowKeys.length) return;
+    const now = Date.now();
+    const index = `${this.versionBase(keys.model, keys.version)}:index`;
+    await this.storeRows(
+      keys.rowKeys.length + 2,
+      index,
+      this.versionsKey(keys.model),
+      ...keys.rowKeys,
+      this.ttlSeconds,
+      now,
+      now + this.ttlSeconds * 1000,
+      keys.version,
+      ...keys.rowHashes,
+      ...predictions.map((prediction) => JSON.stringify(prediction)),
+    );
+  }
+
+  /** Drops one version's entries; answers how many were still cached. */
+  async dropVersion(model: string, version: number): Promise<number> {
+    const base = this.versionBase(model, version);
+    const dropped = await this.redis.eval(dropVersionScript, 2, `${base}:index`, this.versionsKey(model), `${base}:row:`, version);
+    return Number(dropped);
+  }
+
+  /** Drops every version's entries of a model; answers how many were still cached. */
+  async dropModel(model: string): Promise<number> {
+    const versions = await this.redis.zrange(this.versionsKey(model), 0, -1);
+    let dropped = 0;
+    for (const version of versions) dropped += await this.dropVersion(model, Number(version));
+    return dropped;
+  }
+}

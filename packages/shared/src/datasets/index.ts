@@ -1,0 +1,4 @@
+export * from './catalog.js';
+export * from './check.js';
+export * from './samples.js';
+export * from './training-data.js';

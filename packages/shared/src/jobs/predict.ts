@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { notifyRequest } from '../notify/request.js';
+import { aliasName, columnName, datasetName, modelName } from '../platform/names.js';
+import { featureRow, jobDeadline, priority, requestedDeadline, text } from './fields.js';
+
+/** Tabular models take rows (in feature order or keyed by feature name), text models take texts. */
+const input = z.union([featureRow, z.record(columnName, z.number()), text]);
+/** Text models can answer with the pooled text embedding instead of a class. */
+const predictOutput = z.enum(['prediction', 'embedding']).default('prediction');
+
+/** POST /v1/predict */
+export const predictRequest = z.strictObject({
+  model: modelName,
+  /** A version number, an alias (production) or latest; latest when left out. */
+  version: z.union([z.int().min(1), aliasName]).optional(),
+  inputs: z.array(input).min(1).max(10_000),
+  output: predictOutput,
+  /**
+   * false: skip the prediction cache and run the model (the fresh answer still refreshes the cache).
+   * {semantic: true}: text models may also answer from a cached text at least `threshold` similar.
+   */
+  cache: z.union([z.boolean(), z.strictObject({ semantic: z.literal(true), threshold: z.number().min(0).max(1).optional() })]).optional(),
+  priority: priority.optional(),
+  notify: notifyRequest.optional(),
+  ...requestedDeadline,
+});
+export type PredictRequest = z.output<typeof predictRequest>;
+
+/**
+ * POST /v1/embed: a text model's pooled embeddings of `inputs`, cached per (model version, text);
+ * or, with `dataset`, a background task that fills that cache with every text of a stored dataset.
+ */
+export const embedRequest = z
+  .strictObject({
+    model: modelName,
+    version: predictRequest.shape.version,
+    inputs: z.array(text).min(1).max(10_000).optional(),
+    dataset: datasetName.optional(),
+    /** false: skip the embedding cache and run the model. */
+    cache: z.boolean().optional(),
+    priority: priority.optional(),
+  })
+  .refine((request) => !request.inputs !== !request.dataset, { path: ['inputs'], message: 'give either inputs or dataset' });
+export type EmbedRequest = z.output<typeof embedRequest>;
+/** What a predict job carries: the version is resolved and inputs are rows in feature order, or texts. */
+export const predictJobData = z.object({
+  model: modelName,
+  version: z.int().min(1),
+  inputs: z.union([z.array(featureRow), z.array(text)]),
+  output: predictOutput,
+  notify: notifyRequest.optional(),
+  /** Set when the request opted into the semantic cache: the least cosine similarity that counts as a hit. */
+  semantic_threshold: z.number().min(0).max(1).optional(),
+  /** Set (with no inputs) to embed every text of this stored dataset into the embedding cache. */
+  embed_dataset: z.strictObject({ name: datasetName, text: columnName }).optional(),
+  deadline: jobDeadline,
+});
+export type PredictJobData = z.output<typeof predictJobData>;
+
+export type Prediction = { label: string | number; probabilities: Record<string, number> } | { value: number };
+
+export type PredictResult = { model: string; version: number } & ({ predictions: Prediction[] } | { embeddings: number[][] });

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { Algorithm } from '../jobs/train.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../platform/errors.js';
+import { latestAlias } from '../platform/names.js';
+import type { ObjectStore } from '../storage/index.js';
+import { storageKeys } from '../storage/keys.js';
+
+export interface ModelVersion {
+  model: string;
+  version: number;
+  algorithm: Algorithm;
+  params: Record<string, unknown>;
+  /** classification or regression, from the target column's type. */
+  task: 'classification' | 'regression';
+  /** What predict takes: texts (text models, whose one feature is the text column) or feature rows. Absent means tabular. */
+  input?: 'text' | 'tabular';
+  feature_names: string[];
+  /** Label classes in output order; classifiers only. */
+  classes?: (string | number)[];
+  metrics: Record<string, number>;
+  size_bytes: number;
+  training_task_id: string;
+  created_at: string;
+}
+
+/** Model-level pointers, stored as models/{name}/aliases.json. */
+export interface ModelAliases {
+  aliases: Record<string, number>;
+  /** When an alias last changed; null while the model never had one. */
+  updated_at: string | null;
+}
+
+export interface ModelSummary {
+  name: string;
+  latest_version: number;
+  aliases: Record<string, number>;
+  /** The newest of the last version's creation and the last alias change. */
+  updated_at: string;
+}
+
+export interface ModelDetails extends ModelSummary {
+  versions: ModelVersion[];
+}
+
+// Raises the latest pointer only: a slow training that finishes late never moves `latest` back.
+const raiseLatest = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local decoded = cjson.decode(current)
+  if tonumber(decoded.version) >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
+
+const claimVersion = `
+local claimed = redis.call('HGET', KEYS[2], ARGV[1])
+if claimed then return tonumber(claimed) end
+local version = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], ARGV[1], version)
+return version`;
+
+const releaseLock = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** How long alias changes and deletions of one model wait for each other, and how long a lock may be held. */
+const lockWaitMs = 5_000;
+const lockTtlMs = 15_000;
+
+const versionKey = /^models\/([^/]+)\/(\d+)\/([^/]+)$/;
+
+/**
+ * Versions and metadata of trained models. Object storage is the source of truth (metadata.json
+ * is written last, after the artifact, and marks a version as complete); Redis holds a
+ * write-through copy for speed and the counter that hands out version numbers.
+ */
+export class ModelRegistry {
+  constructor(
+    private readonly redis: Redis,
+    private readonly store: ObjectStore,
+    private readonly prefix: string,
+  ) {}
+
+  private key(model: string, part: 'seq' | 'latest' | 'versions' | 'indexed' | 'tasks' | 'aliases' | 'lock'): string {
+    return `${this.prefix}:model:${model}:${part}`;
+  }
+
+  /**
+   * Hands out the version a training task writes. INCR is atomic across workers, and a retried task
+   * gets its first number back, so a crash after upload never leaves a stray version. When Redis has
+   * lost the counter, it is first re-seeded (SET NX, so concurrent seeders agree) from storage: from
+   * every number storage has seen, deleted versions and unfinished uploads included, so no number is
+   * ever handed out twice (a worker may still cache the old model under it).
+   */
+  async versionFor(model: string, taskId: string): Promise<number> {
+    const seq = this.key(model, 'seq');
+    if (!(await this.redis.exists(seq))) {
+      await this.redis.set(seq, await this.highestUsedVersion(model), 'NX');
+    }
+    const version = await this.redis.eval(claimVersion, 2, seq, this.key(model, 'tasks'), taskId);
+    return Number(version);
+  }
+
+  /** Records a finished version: storage first, then the Redis copy. */
+  async publish(meta: ModelVersion): Promise<void> {
+    await this.store.put(storageKeys.modelFile(meta.model, meta.version, 'metadata.json'), JSON.stringify(meta, null, 2));
+    await this.cache(meta);
+  }
+
+  /** The given version, or the latest when none is given; null when there is no such model or version. */
+  async get(model: string, version?: number): Promise<ModelVersion | null> {
+    const cached =
+      version === undefined
+        ? await this.redis.get(this.key(model, 'latest'))
+        : await this.redis.hget(this.key(model, 'versions'), String(version));
+    if (cached) return JSON.parse(cached) as ModelVersion;
+    // A complete index answers misses without touching storage; otherwise versions() rebuilds it.
+    const all = await this.versions(model);
+    const found = version === undefined ? all.at(-1) : all.find((meta) => meta.version === version);
+    // Restores `latest` after a deletion dropped it; raise-only, so a newer publish always wins.
+    if (version === undefined && found) await this.cache(found);
+    return found ?? null;
+  }
+
+  /** A version by number, by alias, or `latest` (also when none is given); null when nothing matches. */
+  async resolve(model: string, ref?: number | string): Promise<ModelVersion | null> {
+    if (typeof ref === 'number') return this.get(model, ref);
+    if (ref === undefined || ref === latestAlias) return this.get(model);
+    const version = (await this.aliases(model)).aliases[ref];
+    return version === undefined ? null : this.get(model, version);
+  }
+
+  /** Every version of a model, ascending; empty when there is none. */
+  async versions(model: string): Promise<ModelVersion[]> {
+    // The hash is complete only after a rebuild: a version published after a Redis flush is alone in it.
+    const [[, indexed], [, all]] = (await this.redis
+      .multi()
+      .exists(this.key(model, 'indexed'))
+      .hgetall(this.key(model, 'versions'))
+      .exec()) as [[null, number], [null, Record<string, string>]];
+    if (!indexed) return this.rebuild(model);
+    return Object.values(all)
+      .map((json) => JSON.parse(json) as ModelVersion)
+      .sort((a, b) => a.version - b.version);
+  }
+
+  /** Names of models with at least one version, from storage (the source of truth), sorted. */
+  async modelNames(): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const object of this.store.list(storageKeys.modelsRoot)) {
+      const match = versionKey.exec(object.key);
+      if (match?.[3] === 'metadata.json') names.add(match[1]!);
+    }
+    return [...names].sort();
+  }
+
+  async list(): Promise<ModelSummary[]> {
+    const summaries = await Promise.all((await this.modelNames()).map((name) => this.details(name)));
+    return summaries.filter((model) => model !== null).map(({ versions: _versions, ...summary }) => summary);
+  }
+
+  /** The model with every version; null when it has none. */
+  async details(model: string): Promise<ModelDetails | null> {
+    const [versions, { aliases, updated_at }] = await Promise.all([this.versions(model), this.aliases(model)]);
+    const latest = versions.at(-1);
+    if (!latest) return null;
+    const changes = [...versions.map((v) => v.created_at), ...(updated_at ? [updated_at] : [])];
+    return { name: model, latest_version: latest.version, aliases, updated_at: changes.sort().at(-1)!, versions };
+  }
+
+  async aliases(model: string): Promise<ModelAliases> {
+    const cached = await this.redis.get(this.key(model, 'aliases'));
+    if (cached) return JSON.parse(cached) as ModelAliases;
+    const stored = await this.store.get(storageKeys.modelAliases(model));
+    const aliases: ModelAliases = stored ? (JSON.parse(stored.toString('utf8')) as ModelAliases) : { aliases: {}, updated_at: null };
+    await this.redis.set(this.key(model, 'aliases'), JSON.stringify(aliases));
+    return aliases;
+  }
+
+  /** Points an alias at an existing version (NotFoundError otherwise); storage first, then Redis. */
+  async setAlias(model: string, alias: string, version: number): Promise<ModelAliases> {
+    return this.locked(model, async () => {
+      if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
+      const current = await this.aliases(model);
+      return this.saveAliases(model, { ...current.aliases, [alias]: version });
+    });
+  }
+
+  /** Removes an alias; NotFoundError when the model has no such alias. */
+  async removeAlias(model: string, alias: string): Promise<ModelAliases> {
+    return this.locked(model, async () => {
+      const { [alias]: removed, ...rest } = (await this.aliases(model)).aliases;
+      if (removed === undefined) throw new NotFoundError(`model "${model}" has no alias "${alias}"`);
+      return this.saveAliases(model, rest);
+    });
+  }
+
+  /**
+   * Deletes a version's artifact and registry entries, unless an alias points to it (ConflictError).
+   * A tombstone is written first, so the number stays taken even if Redis later loses the counter.
+   */
+  async deleteVersion(model: string, version: number): Promise<void> {
+    await this.locked(model, async () => {
+      if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
+      const pointing = Object.entries((await this.aliases(model)).aliases)
+        .filter(([, target]) => target === version)
+        .map(([alias]) => alias);
+      if (pointing.length) {
+        throw new ConflictError('alias_in_use', `version ${version} of "${model}" is the target of ${pointing.join(', ')}; move or delete the alias first`);
+      }
+      const file = (name: Parameters<typeof storageKeys.modelFile>[2]) => storageKeys.modelFile(model, version, name);
+      await this.store.put(file('deleted.json'), JSON.stringify({ model, version, deleted_at: new Date().toISOString() }));
+      // metadata.json goes first: without it the version no longer exists, whatever else is left.
+      await this.store.delete(file('metadata.json'));
+      await Promise.all([this.store.delete(file('model.json')), this.store.delete(file('weights.bin'))]);
+      // `latest` is rebuilt from what remains on the next read.
+      await this.redis.multi().hdel(this.key(model, 'versions'), String(version)).del(this.key(model, 'latest')).exec();
+    });
+  }
+
+  /** Version numbers present in storage, ascending. */
+  async storedVersions(model: string): Promise<number[]> {
+    const versions: number[] = [];
+    for await (const object of this.store.list(storageKeys.modelPrefix(model))) {
+      const match = versionKey.exec(object.key);
+      if (match?.[3] === 'metadata.json') versions.push(Number(match[2]));
+    }
+    return versions.sort((a, b) => a - b);
+  }
+
+  /** The highest number any object in storage carries: published, deleted or half-uploaded. */
+  private async highestUsedVersion(model: string): Promise<number> {
+    let highest = 0;
+    for await (const object of this.store.list(storageKeys.modelPrefix(model))) {
+      const match = versionKey.exec(object.key);
+      if (match) highest = Math.max(highest, Number(match[2]));
+    }
+    return highest;
+  }
+
+  /** Refills Redis for one model from storage and marks its version index complete; returns every version, ascending. */
+  private async rebuild(model: string): Promise<ModelVersion[]> {
+    const found: ModelVersion[] = [];
+    for (const v of await this.storedVersions(model)) {
+      const raw = await this.store.get(storageKeys.modelFile(model, v, 'metadata.json'));
+      if (!raw) continue;
+      const meta = JSON.parse(raw.toString('utf8')) as ModelVersion;
+      await this.cache(meta);
+      found.push(meta);
+    }
+    await this.redis.set(this.key(model, 'indexed'), '1');
+    return found;
+  }
+
+  private async cache(meta: ModelVersion): Promise<void> {
+    const json = JSON.stringify(meta);
+    await this.redis
+      .multi()
+      .hset(this.key(meta.model, 'versions'), String(meta.version), json)
+      .eval(raiseLatest, 1, this.key(meta.model, 'latest'), meta.version, json)
+      .exec();
+  }
+
+  private async saveAliases(model: string, aliases: Record<string, number>): Promise<ModelAliases> {
+    const saved: ModelAliases = { aliases, updated_at: new Date().toISOString() };
+    await this.store.put(storageKeys.modelAliases(model), JSON.stringify(saved, null, 2));
+    await this.redis.set(this.key(model, 'aliases'), JSON.stringify(saved));
+    return saved;
+  }
+
+  /**
+   * Alias changes and deletions of one model run one at a time across API replicas, so no alias can
+   * come to point at a version being deleted and no alias change overwrites another.
+   */
+  private async locked<T>(model: string, work: () => Promise<T>): Promise<T> {
+    const key = this.key(model, 'lock');
+    const token = randomUUID();
+    const deadline = Date.now() + lockWaitMs;
+    while (!(await this.redis.set(key, token, 'PX', lockTtlMs, 'NX'))) {
+      if (Date.now() > deadline) throw new UnavailableError(`model "${model}" is busy with another change; try again`);
+      await sleep(20);
+    }
+    try {
+      return await work();
+    } finally {
+      await this.redis.eval(releaseLock, 1, key, token);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Every error code the platform gives out, with the HTTP status the API answers it with and
+ * whether another attempt of a task that failed with it may succeed. The HTTP error handler, the
+ * worker's retry decision, health and the board all read this one table.
+ */
+export const errorCatalog = {
+  invalid_request: { status: 400, retryable: false },
+  invalid_json: { status: 400, retryable: false },
+  /** A dataset or model that cannot be used as given. */
+  invalid_data: { status: 400, retryable: false },
+  unauthorized: { status: 401, retryable: false },
+  not_found: { status: 404, retryable: false },
+  already_finished: { status: 409, retryable: false },
+  alias_in_use: { status: 409, retryable: false },
+  conflict: { status: 409, retryable: false },
+  payload_too_large: { status: 413, retryable: false },
+  unsupported_media_type: { status: 415, retryable: false },
+  /** An attempt outlived its task's timeout_s. */
+  timeout: { status: 504, retryable: false },
+  /** A dependency (Redis, storage) did not answer: a later attempt may find it back. */
+  unavailable: { status: 503, retryable: true },
+  /** GET /ready: a dependency is down. */
+  not_ready: { status: 503, retryable: true },
+  /** A task that ended without a recorded reason. */
+  failed: { status: 500, retryable: true },
+  internal: { status: 500, retryable: true },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorCatalog, code);
+}
+
+/** One problem with a request, named by its path (`inputs.3`, `params.epochs`). */
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+/** The body of every error answer: `{ "error": { "code", "message", "issues"? } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
+}
+
+/** Errors that cross module boundaries carry a code from the catalog; only the edges map codes to HTTP. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+
+  get retryable(): boolean {
+    return errorCatalog[this.code].retryable;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) } };
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: Extract<ErrorCode, 'already_finished' | 'alias_in_use' | 'conflict'>, message: string) {
+    super(code, message);
+  }
+}
+
+export class InvalidRequestError extends AppError {
+  constructor(message: string, issues?: ErrorIssue[]) {
+    super('invalid_request', message, issues);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super('unavailable', message);
+  }
+}
+
+/** A dataset or model that cannot be used as given: retrying will not help. */
+export class DataError extends AppError {
+  constructor(message: string) {
+    super('invalid_data', message);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './env.js';
+export * from './errors.js';
+export * from './logger.js';
+export * from './names.js';
+export * from './redis.js';
+export * from './seeded-random.js';

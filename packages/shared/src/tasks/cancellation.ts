@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { TaskResource } from './resource.js';
+
+/**
+ * Cancel requests travel through Redis, so any API replica reaches whichever worker process runs the
+ * task: a flag per task, which a worker checks when it picks the task up (a cancel that races the
+ * start still wins), and a pub/sub message on one channel that stops a task already running.
+ * A waiting task is removed from its queue instead; a record of it stays readable as REVOKED.
+ */
+export class TaskCancellation {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  /** Workers subscribe here; each message is a task id. */
+  get channel(): string {
+    return `${this.prefix}:task-cancel`;
+  }
+
+  private flagKey(taskId: string): string {
+    return `${this.prefix}:task:${taskId}:cancel`;
+  }
+
+  private revokedKey(taskId: string): string {
+    return `${this.prefix}:task:${taskId}:revoked`;
+  }
+
+  /** Sets the flag and tells every worker; the one running the task stops it. */
+  async request(taskId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.flagKey(taskId), '1', 'EX', this.retentionSeconds)
+      .publish(this.channel, taskId)
+      .exec();
+  }
+
+  async isRequested(taskId: string): Promise<boolean> {
+    return (await this.redis.exists(this.flagKey(taskId))) === 1;
+  }
+
+  /** The subset of the given tasks with a pending cancel request, for a worker that may have missed a message. */
+  async requestedAmong(taskIds: string[]): Promise<string[]> {
+    if (taskIds.length === 0) return [];
+    const flags = await this.redis.mget(taskIds.map((id) => this.flagKey(id)));
+    return taskIds.filter((_, i) => flags[i] !== null);
+  }
+
+  /**
+   * Keeps what a user sees of a task removed from its queue, for the retention time. Written before
+   * the removal: while the job exists readers ignore the record, so nobody ever sees a gap.
+   */
+  async keepRevoked(task: TaskResource): Promise<void> {
+    await this.redis.set(this.revokedKey(task.task_id), JSON.stringify(task), 'EX', this.retentionSeconds);
+  }
+
+  /** Drops the record again when the removal did not happen (a worker took the task meanwhile). */
+  async forgetRevoked(taskId: string): Promise<void> {
+    await this.redis.del(this.revokedKey(taskId));
+  }
+
+  async revoked(taskId: string): Promise<TaskResource | null> {
+    const stored = await this.redis.get(this.revokedKey(taskId));
+    return stored ? (JSON.parse(stored) as TaskResource) : null;
+  }
+}

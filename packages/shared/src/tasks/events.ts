@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import type { TrainProgress } from '../jobs/train.js';
+import type { ErrorCode } from '../platform/errors.js';
+import { redisScript } from '../platform/redis.js';
+import type { TaskStatus } from './status.js';
+
+export interface TaskError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type StatusEvent = { type: 'status'; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskError };
+
+export type TaskEvent = StatusEvent | { type: 'progress'; progress: TrainProgress; at: string };
+
+/** A status change as it is logged now; `worker` names the process that made it, when a worker did. */
+export function statusEvent(status: TaskStatus, attempt: number, worker?: string, error?: TaskError): StatusEvent {
+  return { type: 'status', status, attempt, at: new Date().toISOString(), ...(worker ? { worker } : {}), ...(error ? { error } : {}) };
+}
+
+export interface LoggedTaskEvent {
+  id: string;
+  event: TaskEvent;
+}
+
+/** Enough for every status change and a progress update per epoch of a long training. */
+const maxEvents = 2_000;
+
+// Append and refresh the retention in one command: workers append several times per task.
+const appendScript = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return id`;
+
+/**
+ * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
+ * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
+ * expires with the task's retention.
+ */
+export class TaskEventLog {
+  private readonly appendEvent;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionSeconds: number,
+  ) {
+    this.appendEvent = redisScript(redis, 'trainyardAppendTaskEvent', appendScript, 1);
+  }
+
+  key(taskId: string): string {
+    return `${this.prefix}:task:${taskId}:events`;
+  }
+
+  async append(taskId: string, event: TaskEvent): Promise<void> {
+    await this.appendEvent(this.key(taskId), maxEvents, JSON.stringify(event), this.retentionSeconds);
+  }
+
+  /** Events after the given stream id (exclusive), oldest first. */
+  async read(taskId: string, afterId?: string): Promise<LoggedTaskEvent[]> {
+    const entries = await this.redis.xrange(this.key(taskId), afterId ? `(${afterId}` : '-', '+');
+    return entries.map(parseEntry);
+  }
+
+  /** The id of the newest event, or "0-0" (before any) while the log is empty. */
+  async lastId(taskId: string): Promise<string> {
+    const [newest] = await this.redis.xrevrange(this.key(taskId), '+', '-', 'COUNT', 1);
+    return newest?.[0] ?? '0-0';
+  }
+
+  /**
+   * Waits up to blockMs for events after `afterId` ("0-0" for all) and returns them, or [] when
+   * none came. XREAD BLOCK holds its connection, so `connection` must be one of the caller's
+   * own, without a command timeout: never a shared fail-fast connection.
+   */
+  async follow(connection: Redis, taskId: string, afterId: string, blockMs: number): Promise<LoggedTaskEvent[]> {
+    const reply = (await connection.xread('BLOCK', blockMs, 'STREAMS', this.key(taskId), afterId)) as
+      | [key: string, entries: [id: string, fields: string[]][]][]
+      | null;
+    return reply?.[0]?.[1].map(parseEntry) ?? [];
+  }
+}
+
+function parseEntry([id, fields]: [id: string, fields: string[]]): LoggedTaskEvent {
+  return { id, event: JSON.parse(fields[1] ?? 'null') as TaskEvent };
+}
