@@ -99,7 +99,7 @@ function selectorChecks(resources: Resource[]): string[] {
       if (!mine) errors.push(`${id(w.resource)}: ${where} ${JSON.stringify(selector)} does not match its own pods`);
     };
     if (spec.selector) own('selector', spec.selector);
-    for (const constraint of w.pod.topologySpreadConstraints ?? []) own('topologySpreadConstraints selector', constraint.labelSelector);
+    for (const constraint of (w.pod.topologySpreadConstraints ?? []) as { labelSelector: Selector }[]) own('topologySpreadConstraints selector', constraint.labelSelector);
   }
   for (const service of ofKind(resources, 'Service')) expectPods(id(service), specOf(service).selector, service.metadata.namespace, true);
   for (const budget of ofKind(resources, 'PodDisruptionBudget')) expectPods(id(budget), specOf(budget).selector, budget.metadata.namespace);

@@ -49,7 +49,7 @@ it('the predict pool scales on the keys where BullMQ keeps waiting, prioritized 
     await once(worker, 'active');
     const running = await demand();
     expect(running.active).toBe(1);
-    expect(running.waiting + running.prioritized).toBe(1);
+    expect((running.waiting ?? 0) + (running.prioritized ?? 0)).toBe(1);
 
     let completed = 0;
     const bothDone = new Promise<void>((resolve) => worker.on('completed', () => ++completed === 2 && resolve()));

@@ -156,7 +156,7 @@ describe('the checks catch', () => {
     ['a trigger left out of the formula', (b) => (scaled(b).advanced.scalingModifiers.formula = 'waiting + prioritized'), /the trigger on \{trainyard\}:train:active is left out of the formula/],
     ['a bare Service name for KEDA', (b) => (find(b, 'ConfigMap', 'trainyard-keda').data.REDIS_ADDRESS = 'redis:6379'), /KEDA's operator resolves a bare name in its own namespace/],
     ['a KEDA address on a port Redis does not serve', (b) => (find(b, 'ConfigMap', 'trainyard-keda').data.REDIS_ADDRESS = 'redis.trainyard-dev.svc:6380'), /Service redis has no port 6380/],
-    ['a root container', (b) => delete podTemplateOf(find(b, 'StatefulSet', 'redis'))!.spec.securityContext!.runAsUser, /StatefulSet\/redis container redis: must run as a numeric non-root user/],
+    ['a root container', (b) => delete (podTemplateOf(find(b, 'StatefulSet', 'redis'))!.spec.securityContext as { runAsUser?: number }).runAsUser, /StatefulSet\/redis container redis: must run as a numeric non-root user/],
     ['a writable root filesystem', (b) => (worker(b).securityContext.readOnlyRootFilesystem = false), /trainyard-worker-train container worker: root filesystem is writable/],
     ['a container without limits', (b) => delete worker(b, 'predict').resources.limits, /trainyard-worker-predict container worker: no cpu request and limit/],
     ['a PodDisruptionBudget that blocks drains', (b) => {
