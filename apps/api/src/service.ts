@@ -45,7 +45,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     redis,
     config.QUEUE_PREFIX,
     { train: taskRetries(config), predict: taskRetries(config), notify: notifyRetries(config) },
-    reportOutages(redis, log, 'queues'),
+    reportOutages(redis, log, 'queue'),
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 
@@ -89,10 +89,12 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const stop = async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     closing.close();
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+    // Keep-alive connections go as soon as their last response is out; none outlives drainMs.
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
     await closed;
-    clearTimeout(timer);
+    clearInterval(idle);
+    clearTimeout(cut);
     await queues.close().catch(() => {});
     followers.close();
     redis.disconnect();

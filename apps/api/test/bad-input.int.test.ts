@@ -110,6 +110,22 @@ describe('bad input gets a clear JSON error and is never enqueued', () => {
     expect(response.body.error.code).toBe('invalid_request');
   });
 
+  it('a path with invalid percent-encoding is a 400, not a 500', async () => {
+    const response = await request(`${api.url}/v1/tasks/%FF`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_request');
+  });
+
+  it.each(['gzip', 'br', 'deflate'])('a corrupt %s body is a 400, not a 500', async (encoding) => {
+    const response = await fetch(`${api.url}/v1/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      body: Buffer.from('this is not compressed at all'),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+  });
+
   it('an unknown route is a JSON 404', async () => {
     const response = await request(`${api.url}/v2/everything`);
     expect(response.status).toBe(404);

@@ -53,5 +53,8 @@ describe('when Redis goes away', () => {
     }
     expect(status).toBe(202);
     expect((await request(`${api.url}/ready`)).status).toBe(200);
+    // The outage is logged once as it starts and once as it ends, not at every reconnect attempt.
+    expect(api.lines.filter((line) => line.includes('Redis (queue) unreachable'))).toHaveLength(1);
+    expect(api.lines.filter((line) => line.includes('Redis (queue) reachable again'))).toHaveLength(1);
   });
 });

@@ -42,7 +42,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
   const store = createObjectStore(storage.url, storage.s3);
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'notify queue'));
+  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'queue'));
   const notifications = new TaskNotifications(queues, events);
 
   const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);

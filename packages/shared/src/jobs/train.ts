@@ -44,15 +44,17 @@ export type Algorithm = keyof typeof algorithmParams;
 export const algorithms = Object.keys(algorithmParams) as Algorithm[];
 export type AlgorithmParams<A extends Algorithm> = z.output<(typeof algorithmParams)[A]>;
 
+const labels = z.array(label).min(2).max(100_000);
+
+/** Inline data has one label per row (or text). */
+function checkLabelCount(ctx: z.RefinementCtx, labelCount: number, rows: number, what: string): void {
+  if (labelCount !== rows) ctx.addIssue({ code: 'custom', path: ['labels'], message: `has ${labelCount} labels for ${rows} ${what}` });
+}
+
 export const inlineDataset = z
-  .strictObject({
-    features: z.array(featureRow).min(2).max(100_000),
-    labels: z.array(label).min(2).max(100_000),
-  })
+  .strictObject({ features: z.array(featureRow).min(2).max(100_000), labels })
   .superRefine((data, ctx) => {
-    if (data.labels.length !== data.features.length) {
-      ctx.addIssue({ code: 'custom', path: ['labels'], message: `has ${data.labels.length} labels for ${data.features.length} feature rows` });
-    }
+    checkLabelCount(ctx, data.labels.length, data.features.length, 'feature rows');
     const width = data.features[0]?.length;
     const ragged = data.features.findIndex((row) => row.length !== width);
     if (ragged >= 0) {
@@ -67,15 +69,8 @@ export const datasetRef = z.union([
 export type DatasetRef = z.output<typeof datasetRef>;
 
 export const inlineTextDataset = z
-  .strictObject({
-    texts: z.array(text).min(2).max(100_000),
-    labels: z.array(label).min(2).max(100_000),
-  })
-  .superRefine((data, ctx) => {
-    if (data.labels.length !== data.texts.length) {
-      ctx.addIssue({ code: 'custom', path: ['labels'], message: `has ${data.labels.length} labels for ${data.texts.length} texts` });
-    }
-  });
+  .strictObject({ texts: z.array(text).min(2).max(100_000), labels })
+  .superRefine((data, ctx) => checkLabelCount(ctx, data.labels.length, data.texts.length, 'texts'));
 
 /** Text models read one text column (or inline texts) and a target. */
 export const textDatasetRef = z.union([

@@ -4,3 +4,4 @@ export * from './logger.js';
 export * from './names.js';
 export * from './redis.js';
 export * from './seeded-random.js';
+export * from './entry.js';

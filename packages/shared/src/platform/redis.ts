@@ -26,24 +26,32 @@ export function createRedis(url: string, { role, log, label }: RedisRole, extra:
   return redis;
 }
 
+const reporters = new WeakMap<Redis, (error?: Error) => void>();
+
 /**
  * Logs an outage of a connection once when it starts and once when it ends; reconnection itself is
- * automatic. Returns the listener for the same outage as seen by the clients that share the
- * connection (BullMQ queues re-emit its errors), so they add no lines of their own.
+ * automatic. Returns the listener for the same outage as the clients sharing the connection see it
+ * (BullMQ queues re-emit its errors), so they add no lines of their own; asking again for a
+ * connection already reported on returns that same listener.
  */
-export function reportOutages(redis: Redis, log: Logger, label: string): (error: Error) => void {
+export function reportOutages(redis: Redis, log: Logger, label: string): (error?: Error) => void {
+  const known = reporters.get(redis);
+  if (known) return known;
   let downSince: number | null = null;
-  const failed = (error: Error) => {
+  const failed = (error?: Error) => {
     if (downSince !== null) return;
     downSince = Date.now();
-    log.warn({ err: error, redis: label }, `Redis (${label}) unreachable; reconnecting`);
+    log.warn({ ...(error ? { err: error } : {}), redis: label }, `Redis (${label}) unreachable; reconnecting`);
   };
   redis.on('error', failed);
+  // A server that goes away may raise no error at all: a connection that has to reconnect is down.
+  redis.on('reconnecting', () => failed());
   redis.on('ready', () => {
     if (downSince === null) return;
     log.info({ redis: label, down_ms: Date.now() - downSince }, `Redis (${label}) reachable again`);
     downSince = null;
   });
+  reporters.set(redis, failed);
   return failed;
 }
 

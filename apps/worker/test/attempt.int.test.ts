@@ -1,0 +1,132 @@
+import { Queue, UnrecoverableError, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
+import { TaskNotifications } from '@trainyard/shared/notify';
+import { AppError, DataError } from '@trainyard/shared/platform';
+import { TaskCancellation, TaskEventLog, type StatusEvent } from '@trainyard/shared/tasks';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
+import { runAttempt, type AttemptRuntime, type TaskJobData } from '../src/tasks/attempt.js';
+import { TaskControl } from '../src/tasks/control.js';
+import { FinalStatusRecorder } from '../src/tasks/record-final.js';
+
+/** runAttempt against a real event log, cancel channel and notify queue on Redis; only the work is ours. */
+
+const prefix = testPrefix('attempt');
+const redis = new Redis(redisUrl);
+const subscriber = new Redis(redisUrl);
+const log = pino({ level: 'silent' });
+const events = new TaskEventLog(redis, prefix, 60);
+const cancels = new TaskCancellation(redis, prefix, 60);
+const queues = new JobQueues(redis, prefix, { notify: notifyRetries({ NOTIFY_ATTEMPTS: 1, NOTIFY_BACKOFF_MS: 1, TASK_RETENTION_S: 60, TASK_RETENTION_COUNT: 100 }) }, () => {});
+const taskQueue = new Queue('predict', { connection: redis, prefix });
+let runtime: AttemptRuntime;
+
+beforeAll(async () => {
+  runtime = { events, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(events, new TaskNotifications(queues, events)) };
+});
+
+afterAll(async () => {
+  await runtime.control.close();
+  await Promise.all([queues.close(), taskQueue.close()]);
+  await deletePrefix(prefix);
+  redis.disconnect();
+});
+
+let taskCount = 0;
+
+/** A real job, as a worker holds it once BullMQ moved it to active: this pick-up counts as started. */
+async function pickedUp(data: TaskJobData = {}, { attempts = 3, failedBefore = 0 } = {}): Promise<Job<TaskJobData>> {
+  const job = await taskQueue.add('model.predict', data, { jobId: `predict-${String(++taskCount).padStart(32, '0')}`, attempts });
+  job.attemptsMade = failedBefore;
+  job.attemptsStarted = failedBefore + 1;
+  return job;
+}
+
+async function statuses(job: Job): Promise<Omit<StatusEvent, 'at' | 'type'>[]> {
+  const logged = await events.read(job.id!);
+  return logged.flatMap(({ event }) => (event.type === 'status' ? [{ status: event.status, attempt: event.attempt, ...(event.error ? { error: event.error } : {}) }] : []));
+}
+
+const never = () => new Promise<never>(() => {});
+
+describe('runAttempt', () => {
+  it('records STARTED then SUCCESS, returns the result, and queues the notifications the task asked for', async () => {
+    const job = await pickedUp({ notify: { email: 'team@example.com', on: ['succeeded'] } });
+    await expect(runAttempt(job, 'predict', runtime, async () => ({ answer: 42 }))).resolves.toEqual({ answer: 42 });
+    expect(await statuses(job)).toEqual([
+      { status: 'STARTED', attempt: 1 },
+      { status: 'SUCCESS', attempt: 1 },
+    ]);
+    const [email] = await queues.get('notify').getJobs(['waiting']);
+    expect(email?.name).toBe('email.send');
+    expect(email?.data).toMatchObject({ to: 'team@example.com', event: 'succeeded', task: { task_id: job.id, status: 'SUCCESS', result: { answer: 42 } } });
+  });
+
+  it('records RETRY and rethrows for BullMQ to retry an error another attempt may cure', async () => {
+    const job = await pickedUp();
+    const failure = new Error('storage hiccup');
+    await expect(runAttempt(job, 'predict', runtime, async () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(await statuses(job)).toEqual([
+      { status: 'STARTED', attempt: 1 },
+      { status: 'RETRY', attempt: 1, error: { code: 'internal', message: 'storage hiccup' } },
+    ]);
+  });
+
+  it('retries what the error catalog calls retryable (unavailable), fails at once what it does not (invalid_data)', async () => {
+    const retried = await pickedUp();
+    await expect(runAttempt(retried, 'predict', runtime, async () => Promise.reject(new AppError('unavailable', 'Redis away')))).rejects.toBeInstanceOf(AppError);
+    expect((await statuses(retried)).at(-1)).toMatchObject({ status: 'RETRY', error: { code: 'unavailable' } });
+
+    const refused = await pickedUp();
+    await expect(runAttempt(refused, 'predict', runtime, async () => Promise.reject(new DataError('column "x" is empty')))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect((await statuses(refused)).at(-1)).toEqual({ status: 'FAILURE', attempt: 1, error: { code: 'invalid_data', message: 'column "x" is empty' } });
+  });
+
+  it('records FAILURE on the last attempt, and fails the job for good', async () => {
+    const job = await pickedUp({}, { attempts: 3, failedBefore: 2 });
+    await expect(runAttempt(job, 'predict', runtime, async () => Promise.reject(new Error('still broken')))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(await statuses(job)).toEqual([
+      { status: 'STARTED', attempt: 3 },
+      { status: 'FAILURE', attempt: 3, error: { code: 'internal', message: 'still broken' } },
+    ]);
+  });
+
+  it('never runs the work of a task cancelled before it got here, and records REVOKED', async () => {
+    const job = await pickedUp();
+    await cancels.request(job.id!);
+    let ran = false;
+    await expect(runAttempt(job, 'predict', runtime, async () => (ran = true))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(ran).toBe(false);
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
+  });
+
+  it('stops running work when a cancel is published, and records REVOKED', async () => {
+    const job = await pickedUp();
+    const outcome = runAttempt(job, 'predict', runtime, (signal) => {
+      // The work honours its signal, as a training does at its next batch.
+      const stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
+      void cancels.request(job.id!);
+      return stopped;
+    });
+    await expect(outcome).rejects.toThrow(/revoked/);
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
+  });
+
+  it('ends an attempt at its timeout whatever the work does, as a permanent FAILURE with code timeout', async () => {
+    const job = await pickedUp({ deadline: { timeout_ms: 50 } });
+    const started = Date.now();
+    await expect(runAttempt(job, 'predict', runtime, never)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await statuses(job)).at(-1)).toMatchObject({ status: 'FAILURE', error: { code: 'timeout' } });
+  });
+
+  it('records EXPIRED without starting a task picked up after its expiry', async () => {
+    const job = await pickedUp({ deadline: { expires_at: Date.now() - 1 } });
+    let ran = false;
+    await expect(runAttempt(job, 'predict', runtime, async () => (ran = true))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(ran).toBe(false);
+    expect(await statuses(job)).toEqual([{ status: 'EXPIRED', attempt: 1 }]);
+  });
+});
