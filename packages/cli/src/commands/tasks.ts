@@ -1,0 +1,55 @@
+import { Command } from 'commander';
+import type { TaskResource, TrainResult } from '@trainyard/client';
+import { contextOf, watchTask } from '../context.js';
+import { formatNumber, table } from '../output.js';
+import { trainedSummary } from './train.js';
+
+function taskSummary(task: TaskResource): string {
+  const progress = task.progress ? `${task.progress.percent}% (epoch ${task.progress.epoch}/${task.progress.epochs}, loss ${formatNumber(task.progress.loss)})` : undefined;
+  const rows = [
+    ['task', task.task_id],
+    ['status', task.status],
+    ['progress', progress],
+    ['attempts', task.attempts],
+    ['worker', task.worker],
+    ['created', task.created_at],
+    ['started', task.started_at],
+    ['finished', task.finished_at],
+    ['error', task.error ? `${task.error.message} (${task.error.code})` : undefined],
+  ].filter(([, value]) => value !== undefined && value !== null);
+  const result = task.result === null ? '' : `\n\n${JSON.stringify(task.result, null, 2)}`;
+  return table(rows) + result;
+}
+
+export function tasksCommand(): Command {
+  const tasks = new Command('tasks').description('read, follow and cancel tasks');
+  tasks
+    .command('get')
+    .description('show a task')
+    .argument('<task-id>')
+    .action(async (taskId: string, _options, command: Command) => {
+      const { client, output } = contextOf(command);
+      const task = await client.task(taskId);
+      output.result(task, () => taskSummary(task));
+    });
+  tasks
+    .command('watch')
+    .description('follow a task to its end with a progress bar')
+    .argument('<task-id>')
+    .action(async (taskId: string, _options, command: Command) => {
+      const context = contextOf(command);
+      const task = await watchTask(context, taskId);
+      const trained = task.status === 'SUCCESS' && task.type === 'train';
+      context.output.result(task, () => (trained ? trainedSummary(task.result as TrainResult) : taskSummary(task)));
+    });
+  tasks
+    .command('cancel')
+    .description('cancel a task: a waiting one at once, a running training at its next batch')
+    .argument('<task-id>')
+    .action(async (taskId: string, _options, command: Command) => {
+      const { client, output } = contextOf(command);
+      const task = await client.cancel(taskId);
+      output.result(task, () => `${task.task_id} ${task.status === 'REVOKED' ? 'revoked' : 'stopping'}`);
+    });
+  return tasks;
+}

@@ -1,0 +1,34 @@
+/** One Server-Sent Events message: its id (for Last-Event-ID), event name and data. */
+export interface SseMessage {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Parses a text/event-stream body message by message; comments (heartbeats) are skipped. */
+export async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+  let buffer = '';
+  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk.replace(/\r\n?/g, '\n');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const message = parseBlock(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (message) yield message;
+    }
+  }
+}
+
+function parseBlock(block: string): SseMessage | null {
+  const fields: Partial<SseMessage> = {};
+  for (const line of block.split('\n')) {
+    if (!line || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (name === 'data') fields.data = fields.data === undefined ? value : `${fields.data}\n${value}`;
+    else if (name === 'id' || name === 'event') fields[name] = value;
+  }
+  if (fields.data === undefined) return null;
+  return { ...(fields.id !== undefined ? { id: fields.id } : {}), event: fields.event ?? 'message', data: fields.data };
+}

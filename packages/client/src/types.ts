@@ -1,0 +1,36 @@
+import type { DatasetInfo } from '@trainyard/shared/datasets';
+import type { embedRequest, PredictResult, predictRequest, TrainProgress, TrainResult, trainRequest } from '@trainyard/shared/jobs';
+import type { ModelDetails, ModelSummary, ModelVersion } from '@trainyard/shared/models';
+import type { ErrorIssue } from '@trainyard/shared/platform';
+import type { TaskResource, TaskStatus } from '@trainyard/shared/tasks';
+import type { z } from 'zod';
+
+/**
+ * The client's types are the API's own: request bodies are the input side of the zod schemas the
+ * API validates with, resources the interfaces it builds its answers from. Nothing is described twice.
+ */
+export type TrainRequest = z.input<typeof trainRequest>;
+export type PredictRequest = z.input<typeof predictRequest>;
+export type EmbedRequest = z.input<typeof embedRequest>;
+
+export type { DatasetInfo, ErrorIssue, ModelSummary, PredictResult, TaskResource, TaskStatus, TrainProgress, TrainResult };
+
+/** What a submit answers at once (202): the task as it was queued. */
+export type SubmittedTask = Pick<TaskResource, 'task_id' | 'type' | 'created_at'> & { status: 'PENDING'; links: { self: string } };
+
+/** A model version as the API shows it: its metadata and the aliases pointing to it. */
+export type ModelVersionInfo = ModelVersion & { aliases: string[] };
+export type ModelInfo = Omit<ModelDetails, 'versions'> & { versions: ModelVersionInfo[] };
+
+export interface AliasInfo {
+  model: string;
+  alias: string;
+  version: number;
+  aliases: Record<string, number>;
+  updated_at: string;
+}
+
+/** One message of a task's event stream (GET /v1/tasks/{id}/events). */
+export type TaskEvent =
+  | { type: 'status'; task_id: string; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskResource['error'] }
+  | ({ type: 'progress'; task_id: string; at: string } & TrainProgress);
