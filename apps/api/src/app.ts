@@ -4,6 +4,7 @@ import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-boar
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
+import { inferenceErrors, inferenceRouter, type InferenceDeps } from './inference/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requireRedis } from './http/require-redis.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
@@ -19,7 +20,8 @@ export interface AppDeps
     HealthDeps,
     DatasetRouterDeps,
     ModelRouterDeps,
-    CacheRouterDeps {
+    CacheRouterDeps,
+    InferenceDeps {
   log: Logger;
   bodyLimit: string;
   board?: BoardCredentials;
@@ -41,6 +43,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskEventsRouter(deps));
   app.use(modelRouter(deps));
   app.use(cacheRouter(deps));
+  // The Open Inference Protocol answers errors its own way.
+  app.use(inferenceRouter(deps));
+  app.use('/v2', inferenceErrors(deps.log, deps.redis));
   app.use(boardPath, ...queueBoard(deps.queues.all(), deps.board));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log, deps.redis));

@@ -22,6 +22,8 @@ export const apiEnv = z
     /** Bull Board asks for these with HTTP basic auth when both are set. */
     BOARD_USER: z.string().optional(),
     BOARD_PASSWORD: z.string().optional(),
+    /** POST /v2/…/infer waits this long for its prediction, then answers 503 with the task id. */
+    INFER_WAIT_S: z.coerce.number().int().min(0).max(60).default(30),
     TASK_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
     /** First retry delay; each later one doubles. */
     TASK_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),

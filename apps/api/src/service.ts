@@ -77,6 +77,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     bodyLimit: config.BODY_LIMIT,
     datasets: new DatasetCatalog(store),
     datasetMaxBytes: config.DATASET_MAX_BYTES,
+    inferWaitSeconds: config.INFER_WAIT_S,
     board: config.BOARD_USER && config.BOARD_PASSWORD ? { user: config.BOARD_USER, password: config.BOARD_PASSWORD } : undefined,
   });
 

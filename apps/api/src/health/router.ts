@@ -26,6 +26,14 @@ async function check(probe: () => Promise<unknown>): Promise<string> {
   }
 }
 
+/** Whether Redis and object storage both answer, with each one's result ("ok" or what failed). */
+export async function readiness(deps: HealthDeps): Promise<{ ready: boolean; checks: Record<'redis' | 'storage', string>; failures: string }> {
+  const [redis, storage] = await Promise.all([check(() => deps.redis.ping()), check(() => deps.store.ping())]);
+  const checks = { redis, storage };
+  const failed = Object.entries(checks).filter(([, result]) => result !== 'ok');
+  return { ready: failed.length === 0, checks, failures: failed.map(([name, result]) => `${name}: ${result}`).join('; ') };
+}
+
 export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
 
@@ -36,11 +44,9 @@ export function healthRouter(deps: HealthDeps): Router {
 
   /** Readiness: 200 only when Redis and object storage both answer; 503 names what failed. */
   router.get('/ready', async (_req, res) => {
-    const [redis, storage] = await Promise.all([check(() => deps.redis.ping()), check(() => deps.store.ping())]);
-    const checks = { redis, storage };
-    const failed = Object.entries(checks).filter(([, result]) => result !== 'ok');
-    if (failed.length === 0) return void res.json({ status: 'ready', checks });
-    sendError(res, new AppError('not_ready', failed.map(([name, result]) => `${name}: ${result}`).join('; ')), { checks });
+    const { ready, checks, failures } = await readiness(deps);
+    if (ready) return void res.json({ status: 'ready', checks });
+    sendError(res, new AppError('not_ready', failures), { checks });
   });
 
   return router;

@@ -44,12 +44,13 @@ export function sendError(res: Response, error: AppError, extra: object = {}): v
   res.status(error.status).json({ ...error.toBody(), ...extra });
 }
 
-export function errorHandler(log: Logger, redis: Redis): ErrorRequestHandler {
+/** `send` writes the answer; another protocol (the inference protocol's `{ "error": "…" }`) brings its own. */
+export function errorHandler(log: Logger, redis: Redis, send: (res: Response, error: AppError) => void = sendError): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const answer = toAppError(error, redis);
     if (answer.code === 'internal') log.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (res.headersSent) return void res.end();
-    sendError(res, answer);
+    send(res, answer);
   };
 }
 

@@ -4,7 +4,12 @@ import { AppError, InvalidRequestError } from '@trainyard/shared/platform';
 
 /** Parses the JSON body with a zod schema; the parsed (defaulted, coerced) value is what handlers use. */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  const result = schema.safeParse(req.body);
+  return parseValue(schema, req.body);
+}
+
+/** Parses a value built from the request; a failure is a 400 naming each bad path. */
+export function parseValue<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
     path: issue.path.map(String).join('.') || '(body)',

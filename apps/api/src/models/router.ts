@@ -12,7 +12,7 @@ export interface ModelRouterDeps extends CacheDropDeps {
 
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
 /** A version path segment: a number, an alias or latest. */
-const versionRef = z.union([versionNumber, aliasName]);
+export const versionRef = z.union([versionNumber, aliasName]);
 const aliasTarget = z.strictObject({ version: z.int().min(1) });
 
 export function modelRouter(deps: ModelRouterDeps): Router {
