@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/jobs';
+import { metricsEnv } from '@trainyard/shared/metrics';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 
 export const apiEnv = z
@@ -10,6 +11,7 @@ export const apiEnv = z
     ...logEnv.shape,
     ...cacheEnv.shape,
     ...deadlineEnv.shape,
+    ...metricsEnv.pick({ METRICS_PORT: true, METRICS_HOST: true }).shape,
     // The API checks webhooks at submit time and queues the notifications of tasks it revokes.
     ...notifyEnv.pick({ WEBHOOK_ALLOW_HOSTS: true, NOTIFY_ATTEMPTS: true, NOTIFY_BACKOFF_MS: true }).shape,
     /** GET /v1/tasks/{id}/events sends a comment line after this long without an event. */

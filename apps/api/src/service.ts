@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { deadlineLimits, JobQueues, notifyRetries, taskRetries } from '@trainyard/shared/jobs';
+import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
@@ -11,6 +12,7 @@ import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { Closing } from './http/closing.js';
+import { createApiMetrics } from './metrics/api-metrics.js';
 import { blockingConnections } from './tasks/blocking-redis.js';
 
 export interface ApiService {
@@ -55,8 +57,10 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const followers = blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`);
   const closing = new Closing();
   const ttl = config.PREDICT_CACHE_TTL;
+  const metrics = createApiMetrics(queues.all(), redis);
   const app = createApp({
     log,
+    metrics,
     redis,
     store,
     queues,
@@ -85,6 +89,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   log.info({ port }, 'api listening');
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
+  if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
@@ -93,7 +99,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     // Keep-alive connections go as soon as their last response is out; none outlives drainMs.
     const idle = setInterval(() => server.closeIdleConnections(), 20);
     const cut = setTimeout(() => server.closeAllConnections(), drainMs);
-    await closed;
+    await Promise.all([closed, metricsServer?.close()]);
     clearInterval(idle);
     clearTimeout(cut);
     await queues.close().catch(() => {});

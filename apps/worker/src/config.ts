@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { queueNames, type QueueName } from '@trainyard/shared/jobs';
+import { metricsEnv } from '@trainyard/shared/metrics';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 
 const concurrency = z.coerce.number().int().min(1).max(1_000);
@@ -16,6 +17,7 @@ export const workerEnv = z.object({
   ...logEnv.shape,
   ...notifyEnv.shape,
   ...cacheEnv.shape,
+  ...metricsEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
   /** Trainings at once, each in its own thread. */

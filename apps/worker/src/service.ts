@@ -2,12 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
+import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
 import type { WorkerConfig } from './config.js';
+import { createWorkerMetrics } from './metrics.js';
 import { createMailer, type Mailer } from './notify/mailer.js';
 import { createNotifyProcessor } from './notify/notify.processor.js';
 import { createNotifyWorker } from './notify/notify.worker.js';
@@ -44,6 +46,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'queue'));
   const notifications = new TaskNotifications(queues, events);
+  const metrics = createWorkerMetrics(redis, config.METRICS_MODEL_LABELS);
 
   const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);
   if (cache.warning) {
@@ -65,7 +68,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     connection: redis,
     prefix: config.QUEUE_PREFIX,
     concurrency,
-    runtime: { events, control, final: new FinalStatusRecorder(events, notifications) },
+    runtime: { events, control, final: new FinalStatusRecorder(events, notifications), observe: metrics.attemptFinished },
     log,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -77,7 +80,8 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   let stopStats = () => {};
   if (config.WORKER_QUEUES.includes('train')) {
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS);
-    const train = createTrainProcessor({ pool, registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX), store, events, log });
+    const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
+    const train = createTrainProcessor({ pool, registry, store, events, log, epochsRun: metrics.epochsRun });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
   }
   if (config.WORKER_QUEUES.includes('predict')) {
@@ -91,7 +95,9 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
         semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl, config.SEMANTIC_CACHE_MAX_ENTRIES),
       },
       log,
+      metrics,
     });
+    metrics.watchModelCache(() => predict.models.stats());
     workers.push(createTaskWorker('predict', predict.process, taskWorker(config.PREDICT_CONCURRENCY)));
     stopStats = logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
   }
@@ -103,8 +109,11 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       publicUrl: config.PUBLIC_URL,
       webhook: { secret: config.WEBHOOK_SECRET, allowHosts: config.WEBHOOK_ALLOW_HOSTS, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     });
-    workers.push(createNotifyWorker(notify, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, log }));
+    const notifyOptions = { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, log, onDelivery: metrics.delivery };
+    workers.push(createNotifyWorker(notify, notifyOptions));
   }
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
+  if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
   log.info({ worker: workerName, queues: config.WORKER_QUEUES }, 'worker ready');
 
   let stopped: Promise<void> | undefined;
@@ -121,7 +130,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       log.warn('active tasks did not finish in time; another worker will take them over');
     }
     stopStats();
-    await queues.close();
+    await Promise.all([queues.close(), metricsServer?.close()]);
     mailer?.close();
     await control.close();
     redis.disconnect();

@@ -1,6 +1,7 @@
 import { defaultSemanticThreshold, type PredictionCache, type PredictionKeys } from '@trainyard/shared/cache';
 import type { Prediction, PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
 import { isTextModel, type ModelInputSpec } from '@trainyard/shared/models';
+import type { CacheTier } from '@trainyard/shared/metrics';
 import { InvalidRequestError, type Logger } from '@trainyard/shared/platform';
 import { newTaskId } from '@trainyard/shared/tasks';
 
@@ -18,6 +19,7 @@ export interface PredictCacheDeps {
   predictions: PredictionCache;
   embeddings: PredictionCache<number[]>;
   log: Logger;
+  metrics: { cacheLookups: { record(tier: CacheTier, hit: boolean): void } };
 }
 
 export interface PredictCachePlan {
@@ -71,6 +73,7 @@ export async function answerFromCache(deps: PredictCacheDeps, plan: PredictCache
     deps.log.warn({ err: error }, 'prediction cache unreachable; answering through the queue');
     return null;
   }
+  deps.metrics.cacheLookups.record(plan.output === 'embedding' ? 'embedding' : 'exact', answer !== null);
   if (!answer) return null;
   const now = new Date().toISOString();
   return {

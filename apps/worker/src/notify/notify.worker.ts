@@ -8,6 +8,8 @@ export interface NotifyWorkerOptions {
   prefix: string;
   concurrency: number;
   log: Logger;
+  /** Told how each delivery attempt went (the metrics). */
+  onDelivery?: (channel: 'email' | 'webhook', outcome: 'delivered' | 'retry' | 'failed') => void;
 }
 
 /**
@@ -22,7 +24,15 @@ export function createNotifyWorker(process: (job: ParsedJob<'notify'>) => Promis
   });
   const log = options.log.child({ queue: 'notify' });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
-  worker.on('completed', (job) => log.info({ jobId: job.id, attempts: job.attemptsStarted }, 'notification delivered'));
-  worker.on('failed', (job, error) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'notification attempt failed'));
+  const channel = (name: string) => (name === 'email.send' ? 'email' : 'webhook');
+  worker.on('completed', (job) => {
+    options.onDelivery?.(channel(job.name), 'delivered');
+    log.info({ jobId: job.id, attempts: job.attemptsStarted }, 'notification delivered');
+  });
+  worker.on('failed', (job, error) => {
+    // BullMQ retries unless the attempts are spent or the error was unrecoverable (then the job is finished).
+    if (job) options.onDelivery?.(channel(job.name), job.finishedOn ? 'failed' : 'retry');
+    log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'notification attempt failed');
+  });
   return worker;
 }

@@ -25,12 +25,14 @@ describe('ModelCache', () => {
 
   it('evicts the least recently used model past its byte budget and frees it', async () => {
     const disposed: string[] = [];
-    const cache = new ModelCache(250, async (model, version) => fakeModel(`${model}@${version}`, 100, disposed));
+    let evictions = 0;
+    const cache = new ModelCache(250, async (model, version) => fakeModel(`${model}@${version}`, 100, disposed), () => evictions++);
     await cache.get('a', 1);
     await cache.get('b', 1);
     await cache.get('a', 1);
     await cache.get('c', 1);
     expect(disposed).toEqual(['b@1']);
+    expect(evictions).toBe(1);
     expect(cache.stats()).toMatchObject({ models: 2, bytes: 200, misses: 3, hits: 1 });
   });
 

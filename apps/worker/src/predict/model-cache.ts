@@ -17,11 +17,19 @@ export class ModelCache {
   private hits = 0;
   private misses = 0;
 
-  constructor(maxBytes: number, load: (model: string, version: number) => Promise<LoadedModel>) {
+  constructor(
+    maxBytes: number,
+    load: (model: string, version: number) => Promise<LoadedModel>,
+    /** Told when a model leaves to make room for another (the metrics). */
+    onEvict: () => void = () => {},
+  ) {
     this.cache = new LRUCache<string, LoadedModel>({
       maxSize: maxBytes,
       sizeCalculation: (loaded) => Math.max(1, loaded.sizeBytes),
-      dispose: (loaded) => loaded.dispose(),
+      dispose: (loaded, _key, reason) => {
+        loaded.dispose();
+        if (reason === 'evict') onEvict();
+      },
       fetchMethod: async (key) => {
         this.misses++;
         const [model, version] = key.split('@') as [string, string];

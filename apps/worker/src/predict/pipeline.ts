@@ -5,6 +5,7 @@ import type { SemanticIndex } from '@trainyard/shared/cache';
 import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
 import { NotFoundError, type Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
+import type { WorkerMetrics } from '../metrics.js';
 import { cacheAnswers, type AnswerCaches } from './cached-answers.js';
 import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
 import { ModelCache } from './model-cache.js';
@@ -16,6 +17,7 @@ export interface PredictDeps {
   modelCacheBytes: number;
   caches: AnswerCaches & { semantic: SemanticIndex };
   log: Logger;
+  metrics?: Pick<WorkerMetrics, 'cacheLookups' | 'modelEvicted'>;
 }
 
 /** What a predict job asks for. */
@@ -46,7 +48,7 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
  */
 export async function createPredictPipeline(deps: PredictDeps) {
   await initBackend();
-  const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version));
+  const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version), deps.metrics?.modelEvicted);
   const batcher = new PredictionBatcher();
 
   const process = async ({ data }: ParsedJob<'predict'>, _signal: AbortSignal, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
@@ -66,6 +68,9 @@ export async function createPredictPipeline(deps: PredictDeps) {
         const texts = data.inputs as string[];
         const threshold = data.semantic_threshold!;
         const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, deps.caches.semantic, deps.log);
+        const borrowed = predictions.filter((prediction) => 'cached' in prediction).length;
+        deps.metrics?.cacheLookups.record('semantic', true, borrowed);
+        deps.metrics?.cacheLookups.record('semantic', false, texts.length - borrowed);
         await cacheAnswers(deps.caches, data, { predictions }, deps.log);
         return { model, version, predictions, ...(allBorrowed ? { cached: 'semantic' as const } : {}) };
       }

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { TaskDeadline } from '@trainyard/shared/jobs';
 import type { NotifyTarget } from '@trainyard/shared/notify';
 import { expiredUnstarted, statusEvent, type TaskEventLog, type TaskType } from '@trainyard/shared/tasks';
+import type { AttemptOutcome } from '../metrics.js';
 import { untilStopped, type TaskControl } from './control.js';
 import { isRetryable, TaskRevokedError, taskErrorOf } from './errors.js';
 import { workerName } from './identity.js';
@@ -11,6 +12,8 @@ export interface AttemptRuntime {
   events: TaskEventLog;
   control: TaskControl;
   final: FinalStatusRecorder;
+  /** Told how each attempt ended and how long it took (the metrics). */
+  observe?: (type: TaskType, data: TaskJobData, outcome: AttemptOutcome, seconds: number) => void;
 }
 
 /** The job data the runtime reads; each task type's data has these beside its own. */
@@ -30,9 +33,12 @@ export async function runAttempt<R>(
 ): Promise<R> {
   const taskId = job.id!;
   const attempt = job.attemptsMade + 1;
+  const startedAt = performance.now();
+  const ended = (outcome: AttemptOutcome) => runtime.observe?.(type, job.data, outcome, (performance.now() - startedAt) / 1000);
   // BullMQ counted this pick-up as a start already.
   if (expiredUnstarted(job.data, job.attemptsStarted - 1)) {
     await runtime.final.record(job, type, statusEvent('EXPIRED', attempt, workerName));
+    ended('expired');
     throw new UnrecoverableError('expired: not started before its expiry');
   }
   // Not awaited: the same connection keeps it ordered before the outcome, and the work need not wait.
@@ -45,20 +51,24 @@ export async function runAttempt<R>(
     });
     await started;
     await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result);
+    ended('success');
     return result;
   } catch (error) {
     await started;
     if (error instanceof TaskRevokedError) {
       await runtime.final.record(job, type, statusEvent('REVOKED', attempt, workerName));
+      ended('revoked');
       throw new UnrecoverableError(`revoked: ${error.message}`);
     }
     const taskError = taskErrorOf(error);
     const retrying = isRetryable(error) && attempt < (job.opts.attempts ?? 1);
     if (retrying) {
       await runtime.events.append(taskId, statusEvent('RETRY', attempt, workerName, taskError));
+      ended('retry');
       throw error;
     }
     await runtime.final.record(job, type, statusEvent('FAILURE', attempt, workerName, taskError));
+    ended('failure');
     throw error instanceof UnrecoverableError ? error : new UnrecoverableError(taskError.message);
   }
 }

@@ -12,6 +12,8 @@ export interface TrainDeps {
   store: ObjectStore;
   events: TaskEventLog;
   log: Logger;
+  /** Told of every epoch run (the metrics). */
+  epochsRun?: (algorithm: string, count: number) => void;
 }
 
 /** Progress goes to Redis at most this often, however fast the epochs are. */
@@ -28,9 +30,13 @@ export function createTrainProcessor(deps: TrainDeps) {
       ]).catch((error: unknown) => deps.log.warn({ err: error, taskId }, 'progress not recorded')),
     );
 
+    let epochsSeen = 0;
     const trained = await deps.pool.train(data, (message) => {
-      if (message.type === 'progress') reportProgress(message.progress);
-      else void job.log(message.line).catch(() => {});
+      if (message.type === 'progress') {
+        deps.epochsRun?.(data.algorithm, message.progress.epoch - epochsSeen);
+        epochsSeen = message.progress.epoch;
+        reportProgress(message.progress);
+      } else void job.log(message.line).catch(() => {});
     }, signal);
     await reportProgress.flush();
     signal.throwIfAborted();

@@ -43,7 +43,7 @@ export const logEnv = z.object({
 });
 
 /** "a, b ,c" → ["a", "b", "c"] */
-const commaList = z
+export const commaList = z
   .string()
   .transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean))
   .default([]);

@@ -1,0 +1,36 @@
+import type { Queue } from 'bullmq';
+import type { RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import { Histogram, type Registry } from 'prom-client';
+import { cacheLookups, createMetricsRegistry, registerQueueDepth, registerRedisClients } from '@trainyard/shared/metrics';
+
+export interface ApiMetrics {
+  registry: Registry;
+  /** Exact and embedding cache lookups of predict and embed requests. */
+  cacheLookups: ReturnType<typeof cacheLookups>;
+  /** Times every request, labelled by route template (never the path itself: no task ids in labels). */
+  measureRequests: RequestHandler;
+}
+
+export function createApiMetrics(queues: readonly Queue[], redis: Redis): ApiMetrics {
+  const registry = createMetricsRegistry('api');
+  registerQueueDepth(registry, queues);
+  registerRedisClients(registry, redis);
+  const durations = new Histogram({
+    name: 'trainyard_http_request_duration_seconds',
+    help: 'HTTP request durations by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [registry],
+  });
+  const measureRequests: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      durations.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+    });
+    next();
+  };
+  return { registry, cacheLookups: cacheLookups(registry), measureRequests };
+}
