@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   composeVariableUses,
   durationSeconds,
@@ -79,9 +80,10 @@ describe('.env.example', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('publishes only the balancer, Mailpit and MinIO', () => {
+  it('publishes only the balancer, Mailpit, MinIO and (with its profile) Prometheus', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}:${publishedPort(p)}`));
-    expect(published.sort()).toEqual(['lb:8080', 'mailpit:8025', 'minio:9000', 'minio:9001']);
+    expect(published.sort()).toEqual(['lb:8080', 'mailpit:8025', 'minio:9000', 'minio:9001', 'prometheus:9090']);
+    expect(service('prometheus').profiles).toEqual(['observability']);
   });
 
   it('keeps tasks in a persistent Redis that never evicts', () => {
@@ -156,5 +158,25 @@ describe('the nginx template', () => {
     const given = Object.keys(service('lb').environment ?? {});
     const used = [...template.matchAll(/\$\{([A-Z_]+)\}/g)].map(([, name]) => name);
     expect(new Set(used)).toEqual(new Set(given));
+  });
+});
+
+describe('the observability profile', () => {
+  const prometheus = parse(readRepoFile('deploy/prometheus/prometheus.yml')) as {
+    scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[];
+  };
+  const targets = prometheus.scrape_configs.flatMap((job) => job.dns_sd_configs.flatMap((sd) => sd.names.map((name) => ({ name, port: sd.port }))));
+
+  it('scrapes every API and worker service, on the metrics port they listen on beyond loopback', () => {
+    const apps = Object.entries(compose.services).filter(([, s]) => /apps\/(api|worker)\/Dockerfile/.test(s.build?.dockerfile ?? ''));
+    expect(targets.map((target) => target.name).sort()).toEqual(apps.map(([name]) => name).sort());
+    for (const [name, s] of apps) {
+      expect(s.environment?.METRICS_HOST, name).toBe('0.0.0.0');
+      expect(targets.find((target) => target.name === name)?.port, name).toBe(Number(s.environment?.METRICS_PORT));
+    }
+  });
+
+  it('mounts that configuration where the Prometheus image reads it', () => {
+    expect(service('prometheus').volumes).toEqual(['./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro']);
   });
 });

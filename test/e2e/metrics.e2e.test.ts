@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -114,6 +115,14 @@ describe('metrics', () => {
 
   it('count notification deliveries by channel and outcome', () => {
     expect(sample(workerMetrics, 'trainyard_notification_deliveries_total', { channel: 'webhook', outcome: 'delivered' })).toBe(1);
+  });
+
+  it('include every series the Grafana dashboard charts', () => {
+    const dashboard = readFileSync(new URL('../../deploy/grafana/trainyard.json', import.meta.url), 'utf8');
+    const charted = new Set([...dashboard.matchAll(/\b(trainyard_\w+|process_\w+)/g)].map(([name]) => name!.replace(/_(bucket|count|sum)$/, '')));
+    const served = new Set([...`${apiMetrics}\n${workerMetrics}`.matchAll(/^# TYPE (\w+) /gm)].map(([, name]) => name));
+    expect(charted.size).toBeGreaterThan(8);
+    expect([...charted].filter((name) => !served.has(name))).toEqual([]);
   });
 
   it('keep labels low-cardinality: no task ids, no model outside the allow-list', () => {
