@@ -7,6 +7,7 @@ import { healthRouter, type HealthDeps } from './health/router.js';
 import { inferenceErrors, inferenceRouter, type InferenceDeps } from './inference/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requireRedis } from './http/require-redis.js';
+import { logRequests } from './http/request-log.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
 import { predictRouter, type PredictRouterDeps } from './predict/router.js';
@@ -34,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(deps.metrics.measureRequests);
+  app.use(deps.metrics.measureRequests, logRequests(deps.log));
   // Uploads stream to storage: before the JSON parser, and without Redis.
   app.use(datasetRouter(deps));
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));

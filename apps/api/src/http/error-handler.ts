@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { AppError, isUnreachable, type ErrorCode, type Logger } from '@trainyard/shared/platform';
+import { taskIdOf } from './request-facts.js';
 
 /** body-parser's errors carry a `type`; these are the client's fault, and say which code they are. */
 const bodyParserErrors: Record<string, [code: ErrorCode, message: string]> = {
@@ -48,7 +49,7 @@ export function sendError(res: Response, error: AppError, extra: object = {}): v
 export function errorHandler(log: Logger, redis: Redis, send: (res: Response, error: AppError) => void = sendError): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const answer = toAppError(error, redis);
-    if (answer.code === 'internal') log.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (answer.code === 'internal') log.error({ err: error, method: req.method, url: req.originalUrl, task_id: taskIdOf(req, res) }, 'request failed');
     if (res.headersSent) return void res.end();
     send(res, answer);
   };

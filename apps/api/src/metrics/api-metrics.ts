@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { Histogram, type Registry } from 'prom-client';
 import { cacheLookups, createMetricsRegistry, registerQueueDepth, registerRedisClients } from '@trainyard/shared/metrics';
+import { routeOf } from '../http/request-facts.js';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -26,9 +27,8 @@ export function createApiMetrics(queues: readonly Queue[], redis: Redis): ApiMet
   const measureRequests: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      durations.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      durations.observe({ method: req.method, route: routeOf(req), status: String(res.statusCode) }, seconds);
     });
     next();
   };

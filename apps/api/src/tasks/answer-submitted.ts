@@ -8,6 +8,7 @@ import { preferredWait, waitForTask, type WaitDeps } from './wait-for-task.js';
  */
 export async function answerSubmitted(deps: WaitDeps, req: Request, res: Response, submitted: SubmittedTask): Promise<void> {
   res.location(submitted.links.self);
+  res.locals.taskId = submitted.task_id;
   const wait = preferredWait(req.get('prefer'));
   if (wait === null) return void res.status(202).json(submitted);
   const { task, finished } = await waitForTask(deps, submitted.task_id, wait, clientGone(res));

@@ -79,7 +79,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
       }
     } catch (error) {
       // A closed client or Redis connection ends the stream; the client resumes with Last-Event-ID.
-      if (!ended.aborted) deps.log.warn({ err: error, taskId }, 'event stream ended early');
+      if (!ended.aborted) deps.log.warn({ err: error, task_id: taskId }, 'event stream ended early');
     } finally {
       ended.removeEventListener('abort', hangUp);
       release();

@@ -27,12 +27,12 @@ export function createNotifyWorker(process: (job: ParsedJob<'notify'>) => Promis
   const channel = (name: string) => (name === 'email.send' ? 'email' : 'webhook');
   worker.on('completed', (job) => {
     options.onDelivery?.(channel(job.name), 'delivered');
-    log.info({ jobId: job.id, attempts: job.attemptsStarted }, 'notification delivered');
+    log.info({ task_id: job.data.task.task_id, jobId: job.id, attempts: job.attemptsStarted }, 'notification delivered');
   });
   worker.on('failed', (job, error) => {
     // BullMQ retries unless the attempts are spent or the error was unrecoverable (then the job is finished).
     if (job) options.onDelivery?.(channel(job.name), job.finishedOn ? 'failed' : 'retry');
-    log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'notification attempt failed');
+    log.warn({ task_id: job?.data.task.task_id, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'notification attempt failed');
   });
   return worker;
 }

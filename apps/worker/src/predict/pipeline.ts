@@ -53,6 +53,7 @@ export async function createPredictPipeline(deps: PredictDeps) {
 
   const process = async ({ data }: ParsedJob<'predict'>, _signal: AbortSignal, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
     const { model, version } = data;
+    const log = deps.log.child({ task_id: job.id });
     const loaded = await models.get(model, version);
     switch (variantOf(data)) {
       case 'embed-dataset':
@@ -61,22 +62,22 @@ export async function createPredictPipeline(deps: PredictDeps) {
         );
       case 'embeddings': {
         const embeddings = loaded.embed(data.inputs);
-        await cacheAnswers(deps.caches, data, { embeddings }, deps.log);
+        await cacheAnswers(deps.caches, data, { embeddings }, log);
         return { model, version, embeddings };
       }
       case 'semantic': {
         const texts = data.inputs as string[];
         const threshold = data.semantic_threshold!;
-        const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, deps.caches.semantic, deps.log);
+        const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, deps.caches.semantic, log);
         const borrowed = predictions.filter((prediction) => 'cached' in prediction).length;
         deps.metrics?.cacheLookups.record('semantic', true, borrowed);
         deps.metrics?.cacheLookups.record('semantic', false, texts.length - borrowed);
-        await cacheAnswers(deps.caches, data, { predictions }, deps.log);
+        await cacheAnswers(deps.caches, data, { predictions }, log);
         return { model, version, predictions, ...(allBorrowed ? { cached: 'semantic' as const } : {}) };
       }
       case 'predictions': {
         const predictions = await batcher.predict(loaded, data.inputs);
-        await cacheAnswers(deps.caches, data, { predictions }, deps.log);
+        await cacheAnswers(deps.caches, data, { predictions }, log);
         return { model, version, predictions };
       }
     }

@@ -57,7 +57,7 @@ export class TaskControl {
   private revoke(taskId: string): void {
     const controller = this.running.get(taskId);
     if (!controller || controller.signal.aborted) return;
-    this.log.info({ taskId }, 'cancel requested; stopping the task');
+    this.log.info({ task_id: taskId }, 'cancel requested; stopping the task');
     controller.abort(new TaskRevokedError());
   }
 

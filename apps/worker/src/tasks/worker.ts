@@ -37,6 +37,6 @@ export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskPr
   });
   const log = options.log.child({ queue: type });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
-  worker.on('failed', (job, error) => log.warn({ taskId: job?.id, err: error.message }, 'attempt failed'));
+  worker.on('failed', (job, error) => log.warn({ task_id: job?.id, err: error.message }, 'attempt failed'));
   return worker;
 }

@@ -22,12 +22,13 @@ const progressIntervalMs = 250;
 export function createTrainProcessor(deps: TrainDeps) {
   return async ({ data }: ParsedJob<'train'>, signal: AbortSignal, job: Job): Promise<TrainResult> => {
     const taskId = job.id!;
+    const log = deps.log.child({ task_id: taskId });
     const startedAt = Date.now();
     const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>
       Promise.all([
         job.updateProgress(progress),
         deps.events.append(taskId, { type: 'progress', progress, at: new Date().toISOString() }),
-      ]).catch((error: unknown) => deps.log.warn({ err: error, taskId }, 'progress not recorded')),
+      ]).catch((error: unknown) => log.warn({ err: error }, 'progress not recorded')),
     );
 
     let epochsSeen = 0;
