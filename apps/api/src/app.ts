@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@trainyard/shared/platform';
+import type { Tracing } from '@trainyard/shared/tracing';
 import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
@@ -8,6 +9,7 @@ import { inferenceErrors, inferenceRouter, type InferenceDeps } from './inferenc
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requireRedis } from './http/require-redis.js';
 import { logRequests } from './http/request-log.js';
+import { traceRequests } from './http/trace-requests.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
 import { predictRouter, type PredictRouterDeps } from './predict/router.js';
@@ -26,6 +28,7 @@ export interface AppDeps
     InferenceDeps {
   log: Logger;
   metrics: ApiMetrics;
+  tracing: Tracing;
   bodyLimit: string;
   board?: BoardCredentials;
 }
@@ -35,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.tracing.enabled) app.use(traceRequests(deps.tracing));
   app.use(deps.metrics.measureRequests, logRequests(deps.log));
   // Uploads stream to storage: before the JSON parser, and without Redis.
   app.use(datasetRouter(deps));

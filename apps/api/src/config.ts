@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
+import { tracingEnv } from '@trainyard/shared/tracing';
 
 export const apiEnv = z
   .object({
@@ -12,6 +13,7 @@ export const apiEnv = z
     ...cacheEnv.shape,
     ...deadlineEnv.shape,
     ...metricsEnv.pick({ METRICS_PORT: true, METRICS_HOST: true }).shape,
+    ...tracingEnv.shape,
     // The API checks webhooks at submit time and queues the notifications of tasks it revokes.
     ...notifyEnv.pick({ WEBHOOK_ALLOW_HOSTS: true, NOTIFY_ATTEMPTS: true, NOTIFY_BACKOFF_MS: true }).shape,
     /** GET /v1/tasks/{id}/events sends a comment line after this long without an event. */

@@ -8,6 +8,7 @@ import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
+import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
@@ -42,12 +43,14 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);
   if (cache.warning) log.warn(cache.warning);
   guardQueueEviction(redis, config.QUEUE_REDIS_EVICTION, log, (reason) => hooks.onFatal?.(reason));
-  const store = createObjectStore(config.STORAGE_URL, s3OptionsFromEnv(config));
+  const tracing = await startTracing('trainyard-api', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const store = tracedStore(createObjectStore(config.STORAGE_URL, s3OptionsFromEnv(config)), tracing);
   const queues = new JobQueues(
     redis,
     config.QUEUE_PREFIX,
     { train: taskRetries(config), predict: taskRetries(config), notify: notifyRetries(config) },
     reportOutages(redis, log, 'queue'),
+    tracing.bullmq,
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 
@@ -61,6 +64,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const app = createApp({
     log,
     metrics,
+    tracing,
     redis,
     store,
     queues,
@@ -106,6 +110,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     followers.close();
     redis.disconnect();
     cache.redis.disconnect();
+    await tracing.shutdown();
     log.info('stopped');
   };
   return { url: `http://127.0.0.1:${port}`, port, stop: () => (stopped ??= stop()) };

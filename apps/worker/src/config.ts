@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { queueNames, type QueueName } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
+import { tracingEnv } from '@trainyard/shared/tracing';
 
 const concurrency = z.coerce.number().int().min(1).max(1_000);
 
@@ -18,6 +19,7 @@ export const workerEnv = z.object({
   ...notifyEnv.shape,
   ...cacheEnv.shape,
   ...metricsEnv.shape,
+  ...tracingEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
   /** Trainings at once, each in its own thread. */

@@ -7,6 +7,7 @@ import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
+import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -42,9 +43,10 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const log = hooks.log ?? createLogger('worker', config.LOG_LEVEL);
   const redis = createRedis(config.REDIS_URL, { role: 'worker', log, label: 'queue' });
   const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
-  const store = createObjectStore(storage.url, storage.s3);
+  const tracing = await startTracing('trainyard-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'queue'));
+  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'queue'), tracing.bullmq);
   const notifications = new TaskNotifications(queues, events);
   const metrics = createWorkerMetrics(redis, config.METRICS_MODEL_LABELS);
 
@@ -72,6 +74,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     log,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+    tracing,
   });
 
   const workers: { close(): Promise<void> }[] = [];
@@ -79,7 +82,8 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   let mailer: Mailer | undefined;
   let stopStats = () => {};
   if (config.WORKER_QUEUES.includes('train')) {
-    pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS);
+    const traceTo = config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, tracing } : undefined;
+    pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
     const train = createTrainProcessor({ pool, registry, store, events, log, epochsRun: metrics.epochsRun });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
@@ -109,7 +113,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       publicUrl: config.PUBLIC_URL,
       webhook: { secret: config.WEBHOOK_SECRET, allowHosts: config.WEBHOOK_ALLOW_HOSTS, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     });
-    const notifyOptions = { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, log, onDelivery: metrics.delivery };
+    const notifyOptions = { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.NOTIFY_CONCURRENCY, log, onDelivery: metrics.delivery, telemetry: tracing.bullmq };
     workers.push(createNotifyWorker(notify, notifyOptions));
   }
   const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
@@ -135,6 +139,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     await control.close();
     redis.disconnect();
     cache.redis.disconnect();
+    await tracing.shutdown();
     log.info('stopped');
   };
   return { name: workerName, stop: () => (stopped ??= stop()) };

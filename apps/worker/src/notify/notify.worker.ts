@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Worker, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
 import type { Logger } from '@trainyard/shared/platform';
@@ -8,6 +8,8 @@ export interface NotifyWorkerOptions {
   prefix: string;
   concurrency: number;
   log: Logger;
+  /** BullMQ's telemetry, when tracing: a delivery's span continues its task's trace. */
+  telemetry?: Telemetry;
   /** Told how each delivery attempt went (the metrics). */
   onDelivery?: (channel: 'email' | 'webhook', outcome: 'delivered' | 'retry' | 'failed') => void;
 }
@@ -21,6 +23,7 @@ export function createNotifyWorker(process: (job: ParsedJob<'notify'>) => Promis
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   const log = options.log.child({ queue: 'notify' });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));

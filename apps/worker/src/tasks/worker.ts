@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
 import type { Logger } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
+import { noTracing, type Tracing } from '@trainyard/shared/tracing';
 import { runAttempt, type AttemptRuntime } from './attempt.js';
 
 export interface TaskWorkerOptions {
@@ -13,6 +14,8 @@ export interface TaskWorkerOptions {
   log: Logger;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** Traces each attempt, inside BullMQ's process span (which continues the trace of the submit). */
+  tracing?: Tracing;
 }
 
 /** What a task queue's processor gets: the job with its data parsed once, and the attempt's AbortSignal. */
@@ -24,8 +27,11 @@ export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, signal: A
  * timeout, expiry).
  */
 export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskProcessor<T, R>, options: TaskWorkerOptions): Worker<QueueData<T>, R, JobNameOf<T>> {
+  const tracing = options.tracing ?? noTracing;
   const attempt = (job: Job<QueueData<T>, R, JobNameOf<T>>) =>
-    runAttempt(job, type, options.runtime, async (signal) => process(parseJob(type, job), signal, job));
+    tracing.span(`attempt ${type}`, { 'trainyard.task_id': job.id!, 'trainyard.attempt': job.attemptsMade + 1 }, () =>
+      runAttempt(job, type, options.runtime, async (signal) => process(parseJob(type, job), signal, job)),
+    );
   const worker = new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, {
     connection: options.connection,
     prefix: options.prefix,
@@ -34,6 +40,7 @@ export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskPr
     stalledInterval: options.stalledIntervalMs,
     // A task whose worker died twice mid-run is more likely to kill the next one than to succeed.
     maxStalledCount: 2,
+    ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
   });
   const log = options.log.child({ queue: type });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));

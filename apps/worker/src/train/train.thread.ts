@@ -4,27 +4,43 @@ import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datase
 import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
 import { AppError } from '@trainyard/shared/platform';
 import { createObjectStore } from '@trainyard/shared/storage';
+import { noTracing, startTracing, tracedStore, type Tracing } from '@trainyard/shared/tracing';
 import type { TrainingMessage, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
 /**
  * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
  * renewing the task's lock, other tasks run and shutdown stays responsive.
  */
-export default async function train({ job, storage, port }: TrainingTask): Promise<TrainingReply> {
+export default async function train(task: TrainingTask): Promise<TrainingReply> {
+  if (!task.trace) return run(task, noTracing);
+  threadTracing ??= startTracing('trainyard-worker', task.trace.endpoint);
+  const tracing = await threadTracing;
+  try {
+    return await tracing.span('train.thread', { 'trainyard.algorithm': task.job.algorithm }, () => run(task, tracing), task.trace.carrier);
+  } finally {
+    // The thread may idle for a long time now: send its spans while the trace is fresh.
+    await tracing.flush();
+  }
+}
+
+/** One tracer per thread, started by the first traced training it runs. */
+let threadTracing: Promise<Tracing> | undefined;
+
+async function run({ job, storage, port }: TrainingTask, tracing: Tracing): Promise<TrainingReply> {
   const send = (message: TrainingMessage) => port.postMessage(message);
   const stop = new AbortController();
   port.on('message', (message: TrainingStop) => message.type === 'stop' && stop.abort());
   try {
     await initBackend();
-    const store = createObjectStore(storage.url, storage.s3);
+    const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
     const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, job.dataset) : await loadTrainingData(store, job.dataset);
-    const trained = await trainModel(data, {
+    const trained = await tracing.span('train.fit', { 'trainyard.epochs': Number(job.params.epochs ?? 0) }, () => trainModel(data, {
       algorithm: job.algorithm,
       params: job.params as AlgorithmParams<Algorithm>,
       onEpoch: (progress) => send({ type: 'progress', progress }),
       log: (line) => send({ type: 'log', line }),
       signal: stop.signal,
-    });
+    }));
     return { ok: true, outcome: trained };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: { code: error.code, message: error.message } };

@@ -2,6 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TrainJobData } from '@trainyard/shared/jobs';
 import { AppError } from '@trainyard/shared/platform';
+import type { Tracing } from '@trainyard/shared/tracing';
 import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
 /** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */
@@ -13,6 +14,8 @@ export class TrainingPool {
     private readonly storage: StorageSettings,
     /** How long a stopped training may take to reach its next batch before its thread is terminated. */
     private readonly stopGraceMs: number,
+    /** When tracing, each training's thread continues the trace of the attempt that started it. */
+    private readonly traceTo?: { endpoint: string; tracing: Tracing },
   ) {
     this.pool = new Piscina({
       filename: new URL('./train.thread.js', import.meta.url).href,
@@ -38,7 +41,9 @@ export class TrainingPool {
     };
     signal.addEventListener('abort', stop, { once: true });
     try {
-      const task = { job, storage: this.storage, port: port2 };
+      const carrier = this.traceTo?.tracing.carrier();
+      const trace = carrier && { endpoint: this.traceTo!.endpoint, carrier };
+      const task: TrainingTask = { job, storage: this.storage, port: port2, ...(trace ? { trace } : {}) };
       const reply = await this.pool.run(task, { transferList: [port2], signal: terminate.signal });
       if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
       return reply.outcome;

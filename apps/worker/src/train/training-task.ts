@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { TrainProgress, TrainJobData } from '@trainyard/shared/jobs';
 import type { ErrorCode } from '@trainyard/shared/platform';
 import type { S3StoreOptions } from '@trainyard/shared/storage';
+import type { TraceCarrier } from '@trainyard/shared/tracing';
 
 /** Enough for a thread to open the same object store as the main thread. */
 export interface StorageSettings {
@@ -15,6 +16,8 @@ export interface TrainingTask {
   storage: StorageSettings;
   /** The thread reports progress and log lines here, and hears a stop request on it. */
   port: MessagePort;
+  /** When tracing: where the thread sends its spans, and the context they belong to (the task's attempt). */
+  trace?: { endpoint: string; carrier: TraceCarrier };
 }
 
 export type TrainingMessage = { type: 'progress'; progress: TrainProgress } | { type: 'log'; line: string };

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
+import { Queue, UnrecoverableError, type Job, type JobsOptions, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { emailJobData, webhookJobData } from '../notify/job.js';
@@ -49,9 +49,11 @@ export class JobQueues {
     retries: QueueRetries,
     /** BullMQ re-emits its connection's errors here; failed commands also reject to their callers. */
     onError: (error: Error) => void,
+    /** Traces each add and carries its context in the job, to the worker that processes it. */
+    telemetry?: Telemetry,
   ) {
     for (const [name, retry] of Object.entries(retries) as [QueueName, RetryAndRetention][]) {
-      const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(retry) });
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(retry), ...(telemetry ? { telemetry } : {}) });
       queue.on('error', onError);
       this.queues.set(name, queue);
     }
