@@ -50,6 +50,15 @@ export async function ensureRedis(url, children) {
  */
 export const apiNodeFlags = ['--max-semi-space-size=8', '--max-old-space-size=128'];
 
+/**
+ * Processes started together on one host cannot share a metrics port: the n-th gets METRICS_PORT + n
+ * (none when METRICS_PORT is unset, or 0, which picks a free port anyway).
+ */
+export function metricsPort(offset) {
+  const base = Number(process.env.METRICS_PORT);
+  return base > 0 ? { METRICS_PORT: String(base + offset) } : {};
+}
+
 /** Runs a Node entry point as a child sharing this terminal. */
 export function startNode(entry, env = {}, nodeFlags = []) {
   return spawn(process.execPath, [...nodeFlags, entry], { stdio: 'inherit', env: { ...process.env, ...env } });
