@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenize } from './tokenize.js';
+import { Tfidf } from './tfidf.js';
 import { paddingId, unknownId, Vocabulary } from './vocabulary.js';
 
 describe('tokenize', () => {
@@ -18,40 +19,56 @@ describe('tokenize', () => {
   });
 });
 
-describe('Vocabulary', () => {
-  const texts = ['the app crashes', 'the app is slow', 'the parcel is late', 'refund the charge'];
-
-  it('orders words by frequency, ties alphabetically, and gives ids from 2', () => {
-    const vocabulary = Vocabulary.fit(texts, { maxVocab: 100, minCount: 1, maxLength: 8 });
-    expect(vocabulary.words).toEqual(['the', 'app', 'is', 'charge', 'crashes', 'late', 'parcel', 'refund', 'slow']);
-    expect(vocabulary.size).toBe(11);
-    expect(vocabulary.encode('The APP')).toEqual([2, 3, 0, 0, 0, 0, 0, 0]);
-  });
-
-  it('does not depend on the order of the texts', () => {
-    const limits = { maxVocab: 5, minCount: 1, maxLength: 4 };
-    expect(Vocabulary.fit([...texts].reverse(), limits).words).toEqual(Vocabulary.fit(texts, limits).words);
-  });
-
-  it('caps the vocabulary at max_vocab and drops words rarer than min_count', () => {
-    expect(Vocabulary.fit(texts, { maxVocab: 2, minCount: 1, maxLength: 8 }).words).toEqual(['the', 'app']);
-    expect(Vocabulary.fit(texts, { maxVocab: 100, minCount: 2, maxLength: 8 }).words).toEqual(['the', 'app', 'is']);
-  });
-
+describe('Vocabulary (text models trained before TF-IDF)', () => {
   it('maps unknown words to the unknown id, pads short texts and cuts long ones', () => {
     const vocabulary = new Vocabulary(['app', 'slow'], 3);
+    expect(vocabulary.size).toBe(4);
     expect(vocabulary.encode('slow')).toEqual([3, paddingId, paddingId]);
     expect(vocabulary.encode('my app is very slow')).toEqual([unknownId, 2, unknownId]);
     expect(vocabulary.encode('')).toEqual([paddingId, paddingId, paddingId]);
   });
 
-  it('counts only the tokens a model reads', () => {
-    // "late" only appears after the cut, so it never takes a place in the vocabulary.
-    expect(Vocabulary.fit(['parcel is late', 'parcel is'], { maxVocab: 10, minCount: 1, maxLength: 2 }).words).toEqual(['is', 'parcel']);
-  });
-
   it('encodes many texts into one row-major buffer', () => {
     const vocabulary = new Vocabulary(['a', 'b'], 2);
     expect(Array.from(vocabulary.encodeAll(['a b', 'b', 'c a']))).toEqual([2, 3, 3, 0, 1, 2]);
+  });
+});
+
+describe('Tfidf', () => {
+  const texts = ['the app crashes', 'the app is slow', 'the parcel is late', 'refund the charge'];
+  const limits = { ngrams: 1, maxLength: 8, maxVocab: 100, minCount: 1 };
+
+  it('orders terms by the texts they appear in, ties alphabetically, with smoothed idf', () => {
+    const tfidf = Tfidf.fit(texts, limits);
+    expect(tfidf.terms).toEqual(['the', 'app', 'is', 'charge', 'crashes', 'late', 'parcel', 'refund', 'slow']);
+    // idf = ln((1 + n) / (1 + df)) + 1, as scikit-learn's smooth_idf.
+    expect(tfidf.idf[0]).toBeCloseTo(Math.log(5 / 5) + 1, 12);
+    expect(tfidf.idf[1]).toBeCloseTo(Math.log(5 / 3) + 1, 12);
+    expect(Tfidf.fit([...texts].reverse(), limits).terms).toEqual(tfidf.terms);
+  });
+
+  it('caps the terms at maxVocab, drops rarer ones than minCount, and counts only the tokens read', () => {
+    expect(Tfidf.fit(texts, { ...limits, maxVocab: 2 }).terms).toEqual(['the', 'app']);
+    expect(Tfidf.fit(texts, { ...limits, minCount: 2 }).terms).toEqual(['the', 'app', 'is']);
+    expect(Tfidf.fit(['parcel is late', 'parcel is'], { ...limits, maxLength: 2 }).terms).toEqual(['is', 'parcel']);
+  });
+
+  it('adds word n-grams up to ngrams', () => {
+    expect(Tfidf.fit(['refund the charge'], { ...limits, ngrams: 2 }).terms).toEqual(['charge', 'refund', 'refund the', 'the', 'the charge']);
+  });
+
+  it('vectors have unit length, sublinear term frequencies, and say how much of the text is known', () => {
+    const tfidf = Tfidf.fit(texts, limits);
+    const vector = tfidf.vector('the APP app crashes');
+    expect(Array.from(vector.indexes)).toEqual([0, 1, 4]);
+    const raw = [tfidf.idf[0]!, (1 + Math.log(2)) * tfidf.idf[1]!, tfidf.idf[4]!];
+    const norm = Math.hypot(...raw);
+    raw.forEach((value, i) => expect(vector.values[i]).toBeCloseTo(value / norm, 12));
+    expect(vector.known).toBe(1);
+    // Unknown words weigh as much as the rarest known one, so known stop words cannot carry a text.
+    expect(tfidf.vector('the weather in paris').known).toBeLessThan(0.2);
+    const nothing = tfidf.vector('bonjour');
+    expect(nothing.indexes).toHaveLength(0);
+    expect(nothing.known).toBe(0);
   });
 });
