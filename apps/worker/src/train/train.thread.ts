@@ -1,4 +1,3 @@
-import { initBackend } from '@trainyard/ml/backend';
 import { trainModel } from '@trainyard/ml/train';
 import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datasets';
 import { AppError } from '@trainyard/shared/errors';
@@ -8,14 +7,14 @@ import type { TrainingMessage, TrainingReply, TrainingStop, TrainingTask } from 
 
 /**
  * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
- * renewing the task's lock, other tasks run and shutdown stays responsive.
+ * renewing the task's lock, other tasks run and shutdown stays responsive. TensorFlow.js is loaded
+ * by the first network this thread trains, never for a linear model.
  */
 export default async function train({ job, storage, port }: TrainingTask): Promise<TrainingReply> {
   const send = (message: TrainingMessage) => port.postMessage(message);
   const stop = new AbortController();
   port.on('message', (message: TrainingStop) => message.type === 'stop' && stop.abort());
   try {
-    await initBackend();
     const store = createObjectStore(storage.url, storage.s3);
     const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, job.dataset) : await loadTrainingData(store, job.dataset);
     const trained = await trainModel(data, {

@@ -4,9 +4,15 @@ import { AppError } from '@trainyard/shared/errors';
 import type { TrainJobData } from '@trainyard/shared/jobs';
 import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
-/** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */
+/**
+ * Training threads in two pools. Linear models (closed form, L-BFGS) train in milliseconds, so a
+ * thread's start-up would dominate: one solver thread is started with the worker and kept, and it
+ * never loads TensorFlow.js. Networks train in threads that load TensorFlow.js; an idle one exits
+ * so its memory goes back to the system. BullMQ's concurrency bounds the trainings at once.
+ */
 export class TrainingPool {
-  private readonly pool: Piscina<TrainingTask, TrainingReply>;
+  private readonly solvers: Piscina<TrainingTask, TrainingReply>;
+  private readonly networks: Piscina<TrainingTask, TrainingReply>;
 
   constructor(
     threads: number,
@@ -14,12 +20,9 @@ export class TrainingPool {
     /** How long a stopped training may take to reach its next batch before its thread is terminated. */
     private readonly stopGraceMs: number,
   ) {
-    this.pool = new Piscina({
-      filename: new URL('./train.thread.js', import.meta.url).href,
-      minThreads: 0,
-      maxThreads: threads,
-      idleTimeout: 60_000,
-    });
+    const filename = new URL('./train.thread.js', import.meta.url).href;
+    this.solvers = new Piscina({ filename, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    this.networks = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: 60_000 });
   }
 
   /**
@@ -39,7 +42,8 @@ export class TrainingPool {
     signal.addEventListener('abort', stop, { once: true });
     try {
       const task = { job, storage: this.storage, port: port2 };
-      const reply = await this.pool.run(task, { transferList: [port2], signal: terminate.signal });
+      const pool = job.algorithm === 'mlp' ? this.networks : this.solvers;
+      const reply = await pool.run(task, { transferList: [port2], signal: terminate.signal });
       if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
       return reply.outcome;
     } finally {
@@ -49,7 +53,7 @@ export class TrainingPool {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.destroy();
+  async close(): Promise<void> {
+    await Promise.all([this.solvers.destroy(), this.networks.destroy()]);
   }
 }
