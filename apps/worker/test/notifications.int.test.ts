@@ -7,7 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResource } from '@trainyard/shared/task-resource';
 import { verifyWebhook } from '@trainyard/shared/webhooks';
-import { statusEvents, submit, tempStorage, trainIris } from '../../../test/e2e/stack.js';
+import { statusEvents, submit, tempStorage, trainIris, trainIrisNetwork } from '../../../test/e2e/stack.js';
 import { request } from '../../../test/support/http.js';
 import { startApi, startProcess, startWorker, type RunningProcess } from '../../../test/support/processes.js';
 import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
@@ -227,7 +227,7 @@ describe('a cancelled task', () => {
 
   it('notifies task.revoked, whether it was waiting or running', async () => {
     const running = await submit(api.url, '/v1/train', {
-      ...trainIris('iris-running', { epochs: 2_000, batch_size: 4 }),
+      ...trainIrisNetwork('iris-running', { epochs: 2_000, batch_size: 4 }),
       notify: { webhook: `${hookBase}/revoked-running` },
     });
     const waiting = await submit(api.url, '/v1/train', {
