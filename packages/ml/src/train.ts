@@ -158,8 +158,9 @@ function measure(model: FittedModel, rows: readonly number[], targets: Targets):
     return { rows: rows.length, metrics: { ...classificationMetrics(actual, predicted), loss: loss / rows.length } };
   }
   const actual = rows.map((r) => targets.values[r]!);
-  const metrics = regressionMetrics(actual, Array.from(outputs));
-  return { rows: rows.length, metrics: { ...metrics, loss: metrics.rmse ** 2 } };
+  // Summed as the solvers sum their loss curve, so a one-step curve and this loss are equal, not just close.
+  const loss = actual.reduce((sum, y, i) => sum + (y - outputs[i]!) ** 2, 0) / rows.length;
+  return { rows: rows.length, metrics: { ...regressionMetrics(actual, Array.from(outputs)), loss } };
 }
 
 /**
