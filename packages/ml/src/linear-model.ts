@@ -40,7 +40,12 @@ export class LinearModel {
 
   /** Class probabilities (rows × classes) or values in target units. */
   outputs(inputs: ModelInputs): Float64Array {
-    const scores = linearScores(this.weights, this.encoder(inputs));
+    return this.outputsOf(this.encoder(inputs));
+  }
+
+  /** outputs() of inputs encoded already: training encodes its rows once. */
+  outputsOf(x: DesignMatrix): Float64Array {
+    const scores = linearScores(this.weights, x);
     if (this.metadata.task === 'classification') return softmax(scores, this.weights.outputs);
     const { mean, std } = this.metadata.target;
     for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! * std + mean;

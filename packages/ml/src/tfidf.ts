@@ -43,11 +43,14 @@ export class Tfidf {
     this.unknownIdf = idf.reduce((max, value) => Math.max(max, value), 1);
   }
 
-  /** Learns the terms and their idf from training texts; ties in frequency go alphabetically, so row order never matters. */
-  static fit(texts: readonly string[], limits: TfidfLimits): Tfidf {
+  /**
+   * Learns the terms and their idf from training texts, given as their tokens (see tokenize);
+   * ties in frequency go alphabetically, so row order never matters.
+   */
+  static fit(texts: readonly (readonly string[])[], limits: TfidfLimits): Tfidf {
     const documentFrequency = new Map<string, number>();
-    for (const text of texts) {
-      for (const term of new Set(termsOf(text, limits))) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    for (const tokens of texts) {
+      for (const term of new Set(termsOf(tokens, limits))) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
     }
     const kept = [...documentFrequency]
       .filter(([, count]) => count >= limits.minCount)
@@ -66,8 +69,13 @@ export class Tfidf {
   }
 
   vector(text: string): TextVector {
+    return this.vectorOf(tokenize(text));
+  }
+
+  /** The vector of a text given as its tokens: training tokenizes each text once. */
+  vectorOf(tokens: readonly string[]): TextVector {
     const counts = new Map<number, number>();
-    for (const term of termsOf(text, this.settings)) {
+    for (const term of termsOf(tokens, this.settings)) {
       const id = this.index.get(term);
       if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
@@ -78,13 +86,13 @@ export class Tfidf {
     // A text without a known term stays the zero vector.
     norm = Math.sqrt(norm) || 1;
     for (let i = 0; i < values.length; i++) values[i]! /= norm;
-    return { indexes, values, known: this.knownShare(text) };
+    return { indexes, values, known: this.knownShare(tokens) };
   }
 
-  private knownShare(text: string): number {
+  private knownShare(tokens: readonly string[]): number {
     let known = 0;
     let total = 0;
-    for (const word of tokenize(text).slice(0, this.settings.maxLength)) {
+    for (const word of tokens.slice(0, this.settings.maxLength)) {
       const id = this.index.get(word);
       const weight = id === undefined ? this.unknownIdf : this.idf[id]!;
       total += weight;
@@ -95,8 +103,8 @@ export class Tfidf {
 }
 
 /** The text's first maxLength words and every run of up to `ngrams` consecutive words among them. */
-function termsOf(text: string, settings: TfidfSettings): string[] {
-  const words = tokenize(text).slice(0, settings.maxLength);
+function termsOf(tokens: readonly string[], settings: TfidfSettings): string[] {
+  const words = tokens.slice(0, settings.maxLength);
   const terms = [...words];
   for (let n = 2; n <= settings.ngrams; n++) {
     for (let i = 0; i + n <= words.length; i++) terms.push(words.slice(i, i + n).join(' '));
