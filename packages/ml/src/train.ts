@@ -113,7 +113,7 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
       warnings,
       sizeBytes: Buffer.byteLength(files['model.json']) + files['weights.bin'].byteLength,
       seed,
-      fitMs: Math.round(performance.now() - started),
+      fitMs: Math.round((performance.now() - started) * 10) / 10,
     };
   } finally {
     first.dispose();
@@ -164,18 +164,23 @@ function measure(model: FittedModel, rows: readonly number[], targets: Targets):
 }
 
 /**
- * sha256 over the training data as read (feature names, then each row with its target; or the text
- * column's name, then each text with its target), so two trainings can tell whether they saw the same data.
+ * sha256 over the training data as read, so two trainings can tell whether they saw the same data:
+ * the feature names, every feature value as a little-endian float64 row after row, then the
+ * targets as JSON; for text data the text column's name, then every text with its target as JSON.
  */
 export function dataHash(data: TrainingData | TextTrainingData): string {
   const hash = createHash('sha256');
   if ('texts' in data) {
     hash.update(JSON.stringify({ text: data.textName }));
     data.texts.forEach((text, i) => hash.update(`\n${JSON.stringify([text, data.labels[i]])}`));
-  } else {
-    hash.update(JSON.stringify({ features: data.featureNames }));
-    data.features.forEach((row, i) => hash.update(`\n${JSON.stringify([row, data.labels[i]])}`));
+    return hash.digest('hex');
   }
+  const width = data.featureNames.length;
+  const values = new Float64Array(data.features.length * width);
+  data.features.forEach((row, r) => values.set(row, r * width));
+  hash.update(JSON.stringify({ features: data.featureNames }));
+  hash.update(new Uint8Array(values.buffer));
+  hash.update(JSON.stringify(data.labels));
   return hash.digest('hex');
 }
 
