@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '@trainyard/shared/errors';
 import { z } from 'zod';
 import type { LinearWeights } from './linear.js';
-import { tabularMetadata, tfidfTextMetadata, tokenTextMetadata, type ModelMetadata, type TabularModelMetadata, type TfidfTextMetadata, type TokenTextMetadata } from './metadata.js';
+import { tabularMetadata, tfidfTextMetadata, tokenTextMetadata, type TabularModelMetadata, type TfidfTextMetadata, type TokenTextMetadata } from './metadata.js';
 
 /** A stored model: model.json (format, metadata, weight layout) and weights.bin. */
 export interface ModelFiles {
@@ -83,4 +83,3 @@ function linearWeights({ inputs, outputs }: { inputs: number; outputs: number },
   return { inputs, outputs, kernel: values.subarray(0, inputs * outputs), bias: values.subarray(inputs * outputs) };
 }
 
-export type { ModelMetadata };

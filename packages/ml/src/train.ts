@@ -85,11 +85,9 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
   let final: FittedModel = first;
   try {
     const validation = heldOut ? measure(first, split.validation, targets) : undefined;
-    if (refit) {
-      const everyRow = Array.from({ length: rowCount }, (_, i) => i);
-      final = await learner.fit({ rows: everyRow, ...(first.bestStep && { steps: first.bestStep }), warmStart: first, onStep: progress('refit') });
-    }
-    const training = { ...measure(final, refit ? Array.from({ length: rowCount }, (_, i) => i) : split.train, targets), refit };
+    const everyRow = Array.from({ length: rowCount }, (_, i) => i);
+    if (refit) final = await learner.fit({ rows: everyRow, ...(first.bestStep && { steps: first.bestStep }), warmStart: first, onStep: progress('refit') });
+    const training = { ...measure(final, refit ? everyRow : split.train, targets), refit };
     const files = await final.save();
     const chosen = (first.bestStep ?? first.loss.length) - 1;
     const { loss: validationLoss, ...validationMetrics } = validation?.metrics ?? {};
