@@ -19,6 +19,8 @@ export interface FitRequest {
   warmStart?: FittedModel;
   /** After every step; awaited (progress, abort, a turn for the event loop). */
   onStep(report: StepReport): Promise<void>;
+  /** Before every mini-batch of a network: throws once aborted, and now and then yields to the event loop. */
+  checkpoint(): Promise<void>;
 }
 
 export interface FittedModel {

@@ -66,6 +66,7 @@ async function fitNetwork(params: AlgorithmParams<'mlp'>, data: TrainingData, ta
       shuffle(order, random);
       let lossSum = 0;
       for (let start = 0; start < order.length; start += params.batch_size) {
+        await request.checkpoint();
         const batch = order.slice(start, start + params.batch_size);
         // The batch is copied from memory rather than gathered by tfjs (a gather measured ~0.5 ms on wasm).
         const x = new Float32Array(batch.length * width);

@@ -80,13 +80,22 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
   const first = await learner.fit({
     rows: split.train,
     ...(heldOut && { validationRows: split.validation }),
-    onStep: progress('fit'),
+    onStep: progress.step('fit'),
+    checkpoint: progress.checkpoint,
   });
   let final: FittedModel = first;
   try {
     const validation = heldOut ? measure(first, split.validation, targets) : undefined;
     const everyRow = Array.from({ length: rowCount }, (_, i) => i);
-    if (refit) final = await learner.fit({ rows: everyRow, ...(first.bestStep && { steps: first.bestStep }), warmStart: first, onStep: progress('refit') });
+    if (refit) {
+      final = await learner.fit({
+        rows: everyRow,
+        ...(first.bestStep && { steps: first.bestStep }),
+        warmStart: first,
+        onStep: progress.step('refit'),
+        checkpoint: progress.checkpoint,
+      });
+    }
     const training = { ...measure(final, refit ? everyRow : split.train, targets), refit };
     const files = await final.save();
     const chosen = (first.bestStep ?? first.loss.length) - 1;
@@ -185,11 +194,16 @@ export function dataHash(data: TrainingData | TextTrainingData): string {
 /**
  * Per phase, what happens after each step: progress (the fit is the first half when a refit
  * follows), a log line, the abort check and now and then a turn for the event loop, so an abort
- * message, a timer or a lock renewal can run while a long training keeps the thread busy.
+ * message, a timer or a lock renewal can run while a long training keeps the thread busy. A
+ * network also checks before every mini-batch.
  */
 function progressReporter(learner: Learner, refit: boolean, options: TrainOptions) {
   const breathe = breather(20);
-  return (phase: TrainProgress['phase']) => {
+  const checkpoint = async () => {
+    throwIfAborted(options.signal);
+    await breathe();
+  };
+  const step = (phase: TrainProgress['phase']) => {
     const [from, share] = phase === 'refit' ? [50, 50] : [0, refit ? 50 : 100];
     return async ({ step, loss, valLoss }: StepReport) => {
       const steps = learner.maxSteps;
@@ -197,10 +211,10 @@ function progressReporter(learner: Learner, refit: boolean, options: TrainOption
       options.log?.(
         `${phase} ${learner.unit} ${step}/${steps}: loss ${loss.toPrecision(5)}${valLoss === undefined ? '' : `, val_loss ${valLoss.toPrecision(5)}`}`,
       );
-      throwIfAborted(options.signal);
-      await breathe();
+      await checkpoint();
     };
   };
+  return { step, checkpoint };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

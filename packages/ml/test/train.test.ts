@@ -193,6 +193,13 @@ describe('abort', () => {
     expect(epochs).toEqual([1, 2, 3]);
   });
 
+  it('stops mid-epoch, between two mini-batches', async () => {
+    let epochs = 0;
+    const oneLongEpoch = parseTrainSpec('mlp', { seed: 1, epochs: 1, batch_size: 1, hidden_units: [256, 256], validation_split: 0 });
+    await expect(trainModel(iris, { ...oneLongEpoch, signal: AbortSignal.timeout(30), onEpoch: () => epochs++ })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(epochs).toBe(0);
+  });
+
   it('hears an abort sent from a timer while it trains', async () => {
     const started = performance.now();
     await expect(trainModel(iris, { ...long, signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: 'AbortError' });
