@@ -67,7 +67,8 @@ describe('what a training records', () => {
     expect(Object.keys(result.metrics).sort()).toEqual(['loss', 'r2', 'rmse']);
     const stored = await version('all-rows', 1);
     expect(stored.validation).toBeUndefined();
-    expect(stored.loss_curve).toEqual({ unit: 'iteration', loss: [result.training.metrics.loss] });
+    // The curve keeps six significant digits.
+    expect(stored.loss_curve).toEqual({ unit: 'iteration', loss: [Number(result.training.metrics.loss.toPrecision(6))] });
   });
 
   it('an MLP on class-like numbers warns in the result and the registry; with an explicit task it classifies', async () => {

@@ -109,12 +109,13 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
       metrics: validation ? { ...validationMetrics, loss: first.loss[chosen]!, val_loss: validationLoss! } : training.metrics,
       ...(validation && { validation }),
       training,
+      // Six significant digits draw the same curve in half the JSON (a version may keep thousands of steps).
       lossCurve: {
         unit: learner.unit,
-        loss: first.loss,
-        ...(first.valLoss && { val_loss: first.valLoss }),
+        loss: significant(first.loss),
+        ...(first.valLoss && { val_loss: significant(first.valLoss) }),
         ...(first.bestStep && { best_step: first.bestStep }),
-        ...(refit && { refit_loss: final.loss }),
+        ...(refit && { refit_loss: significant(final.loss) }),
       },
       dataHash: dataHash(data),
       warnings,
@@ -127,6 +128,8 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
     if (final !== first) final.dispose();
   }
 }
+
+const significant = (values: readonly number[]) => values.map((value) => Number(value.toPrecision(6)));
 
 /** Networks load TensorFlow.js on first use; the linear models never do. */
 async function learnerFor(spec: TrainSpec, data: TrainingData | TextTrainingData, targets: Targets, random: Random): Promise<Learner> {
