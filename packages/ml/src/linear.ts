@@ -120,6 +120,8 @@ export async function fitSoftmax(x: DesignMatrix, classes: Int32Array, k: number
   });
   const result = await minimizeLbfgs(objective, start, {
     maxIterations: options.maxIterations,
+    // As scikit-learn's tol: ten times tighter doubled the iterations on digits and breast_cancer and
+    // changed no held-out prediction.
     gradientTolerance: 1e-4,
     relativeTolerance: 1e-7,
     // dataLoss is still that of the accepted point: the line search evaluates it last.
