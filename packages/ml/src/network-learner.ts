@@ -20,9 +20,8 @@ const minImprovement = 1e-4;
 /**
  * An MLP on the wasm backend: forward and backward passes on tfjs-core ops in our own mini-batch
  * loop (the batch order comes from the run's seed), Adam with an L2 penalty on the kernels
- * (adam.ts) and early stopping: after `patience` epochs
- * without a better validation loss (training loss when nothing is held out) it stops and keeps
- * the best epoch's weights.
+ * (adam.ts) and early stopping: after `patience` epochs without a better validation loss
+ * (training loss when nothing is held out) it stops and keeps the best epoch's weights.
  */
 export async function networkLearner(params: AlgorithmParams<'mlp'>, data: TrainingData, targets: Targets, random: Random): Promise<Learner> {
   await initBackend();
