@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * One naming rule for every workspace:
- * - `*.test.ts`: unit tests, in-process only (no sockets, no child processes), next to their module in src/;
+ * - `*.test.ts`: unit tests, in-process only (no sockets, no child processes), next to their module in src/
+ *   (or in the package's test/ when they exercise the package as a whole);
  * - `*.int.test.ts`: integration tests against real services (Redis, S3, SMTP, HTTP), in the package's test/;
  * - `*.e2e.test.ts`: the built API and worker as real processes, in test/e2e/.
  */

@@ -91,8 +91,9 @@ async function finished(id: string, timeoutMs = 120_000): Promise<Task> {
   return task;
 }
 
-const train = (model: string, params: object = {}) =>
-  submit('/v1/train', { model, algorithm: 'logistic-regression', dataset: { name: 'iris', target: 'species' }, params });
+/** An iris MLP that runs every epoch: a training that lasts (logistic regression takes milliseconds). */
+const trainNetwork = (model: string, params: object) =>
+  submit('/v1/train', { model, algorithm: 'mlp', dataset: { name: 'iris', target: 'species' }, params: { patience: 0, ...params } });
 
 /** Container id → hostname, which is what a task's "worker" starts with. */
 async function hostnames(ids: string[]): Promise<Map<string, string>> {
@@ -176,7 +177,7 @@ describe(`docker-compose.yml, through the balancer`, () => {
     await timed('scale worker=3', () => stack.compose('up', '-d', '--scale', 'worker=3'));
     const hosts = await hostnames(await readyWorkers(3));
     // Each replica trains one model at a time, so six at once keep all three busy.
-    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => train(`spread-${i}`)));
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => trainNetwork(`spread-${i}`, { epochs: 100, batch_size: 16 })));
     const tasks = await timed('6 trainings on 3 workers', () => Promise.all(ids.map((id) => finished(id))));
     const workers = new Set(tasks.map((task) => task.worker?.split(':')[0]));
     expect([...workers].sort()).toEqual([...hosts.keys()].sort());
@@ -184,7 +185,7 @@ describe(`docker-compose.yml, through the balancer`, () => {
 
   it('drains a worker stopped mid-training without losing the task', async () => {
     // About 6 s on a busy 2-core host: stopped mid-way, done well within SHUTDOWN_TIMEOUT_S (30 s).
-    const id = await train('drained', { epochs: 600 });
+    const id = await trainNetwork('drained', { epochs: 600, batch_size: 32 });
     const running = await until('the training to start', 60_000, async () => {
       const task = await getTask(id);
       return task.status === 'STARTED' && task.progress && task.worker ? task : undefined;

@@ -59,17 +59,17 @@ describe('the text classifier over the real API and worker', () => {
     expect(Object.keys(result.predictions[0]!.probabilities).sort()).toEqual(['account', 'billing', 'shipping', 'technical']);
   });
 
-  it('returns pooled embeddings with "output":"embedding"', async () => {
+  it('returns embeddings with "output":"embedding": the hashed TF-IDF vector (256) and the class part (4)', async () => {
     const task = await run('/v1/predict', { model: 'triage', inputs: ['refund my order', 'refund my order', ''], output: 'embedding' });
     expect(task.status).toBe('SUCCESS');
     const result = task.result as { model: string; version: number; embeddings: number[][]; predictions?: unknown };
     expect(result).toMatchObject({ model: 'triage', version: 1 });
     expect(result.predictions).toBeUndefined();
     expect(result.embeddings).toHaveLength(3);
-    expect(result.embeddings[0]).toHaveLength(16);
+    expect(result.embeddings[0]).toHaveLength(256 + 4);
     expect(result.embeddings[1]).toEqual(result.embeddings[0]);
     expect(result.embeddings[0]!.some((x) => x !== 0)).toBe(true);
-    expect(result.embeddings[2]).toEqual(new Array(16).fill(0));
+    expect(result.embeddings[2]).toEqual(new Array(256 + 4).fill(0));
   });
 
   it('trains from inline texts', async () => {

@@ -6,6 +6,10 @@ import { request } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 import { pollUntil, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
+import { request } from '../support/http.js';
+import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
+import { deletePrefix, testPrefix } from '../support/redis.js';
+import { pollUntil, submit, tempStorage, trainIris, trainIrisNetwork } from './stack.js';
 
 const prefix = testPrefix('e2e');
 const storage = tempStorage('e2e');
@@ -49,9 +53,9 @@ async function predict(model: string, inputs: unknown[], version?: number): Prom
 
 let irisTaskId: string;
 
-describe('iris with logistic regression', () => {
+describe('iris with an MLP', () => {
   it('runs PENDING/STARTED → SUCCESS with progress, and learns the species', async () => {
-    const submitted = await request(`${api.url}/v1/train`, { body: trainIris('iris', { epochs: 150 }) });
+    const submitted = await request(`${api.url}/v1/train`, { body: trainIrisNetwork('iris', { epochs: 150, batch_size: 16 }) });
     expect(submitted.status).toBe(202);
     expect(submitted.body.status).toBe('PENDING');
     expect(submitted.headers.get('location')).toBe(`/v1/tasks/${submitted.body.task_id}`);
@@ -64,8 +68,9 @@ describe('iris with logistic regression', () => {
     const running = seen.filter((t) => t.status === 'STARTED' && t.progress);
     expect(running.length).toBeGreaterThan(0);
     for (const { progress } of running) {
-      expect(progress).toEqual({ percent: expect.any(Number), epoch: expect.any(Number), epochs: 150, loss: expect.any(Number) });
-      expect(progress!.percent).toBe(Math.round((progress!.epoch / 150) * 100));
+      expect(progress).toEqual({ percent: expect.any(Number), epoch: expect.any(Number), epochs: 150, loss: expect.any(Number), phase: expect.stringMatching(/^(fit|refit)$/) });
+      // The fit on the training split is the first half, the refit on every row the second.
+      expect(progress!.percent).toBe(Math.round((progress!.phase === 'refit' ? 50 : 0) + (progress!.epoch / 150) * 50));
     }
     expect(running.some((t) => t.progress!.epoch < 150)).toBe(true);
 
@@ -74,7 +79,7 @@ describe('iris with logistic regression', () => {
     expect(task.failures).toEqual([]);
     expect(Date.parse(task.finished_at!)).toBeGreaterThanOrEqual(Date.parse(task.started_at!));
     const result = task.result as { model: string; version: number; algorithm: string; metrics: Record<string, number>; duration_ms: number };
-    expect(result).toMatchObject({ model: 'iris', version: 1, algorithm: 'logistic-regression' });
+    expect(result).toMatchObject({ model: 'iris', version: 1, algorithm: 'mlp' });
     expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(result.metrics.f1_macro).toBeGreaterThan(0.85);
     expect(result.duration_ms).toBeGreaterThan(0);
@@ -100,7 +105,7 @@ describe('iris with logistic regression', () => {
   it('shows the training’s log lines on Bull Board', async () => {
     const logs = await request(`${api.url}/admin/queues/api/queues/train/${irisTaskId}/logs`);
     expect(logs.status).toBe(200);
-    expect(logs.body).toContainEqual(expect.stringMatching(/^epoch 150\/150: loss \d/));
+    expect(logs.body).toContainEqual(expect.stringMatching(/^fit epoch 150\/150: loss \d/));
   });
 });
 

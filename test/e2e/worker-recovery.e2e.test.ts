@@ -5,6 +5,9 @@ import type { TaskResource } from '@trainyard/shared/tasks';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 import { pollUntil, statusEvents, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
+import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
+import { deletePrefix, testPrefix } from '../support/redis.js';
+import { pollUntil, statusEvents, submit, tempStorage, trainIrisNetwork } from './stack.js';
 
 const prefix = testPrefix('recovery');
 const storage = tempStorage('recovery');
@@ -39,7 +42,7 @@ afterAll(async () => {
  * A few seconds of training on an idle machine (small batches: many steps per epoch); much longer
  * on a busy one, hence the generous timeouts.
  */
-const longTraining = (model: string, epochs = 200) => trainIris(model, { epochs, batch_size: 4 });
+const longTraining = (model: string, epochs = 200) => trainIrisNetwork(model, { epochs, batch_size: 4 });
 const slow = 120_000;
 const finished = (task: TaskResource) => task.status === 'SUCCESS' || task.status === 'FAILURE';
 /** Mid-training: a few epochs done, most still to come. */

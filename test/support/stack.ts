@@ -26,6 +26,19 @@ export function trainIris(model: string, params: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * An MLP on iris that runs every epoch (patience 0): for tests that need a training to last (linear
+ * models finish in milliseconds). Small batches make more steps per epoch.
+ */
+export function trainIrisNetwork(model: string, params: Record<string, unknown> = {}) {
+  return {
+    model,
+    algorithm: 'mlp',
+    dataset: { name: 'iris', target: 'species' },
+    params: { epochs: 60, seed: 7, patience: 0, ...params },
+  };
+}
+
 /** Submits a task and returns its id, failing loudly on anything but 202. */
 export async function submit(baseUrl: string, path: '/v1/train' | '/v1/predict', body: unknown): Promise<string> {
   const response = await request(`${baseUrl}${path}`, { body });

@@ -42,12 +42,15 @@ afterAll(async () => {
 });
 
 const iris = { name: 'iris', target: 'species' };
-/** Minutes of work if nobody stops it: one batch per row, thousands of epochs. */
+/**
+ * Minutes of work if nobody stops it: one batch per row, thousands of epochs, no early stopping;
+ * wide enough that an epoch takes about as long as the 250 ms between progress records.
+ */
 const slowTraining = (model: string, extra: object = {}) => ({
   model,
   algorithm: 'mlp',
   dataset: iris,
-  params: { epochs: 5_000, batch_size: 1, hidden_units: [32], seed: 1 },
+  params: { epochs: 5_000, batch_size: 1, hidden_units: [256, 256], seed: 1, patience: 0 },
   ...extra,
 });
 const quickTraining = (model: string, extra: object = {}) => ({

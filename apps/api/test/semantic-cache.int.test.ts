@@ -42,6 +42,61 @@ const paraphrases: [cached: string, asked: string][] = [
   ['I cannot log in on my laptop since the update', 'the app is very slow on my laptop since the update'],
   ['I changed my phone number and now I cannot log in', 'I changed my phone and now notifications do not arrive'],
 ];
+/** Questions a user might type into any box, none about billing, technical trouble, shipping or accounts. */
+const unrelated = [
+  'what is the weather in Paris tomorrow',
+  'how many calories are in a banana',
+  'who won the football world cup in 2018',
+  'what is the capital of Australia',
+  'how do I bake sourdough bread at home',
+  'recommend a good science fiction novel',
+  'what time does the sun set in Oslo in June',
+  'how tall is the Eiffel tower',
+  'translate good morning into Japanese',
+  'what is the square root of 144',
+  'how do I tie a bow tie',
+  'when was the Great Wall of China built',
+  'what are the symptoms of the flu',
+  'how far is the moon from the earth',
+  'who painted the Mona Lisa',
+  'what is a good name for a golden retriever puppy',
+  'how long should I boil an egg',
+  'what is the population of Brazil',
+  'explain the theory of relativity simply',
+  'which planets have rings',
+  'how do I learn to play the guitar',
+  'what should I pack for a hiking trip in the Alps',
+  'is it going to rain this weekend in London',
+  'how do volcanoes form',
+  'what is the best way to grow tomatoes on a balcony',
+  'who wrote Pride and Prejudice',
+  'how many players are on a basketball team',
+  'what is the boiling point of water at high altitude',
+  'tell me a joke about cats',
+  'how do I convert Celsius to Fahrenheit',
+  'what are the rules of chess castling',
+  'where do penguins live',
+  'what is the fastest land animal',
+  'how do I make a paper airplane',
+  'what year did the first man walk on the moon',
+  'suggest a vegetarian dinner recipe with lentils',
+  'why is the sky blue',
+  'how many bones are in the human body',
+  'what is the difference between a crocodile and an alligator',
+  'how do bees make honey',
+  'what language is spoken in Brazil',
+  'what is the tallest mountain in Africa',
+  'how can I improve my marathon time',
+  'what is photosynthesis',
+  'which wine goes well with salmon',
+  'how do I meditate for beginners',
+  'what causes the northern lights',
+  'how old is the universe',
+  'what are some fun things to do in Rome',
+  'how does a rainbow form',
+  'what is the plot of Hamlet',
+  'how do I clean a cast iron pan',
+];
 /** The threshold probe runs on its own pair, so no other request has cached its text exactly. */
 const probe: [string, string] = ['the payment failed with my credit card but the money left my account', 'the payment failed with my debit card but the money left my account'];
 const thresholds = [0.8, 0.85, 0.9, 0.95, 0.97, 0.99];
@@ -171,5 +226,20 @@ describe('semantic cache', () => {
     const chosen = rows.find((row) => row.threshold === defaultSemanticThreshold)!;
     expect(chosen.hitRate).toBeGreaterThan(0);
     expect(chosen.wrongHitRate).toBe(0);
+  });
+
+  it('at the default threshold answers paraphrases from the cache (≥ 90 %) and no unrelated question at all', async () => {
+    // From a fresh index (and no exact entries) holding the cached side of every pair, as at the start.
+    expect((await request(`${api.url}/v1/models/tickets/cache`, { method: 'DELETE' })).status).toBe(200);
+    await predict(paraphrases.map(([cached]) => cached), { semantic: true, threshold: 1 });
+    const asked = await predict(paraphrases.slice(0, nearMissesFrom).map(([, question]) => question), { semantic: true });
+    const hits = asked.filter((answer) => answer.cached === 'semantic').length;
+    // One request: no unrelated question can match another one indexed a moment before.
+    const strangers = await predict(unrelated, { semantic: true });
+    const strayHits = strangers.filter((answer) => answer.cached === 'semantic').map((answer, i) => `${unrelated[i]} → ${answer.matched_input}`);
+    console.log(`default threshold ${defaultSemanticThreshold}: ${hits}/${nearMissesFrom} paraphrases hit; ${strayHits.length}/${unrelated.length} unrelated questions hit`);
+    expect(hits / nearMissesFrom).toBeGreaterThanOrEqual(0.9);
+    expect(unrelated.length).toBeGreaterThanOrEqual(50);
+    expect(strayHits).toEqual([]);
   });
 });

@@ -6,6 +6,11 @@ import { startApi, startWorker, type RunningProcess } from '@trainyard/test-supp
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { openSse, type SseMessage } from '@trainyard/test-support/sse';
 import { submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
+import { submit, tempStorage, trainIris, trainIrisNetwork } from '../../../test/e2e/stack.js';
+import { request } from '../../../test/support/http.js';
+import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
+import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
+import { openSse, type SseMessage } from '../../../test/support/sse.js';
 
 /**
  * Live task events against the real API and worker: the SSE stream, its resumption, its Redis
@@ -38,9 +43,9 @@ afterAll(async () => {
 });
 
 /** Long enough for several progress updates (sent at most every 250 ms), short enough for CI. */
-const slowIris = (model: string) => trainIris(model, { epochs: 80, batch_size: 8 });
+const slowIris = (model: string) => trainIrisNetwork(model, { epochs: 80, batch_size: 8 });
 /** Minutes of training on the single training slot, however fast the machine: tests cancel it when done. */
-const slotHog = (model: string) => trainIris(model, { epochs: 5_000, batch_size: 1 });
+const slotHog = (model: string) => trainIrisNetwork(model, { epochs: 5_000, batch_size: 1 });
 const cancel = (taskId: string) => request(`${api.url}/v1/tasks/${taskId}/cancel`, { method: 'POST' });
 
 /** Open follower connections of this API, by the name it gives them in CLIENT LIST. */
@@ -77,9 +82,10 @@ describe('GET /v1/tasks/{id}/events', () => {
 
     const progress = messages.filter((m) => m.event === 'progress');
     expect(progress.length).toBeGreaterThanOrEqual(3);
-    const epochs = progress.map((m) => m.data.epoch as number);
-    expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
-    expect(progress.at(-1)!.data).toMatchObject({ percent: 100, epochs: 80 });
+    // In order: the epoch count starts again for the refit on every row, the percentage never goes back.
+    const percents = progress.map((m) => m.data.percent as number);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(progress.at(-1)!.data).toMatchObject({ percent: 100, epochs: 80, phase: 'refit' });
 
     const last = messages.at(-1)!;
     expect(last).toMatchObject({ event: 'status', data: { status: 'SUCCESS', attempt: 1 } });

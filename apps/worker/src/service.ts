@@ -90,7 +90,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   }
   if (config.WORKER_QUEUES.includes('predict')) {
     const ttl = config.PREDICT_CACHE_TTL;
-    const predict = await createPredictPipeline({
+    const predict = createPredictPipeline({
       store,
       modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024,
       caches: {

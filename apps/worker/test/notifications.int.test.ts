@@ -11,6 +11,10 @@ import { request } from '@trainyard/test-support/http';
 import { startApi, startProcess, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { statusEvents, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
+import { statusEvents, submit, tempStorage, trainIris, trainIrisNetwork } from '../../../test/e2e/stack.js';
+import { request } from '../../../test/support/http.js';
+import { startApi, startProcess, startWorker, type RunningProcess } from '../../../test/support/processes.js';
+import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
 
 /**
  * Notifications end to end: the real API and worker, a real SMTP server and a real webhook
@@ -227,7 +231,7 @@ describe('a cancelled task', () => {
 
   it('notifies task.revoked, whether it was waiting or running', async () => {
     const running = await submit(api.url, '/v1/train', {
-      ...trainIris('iris-running', { epochs: 2_000, batch_size: 4 }),
+      ...trainIrisNetwork('iris-running', { epochs: 2_000, batch_size: 4 }),
       notify: { webhook: `${hookBase}/revoked-running` },
     });
     const waiting = await submit(api.url, '/v1/train', {

@@ -65,6 +65,23 @@ describe('TrainingPool', () => {
     await expect(pool.train(training(2, 32), () => {}, new AbortController().signal)).resolves.toMatchObject({ task: 'classification' });
   });
 
+  it('trains a linear model in its solver thread, with a network still training in its own', async () => {
+    const pool = new TrainingPool(1, storage, 60_000);
+    pools.push(pool);
+    const controller = new AbortController();
+    const network = pool.train(training(5_000, 1), () => {}, controller.signal).catch((error: Error) => error);
+    const linear = await pool.train({ model: 'pool-linear', algorithm: 'logistic-regression', dataset, params: { seed: 1 } }, () => {}, new AbortController().signal);
+    // 20 % of each class held out, rounded down per class: 39 of 200.
+    expect(linear).toMatchObject({
+      task: 'classification',
+      validation: { rows: 39 },
+      training: { rows: 200, refit: true },
+      lossCurve: { unit: 'iteration', refit_loss: expect.any(Array) },
+    });
+    controller.abort();
+    expect(await network).toMatchObject({ message: expect.stringMatching(/training was aborted/) });
+  });
+
   it('refuses to start a training whose signal has already aborted', async () => {
     const pool = new TrainingPool(1, storage, 60_000);
     pools.push(pool);

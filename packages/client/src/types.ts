@@ -1,5 +1,5 @@
 import type { DatasetInfo } from '@trainyard/shared/datasets';
-import type { embedRequest, PredictResult, predictRequest, TrainProgress, TrainResult, trainRequest } from '@trainyard/shared/jobs';
+import type { embedRequest, predictRequest, PredictResult, TrainProgress, trainRequest, TrainResult } from '@trainyard/shared/jobs';
 import type { ModelDetails, ModelSummary, ModelVersion } from '@trainyard/shared/models';
 import type { ErrorIssue } from '@trainyard/shared/platform';
 import type { TaskResource, TaskStatus } from '@trainyard/shared/tasks';

@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { algorithms, type Algorithm } from '@trainyard/shared/jobs';
 import { DataError } from '@trainyard/shared/platform';
+import type { LinearWeights } from './linear.js';
+import { tabularMetadata, tfidfTextMetadata, tokenTextMetadata, type TabularModelMetadata, type TfidfTextMetadata, type TokenTextMetadata } from './metadata.js';
 
-/** A stored model: a tfjs layers-model JSON (topology, weight manifest, our metadata) and its weights. */
+/** A stored model: model.json (format, metadata, weight layout) and weights.bin. */
 export interface ModelFiles {
   'model.json': string;
   'weights.bin': Uint8Array;
@@ -16,94 +16,70 @@ export interface StoredModelFiles {
   'weights.bin': Uint8Array;
 }
 
-const metadataKey = 'trainyard';
-const weightsPath = 'weights.bin';
+/** tfjs layers models keep our metadata under this key of userDefinedMetadata. */
+export const tfjsMetadataKey = 'trainyard';
+const linearFormat = 'trainyard-linear';
 
-const standardization = z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) });
-const classes = z.array(z.union([z.string(), z.number()])).min(2);
-const common = {
-  algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
-  // Artifacts from before text models have no input field.
-  input: z.literal('tabular').default('tabular'),
-  featureNames: z.array(z.string()).min(1),
-  /** Applied to every input row before the network sees it. */
-  features: standardization,
-};
-
-const tabularMetadata = z
-  .discriminatedUnion('task', [
-    z.object({ ...common, task: z.literal('classification'), classes }),
-    // The network predicts the standardized target; prediction maps it back to target units.
-    z.object({ ...common, task: z.literal('regression'), target: z.object({ mean: z.number(), std: z.number().positive() }) }),
-  ])
-  .refine((meta) => meta.features.mean.length === meta.featureNames.length && meta.features.std.length === meta.featureNames.length, {
-    message: 'feature statistics do not match the feature names',
-  });
-
-/** A text classifier reads token ids: its vocabulary travels with it. */
-const textMetadata = z.object({
-  algorithm: z.literal('text-classifier'),
-  input: z.literal('text'),
-  task: z.literal('classification'),
-  /** The text column it was trained on; its one feature. */
-  textName: z.string(),
-  classes,
-  tokenizer: z.object({ vocabulary: z.array(z.string()), maxLength: z.int().min(1) }),
+/**
+ * model.json of a linear model (linear and logistic regression, TF-IDF text classifiers): read
+ * with plain typed arrays, no tfjs. weights.bin holds the kernel (outputs × inputs) then the bias,
+ * little-endian float32.
+ */
+const linearModelJson = z.object({
+  format: z.literal(linearFormat),
+  trainyard: z.union([tabularMetadata, tfidfTextMetadata]),
+  weights: z.object({ inputs: z.int().min(1), outputs: z.int().min(1) }),
 });
 
-/** Everything prediction needs besides the network, kept inside model.json so the files stand alone. */
-const modelMetadata = z.union([tabularMetadata, textMetadata]);
-export type ModelMetadata = z.output<typeof modelMetadata>;
-export type TabularModelMetadata = z.output<typeof tabularMetadata>;
-export type TextModelMetadata = z.output<typeof textMetadata>;
+/** Networks (and every model trained before the linear format) are tfjs layers models. */
+const tfjsModelJson = z.looseObject({
+  format: z.literal('layers-model'),
+  weightsManifest: z.array(z.unknown()),
+  userDefinedMetadata: z.object({ [tfjsMetadataKey]: z.union([tabularMetadata, tokenTextMetadata]) }),
+});
 
-export async function saveArtifact(network: tfl.LayersModel, metadata: ModelMetadata): Promise<ModelFiles> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await network.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  if (!saved?.weightSpecs || !saved.weightData) throw new Error('tfjs saved a model without weights');
-  const modelJson: tf.io.ModelJSON = {
-    format: 'layers-model',
-    generatedBy: saved.generatedBy,
-    convertedBy: null,
-    modelTopology: saved.modelTopology as {},
-    weightsManifest: [{ paths: [weightsPath], weights: saved.weightSpecs }],
-    userDefinedMetadata: { [metadataKey]: metadata },
-  };
-  return {
-    'model.json': JSON.stringify(modelJson),
-    'weights.bin': new Uint8Array(tf.io.CompositeArrayBuffer.join(saved.weightData)),
-  };
-}
+export type ReadArtifact =
+  | { format: 'linear'; metadata: TabularModelMetadata | TfidfTextMetadata; weights: LinearWeights; sizeBytes: number }
+  | { format: 'tfjs'; metadata: TabularModelMetadata | TokenTextMetadata; modelJson: tf.io.ModelJSON; weightData: ArrayBuffer; sizeBytes: number };
 
-export interface ReadArtifact {
-  /** What a tfjs IOHandler hands to loadLayersModel: built from memory, no file system or network. */
-  artifacts: tf.io.ModelArtifacts;
-  metadata: ModelMetadata;
-  sizeBytes: number;
+export function linearArtifact(metadata: TabularModelMetadata | TfidfTextMetadata, weights: LinearWeights): ModelFiles {
+  const modelJson: z.input<typeof linearModelJson> = { format: linearFormat, trainyard: metadata, weights: { inputs: weights.inputs, outputs: weights.outputs } };
+  const values = new Float32Array(weights.kernel.length + weights.bias.length);
+  values.set(weights.kernel);
+  values.set(weights.bias, weights.kernel.length);
+  return { 'model.json': JSON.stringify(modelJson), 'weights.bin': new Uint8Array(values.buffer) };
 }
 
 /** Parses stored files; a file that is not one of our artifacts is a DataError. */
 export function readArtifact(files: StoredModelFiles): ReadArtifact {
   const raw = files['model.json'];
   const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
-  let modelJson: tf.io.ModelJSON;
+  let json: unknown;
   try {
-    modelJson = JSON.parse(text) as tf.io.ModelJSON;
+    json = JSON.parse(text);
   } catch {
     throw new DataError('model.json is not valid JSON');
   }
-  const metadata = modelMetadata.safeParse(modelJson.userDefinedMetadata?.[metadataKey]);
-  if (!metadata.success || !Array.isArray(modelJson.weightsManifest)) {
-    throw new DataError(`model.json is not a Trainyard model: ${metadata.error?.issues[0]?.message ?? 'no weights manifest'}`);
-  }
   const weights = files['weights.bin'];
+  const sizeBytes = new TextEncoder().encode(text).byteLength + weights.byteLength;
   // Copies exactly these bytes: a Buffer may be a view into a larger shared pool (and its slice() is no copy).
   const weightData = new Uint8Array(weights).buffer;
-  const artifacts = tf.io.getModelArtifactsForJSONSync(modelJson, tf.io.getWeightSpecs(modelJson.weightsManifest), weightData);
-  return { artifacts, metadata: metadata.data, sizeBytes: new TextEncoder().encode(text).byteLength + weights.byteLength };
+  const linear = linearModelJson.safeParse(json);
+  if (linear.success) return { format: 'linear', metadata: linear.data.trainyard, weights: linearWeights(linear.data.weights, weightData), sizeBytes };
+  const network = tfjsModelJson.safeParse(json);
+  if (network.success) {
+    const modelJson = network.data as unknown as tf.io.ModelJSON;
+    return { format: 'tfjs', metadata: network.data.userDefinedMetadata[tfjsMetadataKey], modelJson, weightData, sizeBytes };
+  }
+  const issue = (linear.error.issues.length <= network.error.issues.length ? linear : network).error.issues[0];
+  throw new DataError(`model.json is not a Trainyard model: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown format'}`);
 }
+
+function linearWeights({ inputs, outputs }: { inputs: number; outputs: number }, data: ArrayBuffer): LinearWeights {
+  const values = new Float32Array(data.byteLength % 4 === 0 ? data : new ArrayBuffer(0));
+  if (values.length !== (inputs + 1) * outputs) {
+    throw new DataError(`weights.bin holds ${data.byteLength} bytes; ${inputs} inputs and ${outputs} outputs need ${(inputs + 1) * outputs * 4}`);
+  }
+  return { inputs, outputs, kernel: values.subarray(0, inputs * outputs), bias: values.subarray(inputs * outputs) };
+}
+

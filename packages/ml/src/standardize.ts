@@ -15,13 +15,15 @@ export function fitStandardization(rows: readonly (readonly number[])[], width: 
   return { mean, std };
 }
 
-/** The rows, standardized, as one row-major buffer ready for a tensor. */
-export function standardize(rows: readonly (readonly number[])[], stats: Standardization): Float32Array {
+/** The rows, standardized, as one row-major buffer: float32 for tensors, float64 for the solvers. */
+export function standardize(rows: readonly (readonly number[])[], stats: Standardization): Float32Array;
+export function standardize<T extends Float32Array | Float64Array>(rows: readonly (readonly number[])[], stats: Standardization, out: T): T;
+export function standardize(rows: readonly (readonly number[])[], stats: Standardization, out?: Float32Array | Float64Array): Float32Array | Float64Array {
   const width = stats.mean.length;
-  const out = new Float32Array(rows.length * width);
+  const buffer = out ?? new Float32Array(rows.length * width);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
-    for (let c = 0; c < width; c++) out[r * width + c] = (row[c]! - stats.mean[c]!) / stats.std[c]!;
+    for (let c = 0; c < width; c++) buffer[r * width + c] = (row[c]! - stats.mean[c]!) / stats.std[c]!;
   }
-  return out;
+  return buffer;
 }

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { AlgorithmParams } from '@trainyard/shared/jobs';
-import type { Random } from '@trainyard/shared/platform';
-import { nextSeed } from './random.js';
 import { paddingId } from './vocabulary.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -15,6 +12,8 @@ interface EmbeddingBagArgs extends LayerArgs {
 }
 
 /**
+ * Text classifiers trained before TF-IDF: this layer is what their stored networks need to load.
+ *
  * Reads rows of token ids and returns, per row, the mean of the tokens' learnt embeddings with
  * padding left out: the pooled text embedding.
  *
@@ -79,31 +78,6 @@ const lookup = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSa
 
 /** The layer whose output predict returns for `"output":"embedding"`. */
 export const embeddingLayerName = 'embedding_bag';
-
-/** Embedding bag, then one softmax layer over the classes. */
-export function buildTextNetwork(
-  params: AlgorithmParams<'text-classifier'>,
-  vocabularySize: number,
-  classes: number,
-  random: Random,
-): tfl.Sequential {
-  return tfl.sequential({
-    layers: [
-      new EmbeddingBag({
-        name: embeddingLayerName,
-        inputShape: [params.max_length],
-        inputDim: vocabularySize,
-        outputDim: params.embedding_dim,
-        seed: nextSeed(random),
-      }),
-      tfl.layers.dense({
-        units: classes,
-        activation: 'softmax',
-        kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed(random) }),
-      }),
-    ],
-  });
-}
 
 /** A model sharing the network's weights that stops at the pooled embedding. */
 export function embeddingModel(network: tfl.LayersModel): tfl.LayersModel {

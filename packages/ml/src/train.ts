@@ -1,28 +1,25 @@
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import { createHash } from 'node:crypto';
 import type { TextTrainingData, TrainingData } from '@trainyard/shared/datasets';
-import type { Algorithm, AlgorithmParams, TrainProgress } from '@trainyard/shared/jobs';
+import type { Algorithm, AlgorithmParams, LossCurve, RowMetrics, TrainProgress } from '@trainyard/shared/jobs';
 import { DataError, seededRandom, type Random } from '@trainyard/shared/platform';
-import { saveArtifact, type ModelFiles, type ModelMetadata } from './artifact.js';
-import { initBackend } from './backend.js';
-import { fitEncoding, type InputEncoding } from './encoding.js';
+import type { ModelFiles } from './artifact.js';
+import type { FittedModel, Learner, StepReport } from './learner.js';
+import { linearRegressionLearner, logisticRegressionLearner, textClassifierLearner } from './linear-learners.js';
 import { classificationMetrics, regressionMetrics } from './metrics.js';
-import { buildNetwork } from './network.js';
-import { randomSeed, shuffle } from './random.js';
+import { randomSeed } from './random.js';
 import { splitRows } from './split.js';
 import { targetsFor, type Label, type Targets, type Task } from './targets.js';
-import { buildTextNetwork } from './text-network.js';
 import { parseTrainSpec, type TrainSpec } from './train-spec.js';
 
 export interface TrainOptions {
   algorithm: Algorithm;
   /** As algorithmParams[algorithm] outputs them. */
   params: AlgorithmParams<Algorithm>;
-  /** Called after every epoch. */
+  /** Called after every epoch or solver iteration. */
   onEpoch?: (progress: TrainProgress) => void;
-  /** Training stops at the next batch and throws an error named AbortError. */
+  /** Training stops at the next batch or iteration and throws an error named AbortError. */
   signal?: AbortSignal;
-  /** One human-readable line per epoch. */
+  /** One human-readable line per epoch or iteration. */
   log?: (line: string) => void;
 }
 
@@ -36,25 +33,33 @@ export interface TrainedModel {
   /** Classifiers only, in output order. */
   classes?: Label[];
   /**
-   * accuracy and f1_macro (classifiers) or rmse and r2 (regressors), on the validation rows, or on
-   * the training rows when none are held out; loss and val_loss of the last epoch (regressors: MSE
-   * in target units squared).
+   * For existing clients: accuracy and f1_macro (classifiers) or rmse and r2 (regressors) of the
+   * validation rows when rows were held out, with the training `loss` and `val_loss` of the model
+   * measured there; else the published model's on the rows it was fitted on, with its `loss`.
    */
   metrics: Record<string, number>;
+  /** The model fitted on the training split, measured on the held-out rows; absent when none are held out. */
+  validation?: RowMetrics;
+  /** The published model, measured on the rows it was fitted on. */
+  training: RowMetrics & { refit: boolean };
+  lossCurve: LossCurve;
+  /** sha256 of the training data (see dataHash). */
+  dataHash: string;
+  warnings: string[];
   sizeBytes: number;
   /** The seed used, given or drawn: training on the same data with it gives the same model. */
   seed: number;
+  /** Time spent in trainModel. */
+  fitMs: number;
 }
 
-interface Examples {
-  rows: number[];
-  x: tf.Tensor2D;
-  y: tf.Tensor2D;
-}
-
-/** Trains one model on the wasm backend and returns it as stored files with its metrics. */
+/**
+ * Fits a model and returns it as stored files with its metrics. With rows held out, a first fit on
+ * the rest is measured on them (and chooses the epochs, for a network with early stopping); then,
+ * unless `refit` is false, the published model is fitted again on every row.
+ */
 export async function trainModel(data: TrainingData | TextTrainingData, options: TrainOptions): Promise<TrainedModel> {
-  await initBackend();
+  const started = performance.now();
   throwIfAborted(options.signal);
   // Parsed again to tie the params to the algorithm (and to catch a mismatch, as a ZodError).
   const spec = parseTrainSpec(options.algorithm, options.params);
@@ -63,153 +68,162 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
   if (rowCount < 2) throw new DataError(`training needs at least 2 rows; got ${rowCount}`);
   const seed = params.seed ?? randomSeed();
   const random = seededRandom(seed);
-  const targets = targetsFor(spec.algorithm, data.labels);
-  const strata = targets.task === 'classification' ? targets.classIndexes : undefined;
+  const { targets, warnings } = targetsFor(spec, data.labels);
+  const strata = targets.task === 'classification' ? Array.from(targets.classIndexes) : undefined;
   const split = splitRows(rowCount, params.validation_split, random, strata);
-  const encoding = fitEncoding(spec, data, targets, split.train);
-  const { metadata } = encoding;
+  const learner = await learnerFor(spec, data, targets, random);
+  const heldOut = split.validation.length > 0;
+  const refit = heldOut && params.refit;
+  const progress = progressReporter(learner, refit, options);
 
-  const owned: { dispose(): void }[] = [];
-  const own = <T extends { dispose(): void }>(item: T): T => (owned.push(item), item);
+  const first = await learner.fit({
+    rows: split.train,
+    ...(heldOut && { validationRows: split.validation }),
+    onStep: progress.step('fit'),
+    checkpoint: progress.checkpoint,
+  });
+  let final: FittedModel = first;
   try {
-    const examples = (rows: number[]): Examples => ({
-      rows,
-      x: own(tf.tensor2d(encoding.encode(rows), [rows.length, encoding.width])),
-      y: own(encodeTargets(targets, metadata, rows)),
-    });
-    const training = examples(split.train);
-    const validation = split.validation.length > 0 ? examples(split.validation) : undefined;
-    const outputs = targets.task === 'classification' ? targets.classes.length : 1;
-    const network = own(networkFor(spec, encoding, outputs, targets.task, random));
-    const optimizer = own(tf.train.adam(params.learning_rate));
-
-    const losses = await fit(network, optimizer, { training, validation, targets, metadata, spec, options, random });
-    const metrics = { ...evaluate(network, validation ?? training, targets, metadata), ...losses };
-    const files = await saveArtifact(network, metadata);
+    const validation = heldOut ? measure(first, split.validation, targets) : undefined;
+    const everyRow = Array.from({ length: rowCount }, (_, i) => i);
+    if (refit) {
+      final = await learner.fit({
+        rows: everyRow,
+        ...(first.bestStep && { steps: first.bestStep }),
+        warmStart: first,
+        onStep: progress.step('refit'),
+        checkpoint: progress.checkpoint,
+      });
+    }
+    const training = { ...measure(final, refit ? everyRow : split.train, targets), refit };
+    const files = await final.save();
+    const chosen = (first.bestStep ?? first.loss.length) - 1;
+    const { loss: validationLoss, ...validationMetrics } = validation?.metrics ?? {};
     return {
       files,
       task: targets.task,
-      input: metadata.input,
-      featureNames: metadata.input === 'text' ? [metadata.textName] : metadata.featureNames,
+      input: 'texts' in data ? 'text' : 'tabular',
+      featureNames: 'texts' in data ? [data.textName] : data.featureNames,
       ...(targets.task === 'classification' && { classes: targets.classes }),
-      metrics,
+      metrics: validation ? { ...validationMetrics, loss: first.loss[chosen]!, val_loss: validationLoss! } : training.metrics,
+      ...(validation && { validation }),
+      training,
+      // Six significant digits draw the same curve in half the JSON (a version may keep thousands of steps).
+      lossCurve: {
+        unit: learner.unit,
+        loss: significant(first.loss),
+        ...(first.valLoss && { val_loss: significant(first.valLoss) }),
+        ...(first.bestStep && { best_step: first.bestStep }),
+        ...(refit && { refit_loss: significant(final.loss) }),
+      },
+      dataHash: dataHash(data),
+      warnings,
       sizeBytes: Buffer.byteLength(files['model.json']) + files['weights.bin'].byteLength,
       seed,
+      fitMs: Math.round((performance.now() - started) * 10) / 10,
     };
   } finally {
-    for (const item of owned) item.dispose();
+    first.dispose();
+    if (final !== first) final.dispose();
   }
 }
 
-function networkFor(spec: TrainSpec, encoding: InputEncoding, outputs: number, task: Task, random: Random) {
-  if (spec.algorithm !== 'text-classifier') return buildNetwork(spec, encoding.width, outputs, task, random);
-  if (encoding.vocabularySize === undefined) throw new Error('a text encoding has a vocabulary');
-  return buildTextNetwork(spec.params, encoding.vocabularySize, outputs, random);
+const significant = (values: readonly number[]) => values.map((value) => Number(value.toPrecision(6)));
+
+/** Networks load TensorFlow.js on first use; the linear models never do. */
+async function learnerFor(spec: TrainSpec, data: TrainingData | TextTrainingData, targets: Targets, random: Random): Promise<Learner> {
+  if (spec.algorithm === 'text-classifier') {
+    if (!('texts' in data)) throw new DataError('text-classifier trains on texts: name the dataset\'s text column ("text") or send inline texts');
+    return textClassifierLearner(spec.params, data, classTargets(targets));
+  }
+  if ('texts' in data) throw new DataError(`${spec.algorithm} trains on numeric features, not texts; text-classifier trains on texts`);
+  if (spec.algorithm === 'linear-regression') {
+    if (targets.task !== 'regression') throw new Error('linear regression regresses');
+    return linearRegressionLearner(spec.params, data, targets);
+  }
+  if (spec.algorithm === 'logistic-regression') return logisticRegressionLearner(spec.params, data, classTargets(targets));
+  const { networkLearner } = await import('./network-learner.js');
+  return networkLearner(spec.params, data, targets, random);
 }
 
-/** One-hot classes, or the standardized target. */
-function encodeTargets(targets: Targets, metadata: ModelMetadata, rows: number[]): tf.Tensor2D {
+function classTargets(targets: Targets) {
+  if (targets.task !== 'classification') throw new Error('a classifier needs classes');
+  return targets;
+}
+
+/** Metrics of a fitted model on data rows, with its mean loss there (cross-entropy, or MSE in target units). */
+function measure(model: FittedModel, rows: readonly number[], targets: Targets): RowMetrics {
+  const outputs = model.outputs(rows);
   if (targets.task === 'classification') {
     const width = targets.classes.length;
-    const oneHot = new Float32Array(rows.length * width);
-    rows.forEach((r, i) => (oneHot[i * width + targets.classIndexes[r]!] = 1));
-    return tf.tensor2d(oneHot, [rows.length, width]);
+    let loss = 0;
+    const actual = rows.map((r) => targets.classIndexes[r]!);
+    const predicted = rows.map((_, i) => {
+      let best = 0;
+      for (let j = 1; j < width; j++) if (outputs[i * width + j]! > outputs[i * width + best]!) best = j;
+      loss -= Math.log(Math.max(outputs[i * width + actual[i]!]!, 1e-12));
+      return best;
+    });
+    return { rows: rows.length, metrics: { ...classificationMetrics(actual, predicted), loss: loss / rows.length } };
   }
-  const { mean, std } = targetScale(metadata);
-  return tf.tensor2d(Float32Array.from(rows, (r) => (targets.values[r]! - mean) / std), [rows.length, 1]);
-}
-
-/** Regression trains on the standardized target; classes are not scaled. */
-function targetScale(metadata: ModelMetadata): { mean: number; std: number } {
-  return metadata.task === 'regression' ? metadata.target : { mean: 0, std: 1 };
-}
-
-function lossOf(task: Task, labels: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
-  return task === 'classification'
-    ? tf.mean(tfl.metrics.categoricalCrossentropy(labels, predictions))
-    : tf.losses.meanSquaredError(labels, predictions);
-}
-
-interface FitContext {
-  training: Examples;
-  validation: Examples | undefined;
-  targets: Targets;
-  metadata: ModelMetadata;
-  spec: TrainSpec;
-  options: TrainOptions;
-  random: Random;
+  const actual = rows.map((r) => targets.values[r]!);
+  // Summed as the solvers sum their loss curve, so a one-step curve and this loss are equal, not just close.
+  const loss = actual.reduce((sum, y, i) => sum + (y - outputs[i]!) ** 2, 0) / rows.length;
+  return { rows: rows.length, metrics: { ...regressionMetrics(actual, Array.from(outputs)), loss } };
 }
 
 /**
- * Mini-batch training in our own loop rather than model.fit: the batch order comes from the run's
- * seed, and abort is checked before every batch.
+ * sha256 over the training data as read, so two trainings can tell whether they saw the same data:
+ * the feature names, every feature value as a little-endian float64 row after row, then the
+ * targets as JSON; for text data the text column's name, then every text with its target as JSON.
  */
-async function fit(network: tfl.LayersModel, optimizer: tf.Optimizer, context: FitContext): Promise<{ loss: number; val_loss?: number }> {
-  const { training, validation, targets, metadata, spec, options, random } = context;
-  const { epochs, batch_size: batchSize } = spec.params;
-  const task = targets.task;
-  // Reported in target units, which makes a regression loss readable.
-  const lossScale = targetScale(metadata).std ** 2;
-  const breathe = breather(20);
-  const order = training.rows.map((_, i) => i);
-  let last: { loss: number; val_loss?: number } = { loss: Number.NaN };
-
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    shuffle(order, random);
-    let lossSum = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
-      throwIfAborted(options.signal);
-      const batch = order.slice(start, start + batchSize);
-      const loss = tf.tidy(() => {
-        const indexes = tf.tensor1d(batch, 'int32');
-        const inputs = tf.gather(training.x, indexes);
-        const labels = tf.gather(training.y, indexes);
-        return optimizer.minimize(() => lossOf(task, labels, network.apply(inputs, { training: true }) as tf.Tensor), true)!;
-      });
-      lossSum += loss.dataSync()[0]! * batch.length;
-      loss.dispose();
-      await breathe();
-    }
-    last = { loss: (lossSum / order.length) * lossScale };
-    if (validation) {
-      const valLoss = tf.tidy(() => lossOf(task, validation.y, network.apply(validation.x) as tf.Tensor));
-      last.val_loss = valLoss.dataSync()[0]! * lossScale;
-      valLoss.dispose();
-    }
-    options.onEpoch?.({ percent: Math.round((epoch / epochs) * 100), epoch, epochs, loss: last.loss });
-    options.log?.(`epoch ${epoch}/${epochs}: loss ${last.loss.toPrecision(5)}${last.val_loss === undefined ? '' : `, val_loss ${last.val_loss.toPrecision(5)}`}`);
+export function dataHash(data: TrainingData | TextTrainingData): string {
+  const hash = createHash('sha256');
+  if ('texts' in data) {
+    hash.update(JSON.stringify({ text: data.textName }));
+    data.texts.forEach((text, i) => hash.update(`\n${JSON.stringify([text, data.labels[i]])}`));
+    return hash.digest('hex');
   }
-  return last;
+  const width = data.featureNames.length;
+  const values = new Float64Array(data.features.length * width);
+  data.features.forEach((row, r) => values.set(row, r * width));
+  hash.update(JSON.stringify({ features: data.featureNames }));
+  hash.update(new Uint8Array(values.buffer));
+  hash.update(JSON.stringify(data.labels));
+  return hash.digest('hex');
 }
 
-function evaluate(network: tfl.LayersModel, examples: Examples, targets: Targets, metadata: ModelMetadata) {
-  const output = tf.tidy(() => network.apply(examples.x) as tf.Tensor);
-  const values = output.dataSync();
-  output.dispose();
-  if (targets.task === 'classification') {
-    const width = targets.classes.length;
-    const predicted = examples.rows.map((_, i) => {
-      let best = 0;
-      for (let j = 1; j < width; j++) if (values[i * width + j]! > values[i * width + best]!) best = j;
-      return best;
-    });
-    return classificationMetrics(examples.rows.map((r) => targets.classIndexes[r]!), predicted);
-  }
-  const { mean, std } = targetScale(metadata);
-  return regressionMetrics(
-    examples.rows.map((r) => targets.values[r]!),
-    examples.rows.map((_, i) => values[i]! * std + mean),
-  );
+/**
+ * Per phase, what happens after each step: progress (the fit is the first half when a refit
+ * follows), a log line, the abort check and now and then a turn for the event loop, so an abort
+ * message, a timer or a lock renewal can run while a long training keeps the thread busy. A
+ * network also checks before every mini-batch.
+ */
+function progressReporter(learner: Learner, refit: boolean, options: TrainOptions) {
+  const breathe = breather(20);
+  const checkpoint = async () => {
+    throwIfAborted(options.signal);
+    await breathe();
+  };
+  const step = (phase: TrainProgress['phase']) => {
+    const [from, share] = phase === 'refit' ? [50, 50] : [0, refit ? 50 : 100];
+    return async ({ step, loss, valLoss }: StepReport) => {
+      const steps = learner.maxSteps;
+      options.onEpoch?.({ percent: Math.round(from + (Math.min(step, steps) / steps) * share), epoch: step, epochs: steps, loss, phase });
+      options.log?.(
+        `${phase} ${learner.unit} ${step}/${steps}: loss ${loss.toPrecision(5)}${valLoss === undefined ? '' : `, val_loss ${valLoss.toPrecision(5)}`}`,
+      );
+      await checkpoint();
+    };
+  };
+  return { step, checkpoint };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw Object.assign(new Error('training was aborted', { cause: signal.reason }), { name: 'AbortError' });
 }
 
-/**
- * Hands the event loop a turn at most every `everyMs`, so an abort message, a timer or a lock
- * renewal can run while a long training keeps the thread busy.
- */
+/** Resolves at once unless `everyMs` passed since the last turn it gave the event loop. */
 function breather(everyMs: number): () => Promise<void> {
   let last = performance.now();
   return async () => {

@@ -6,16 +6,10 @@ export const paddingId = 0;
 export const unknownId = 1;
 const firstWordId = 2;
 
-export interface VocabularyLimits {
-  /** Words kept, the most frequent first. */
-  maxVocab: number;
-  /** Occurrences a word needs in the training texts to be kept. */
-  minCount: number;
-  /** Tokens read per text; the rest is cut off (and not counted). */
-  maxLength: number;
-}
-
-/** The words a text model knows and the fixed-length id sequences it reads. A word's id is its index + 2. */
+/**
+ * The words a text classifier trained before TF-IDF knows (stored in its model.json) and the
+ * fixed-length id sequences its network reads. A word's id is its index + 2.
+ */
 export class Vocabulary {
   private readonly ids: Map<string, number>;
 
@@ -24,20 +18,6 @@ export class Vocabulary {
     readonly maxLength: number,
   ) {
     this.ids = new Map(words.map((w, i) => [w, i + firstWordId]));
-  }
-
-  /** Learns the vocabulary from training texts; ties in frequency go alphabetically, so it never depends on row order. */
-  static fit(texts: Iterable<string>, limits: VocabularyLimits): Vocabulary {
-    const counts = new Map<string, number>();
-    for (const text of texts) {
-      for (const token of tokenize(text).slice(0, limits.maxLength)) counts.set(token, (counts.get(token) ?? 0) + 1);
-    }
-    const words = [...counts]
-      .filter(([, count]) => count >= limits.minCount)
-      .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1))
-      .slice(0, limits.maxVocab)
-      .map(([w]) => w);
-    return new Vocabulary(words, limits.maxLength);
   }
 
   /** Rows of the embedding table: padding, unknown and one per word. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Prediction } from '@trainyard/shared/jobs';
@@ -31,9 +32,11 @@ const values = (predictions: Prediction[]) =>
 // Trained on every row (no validation split), so the reported metrics cover the same rows we predict.
 let classifier: TrainedModel;
 let regressor: TrainedModel;
+let network: TrainedModel;
 beforeAll(async () => {
   classifier = await trainModel(iris, parseTrainSpec('logistic-regression', { seed: 5, validation_split: 0 }));
   regressor = await trainModel(housing, parseTrainSpec('linear-regression', { seed: 5, validation_split: 0 }));
+  network = await trainModel(housing, parseTrainSpec('mlp', { seed: 5, validation_split: 0, epochs: 40 }));
 });
 
 describe('a saved classifier, loaded again', () => {
@@ -51,7 +54,6 @@ describe('a saved classifier, loaded again', () => {
   it('predicts the classes that training measured', async () => {
     const model = await loadModel(fromStorage(classifier.files));
     const predictions = classified(model.predict(iris.features));
-    model.dispose();
     const classes = classifier.classes!;
     const accuracy = classificationMetrics(
       iris.labels.map((label) => classes.indexOf(label)),
@@ -68,81 +70,105 @@ describe('a saved classifier, loaded again', () => {
   it('gives the same answer every time it is loaded', async () => {
     const [a, b] = [await loadModel(classifier.files), await loadModel(fromStorage(classifier.files))];
     expect(a.predict(iris.features.slice(40, 60))).toEqual(b.predict(iris.features.slice(40, 60)));
-    a.dispose();
-    b.dispose();
   });
 });
 
-describe('a saved regressor, loaded again', () => {
-  it('predicts in target units with the error training measured', async () => {
-    const model = await loadModel(fromStorage(regressor.files));
+describe('saved regressors, loaded again', () => {
+  it.each([
+    ['linear regression', () => regressor],
+    ['an MLP', () => network],
+  ])('%s predicts in target units with the error training measured', async (_, trained) => {
+    const model = await loadModel(fromStorage(trained().files));
     expect(model.task).toBe('regression');
     expect(model.classes).toBeUndefined();
-    const predicted = values(model.predict(housing.features));
+    const { rmse, r2 } = regressionMetrics(housing.labels as number[], values(model.predict(housing.features)));
     model.dispose();
-    const { rmse, r2 } = regressionMetrics(housing.labels as number[], predicted);
-    expect(rmse).toBeCloseTo(regressor.metrics.rmse!, 3);
-    expect(r2).toBeCloseTo(regressor.metrics.r2!, 5);
+    expect(rmse).toBeCloseTo(trained().metrics.rmse!, 3);
+    expect(r2).toBeCloseTo(trained().metrics.r2!, 5);
+  });
+});
+
+describe('models stored before the linear format (tfjs layers models)', () => {
+  const fixture = (name: string) => {
+    const dir = new URL(`./fixtures/tfjs-artifacts/${name}/`, import.meta.url);
+    const files = { 'model.json': readFileSync(new URL('model.json', dir)), 'weights.bin': new Uint8Array(readFileSync(new URL('weights.bin', dir))) };
+    const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as { inputs: number[][] | string[]; predictions: Prediction[]; embeddings?: number[][] };
+    return { files, expected };
+  };
+
+  it.each(['iris-logistic', 'housing-linear', 'iris-mlp', 'tickets-text'])('%s still loads and predicts what it predicted then', async (name) => {
+    const { files, expected } = fixture(name);
+    const model = await loadModel(files);
+    expect(model.predict(expected.inputs)).toEqual(expected.predictions);
+    if (expected.embeddings) expect(model.embed(expected.inputs)).toEqual(expected.embeddings);
+    model.dispose();
   });
 });
 
 describe('prediction input', () => {
   it('refuses a row of the wrong width, naming the features', async () => {
-    const model = await loadModel(classifier.files);
-    expect(() => model.predict([[5.1, 3.5, 1.4, 0.2], [5.1, 3.5, 1.4]])).toThrow(
-      expect.objectContaining({
-        name: 'DataError',
-        message: 'input row 1 has 3 values; the model expects 4 (sepal_length, sepal_width, petal_length, petal_width)',
-      }),
-    );
-    expect(model.predict([])).toEqual([]);
-    model.dispose();
+    for (const trained of [classifier, network]) {
+      const model = await loadModel(trained.files);
+      const names = trained.featureNames.join(', ');
+      expect(() => model.predict([trained.featureNames.map(() => 1), [5.1, 3.5, 1.4]])).toThrow(
+        expect.objectContaining({ code: 'invalid_request', message: 'inputs.1: has 3 values, the model takes 4', issues: [{ path: 'inputs.1', message: `expected 4 values (${names})` }] }),
+      );
+      expect(model.predict([])).toEqual([]);
+      model.dispose();
+    }
   });
 });
 
 describe('files that are not a model', () => {
-  const withModelJson = (edit: (json: Record<string, any>) => void): StoredModelFiles => {
-    const json = JSON.parse(classifier.files['model.json']) as Record<string, any>;
+  const edited = (trained: () => TrainedModel, edit: (json: Record<string, any>) => void) => (): StoredModelFiles => {
+    const json = JSON.parse(trained().files['model.json']) as Record<string, any>;
     edit(json);
-    return { 'model.json': JSON.stringify(json), 'weights.bin': classifier.files['weights.bin'] };
+    return { 'model.json': JSON.stringify(json), 'weights.bin': trained().files['weights.bin'] };
   };
 
   it('are refused with a DataError', async () => {
-    const notJson = { 'model.json': '{oops', 'weights.bin': new Uint8Array() };
-    await expect(loadModel(notJson)).rejects.toMatchObject({ name: 'DataError', message: 'model.json is not valid JSON' });
-    await expect(loadModel(withModelJson((json) => delete json.userDefinedMetadata))).rejects.toMatchObject({
+    await expect(loadModel({ 'model.json': '{oops', 'weights.bin': new Uint8Array() })).rejects.toMatchObject({ name: 'DataError', message: 'model.json is not valid JSON' });
+    await expect(loadModel(edited(() => network, (json) => delete json.userDefinedMetadata)())).rejects.toMatchObject({
       name: 'DataError',
       message: expect.stringContaining('not a Trainyard model'),
     });
-    await expect(
-      loadModel(withModelJson((json) => json.userDefinedMetadata.trainyard.classes.push('extra'))),
-    ).rejects.toMatchObject({ name: 'DataError', message: expect.stringContaining("network's shape does not match") });
+    await expect(loadModel(edited(() => network, (json) => (json.userDefinedMetadata.trainyard.featureNames = ['a', 'b', 'c', 'd', 'e']))())).rejects.toMatchObject({
+      name: 'DataError',
+      message: expect.stringContaining('not a Trainyard model'),
+    });
+    await expect(loadModel(edited(() => classifier, (json) => json.trainyard.classes.push('extra'))())).rejects.toMatchObject({
+      name: 'DataError',
+      message: expect.stringContaining('do not match'),
+    });
+    await expect(loadModel({ 'model.json': classifier.files['model.json'], 'weights.bin': new Uint8Array(12) })).rejects.toMatchObject({
+      name: 'DataError',
+      message: expect.stringContaining('weights.bin holds 12 bytes'),
+    });
   });
 });
 
 describe('resources and speed', () => {
-  it('frees every tensor on dispose', async () => {
+  it('a network frees every tensor on dispose', async () => {
     const start = tf.memory().numTensors;
-    const model = await loadModel(classifier.files);
-    model.predict(iris.features);
+    const model = await loadModel(network.files);
+    model.predict(housing.features);
     expect(tf.memory().numTensors).toBeGreaterThan(start);
     model.dispose();
     expect(tf.memory().numTensors).toBe(start);
   });
 
-  it('predicts a single row in well under a millisecond', async () => {
-    const model = await loadModel(classifier.files);
-    const row = [[6.3, 3.3, 6.0, 2.5]];
+  it.each([
+    ['logistic regression', () => classifier, [[6.3, 3.3, 6.0, 2.5]]],
+    ['an MLP', () => network, [[100, 3, 20, 5]]],
+  ])('%s predicts a single row in well under a millisecond', async (what, trained, row) => {
+    const model = await loadModel(trained().files);
     for (let i = 0; i < 500; i++) model.predict(row);
     const calls = 5_000;
-    let started = performance.now();
+    const started = performance.now();
     for (let i = 0; i < calls; i++) model.predict(row);
     const perRowUs = ((performance.now() - started) * 1_000) / calls;
-    started = performance.now();
-    model.predict(iris.features.concat(iris.features, iris.features, iris.features).slice(0, 500));
-    const batchMs = performance.now() - started;
     model.dispose();
-    console.log(`predict: ${perRowUs.toFixed(1)} µs per single-row call; ${batchMs.toFixed(2)} ms for a batch of 500 rows`);
+    console.log(`${what}: ${perRowUs.toFixed(1)} µs per single-row call`);
     // A generous bound: it fails only if something heavy (a reload, a copy of the weights) creeps in.
     expect(perRowUs).toBeLessThan(1_000);
   });

@@ -1,15 +1,7 @@
 import type { JobQueues } from '@trainyard/shared/jobs';
 import type { TaskNotifications } from '@trainyard/shared/notify';
 import { NotFoundError } from '@trainyard/shared/platform';
-import {
-  buildTaskResource,
-  taskStatusOf,
-  taskTypeOf,
-  type JobState,
-  type TaskCancellation,
-  type TaskEventLog,
-  type TaskResource,
-} from '@trainyard/shared/tasks';
+import { buildTaskResource, taskStatusOf, taskTypeOf, type JobState, type TaskCancellation, type TaskEventLog, type TaskResource } from '@trainyard/shared/tasks';
 
 export interface ReadTaskDeps {
   queues: JobQueues;

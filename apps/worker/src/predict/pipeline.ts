@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import { initBackend } from '@trainyard/ml/backend';
 import { loadModel } from '@trainyard/ml/predict';
 import type { SemanticIndex } from '@trainyard/shared/cache';
 import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
@@ -44,10 +43,9 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
  * job's variant decides the path: plain predictions (batched across concurrent tasks), predictions
  * through the semantic cache, embeddings, or a dataset's embeddings precomputed into the cache.
  * Answers are cached before the task completes. Predictions run on the main thread: small models
- * answer in microseconds, far below a thread hop.
+ * answer in microseconds, far below a thread hop. TensorFlow.js loads only with the first network.
  */
-export async function createPredictPipeline(deps: PredictDeps) {
-  await initBackend();
+export function createPredictPipeline(deps: PredictDeps) {
   const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version), deps.metrics?.modelEvicted);
   const batcher = new PredictionBatcher();
 

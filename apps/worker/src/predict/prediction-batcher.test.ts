@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type LoadedModel } from '@trainyard/ml/predict';
 import { trainModel } from '@trainyard/ml/train';
-import { DataError } from '@trainyard/shared/platform';
+import { InvalidRequestError } from '@trainyard/shared/platform';
 import { PredictionBatcher } from './prediction-batcher.js';
 
 // A small real classifier: two well-separated clusters.
@@ -38,7 +38,7 @@ describe('a prediction batcher', () => {
       batcher.predict(model, [[-5, -5]]),
     ]);
     expect(good).toMatchObject({ status: 'fulfilled', value: [{ label: 'high' }] });
-    expect(bad).toMatchObject({ status: 'rejected', reason: expect.any(DataError) });
+    expect(bad).toMatchObject({ status: 'rejected', reason: expect.any(InvalidRequestError) });
     expect(alsoGood).toMatchObject({ status: 'fulfilled', value: [{ label: 'low' }] });
   });
 

@@ -61,11 +61,26 @@ export function createTrainProcessor(deps: TrainDeps) {
       feature_names: trained.featureNames,
       ...(trained.classes ? { classes: trained.classes } : {}),
       metrics: trained.metrics,
+      ...(trained.validation && { validation: trained.validation }),
+      training: trained.training,
+      loss_curve: trained.lossCurve,
+      data_hash: trained.dataHash,
+      ...(trained.warnings.length && { warnings: trained.warnings }),
       size_bytes: trained.sizeBytes,
       training_task_id: taskId,
       created_at: new Date().toISOString(),
     });
-    return { model: data.model, version, algorithm: data.algorithm, metrics: trained.metrics, duration_ms: Date.now() - startedAt };
+    return {
+      model: data.model,
+      version,
+      algorithm: data.algorithm,
+      metrics: trained.metrics,
+      ...(trained.validation && { validation: trained.validation }),
+      training: trained.training,
+      ...(trained.warnings.length && { warnings: trained.warnings }),
+      fit_ms: trained.fitMs,
+      duration_ms: Date.now() - startedAt,
+    };
   };
 }
 

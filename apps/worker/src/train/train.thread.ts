@@ -1,4 +1,3 @@
-import { initBackend } from '@trainyard/ml/backend';
 import { trainModel } from '@trainyard/ml/train';
 import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datasets';
 import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
@@ -9,7 +8,8 @@ import type { TrainingMessage, TrainingReply, TrainingStop, TrainingTask } from 
 
 /**
  * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
- * renewing the task's lock, other tasks run and shutdown stays responsive.
+ * renewing the task's lock, other tasks run and shutdown stays responsive. TensorFlow.js is loaded
+ * by the first network this thread trains, never for a linear model.
  */
 export default async function train(task: TrainingTask): Promise<TrainingReply> {
   if (!task.trace) return run(task, noTracing);
@@ -31,7 +31,6 @@ async function run({ job, storage, port }: TrainingTask, tracing: Tracing): Prom
   const stop = new AbortController();
   port.on('message', (message: TrainingStop) => message.type === 'stop' && stop.abort());
   try {
-    await initBackend();
     const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
     const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, job.dataset) : await loadTrainingData(store, job.dataset);
     const trained = await tracing.span('train.fit', { 'trainyard.epochs': Number(job.params.epochs ?? 0) }, () => trainModel(data, {

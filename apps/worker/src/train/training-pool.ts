@@ -5,9 +5,15 @@ import { AppError } from '@trainyard/shared/platform';
 import type { Tracing } from '@trainyard/shared/tracing';
 import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
-/** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */
+/**
+ * Training threads in two pools. Linear models (closed form, L-BFGS) train in milliseconds, so a
+ * thread's start-up would dominate: one solver thread is started with the worker and kept, and it
+ * never loads TensorFlow.js. Networks train in threads that load TensorFlow.js; an idle one exits
+ * so its memory goes back to the system. BullMQ's concurrency bounds the trainings at once.
+ */
 export class TrainingPool {
-  private readonly pool: Piscina<TrainingTask, TrainingReply>;
+  private readonly solvers: Piscina<TrainingTask, TrainingReply>;
+  private readonly networks: Piscina<TrainingTask, TrainingReply>;
 
   constructor(
     threads: number,
@@ -17,12 +23,9 @@ export class TrainingPool {
     /** When tracing, each training's thread continues the trace of the attempt that started it. */
     private readonly traceTo?: { endpoint: string; tracing: Tracing },
   ) {
-    this.pool = new Piscina({
-      filename: new URL('./train.thread.js', import.meta.url).href,
-      minThreads: 0,
-      maxThreads: threads,
-      idleTimeout: 60_000,
-    });
+    const filename = new URL('./train.thread.js', import.meta.url).href;
+    this.solvers = new Piscina({ filename, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    this.networks = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: 60_000 });
   }
 
   /**
@@ -44,7 +47,8 @@ export class TrainingPool {
       const carrier = this.traceTo?.tracing.carrier();
       const trace = carrier && { endpoint: this.traceTo!.endpoint, carrier };
       const task: TrainingTask = { job, storage: this.storage, port: port2, ...(trace ? { trace } : {}) };
-      const reply = await this.pool.run(task, { transferList: [port2], signal: terminate.signal });
+      const pool = job.algorithm === 'mlp' ? this.networks : this.solvers;
+      const reply = await pool.run(task, { transferList: [port2], signal: terminate.signal });
       if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
       return reply.outcome;
     } finally {
@@ -54,7 +58,7 @@ export class TrainingPool {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.destroy();
+  async close(): Promise<void> {
+    await Promise.all([this.solvers.destroy(), this.networks.destroy()]);
   }
 }

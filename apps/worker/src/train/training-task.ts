@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { TrainedModel } from '@trainyard/ml/train';
 import type { TrainProgress, TrainJobData } from '@trainyard/shared/jobs';
 import type { ErrorCode } from '@trainyard/shared/platform';
 import type { S3StoreOptions } from '@trainyard/shared/storage';
@@ -26,16 +27,7 @@ export type TrainingMessage = { type: 'progress'; progress: TrainProgress } | { 
 export type TrainingStop = { type: 'stop' };
 
 /** What a training thread returns: the artifact files and what the registry records about them. */
-export interface TrainingOutcome {
-  files: { 'model.json': string; 'weights.bin': Uint8Array };
-  task: 'classification' | 'regression';
-  /** What predict takes: feature rows, or texts. */
-  input: 'tabular' | 'text';
-  featureNames: string[];
-  classes?: (string | number)[];
-  metrics: Record<string, number>;
-  sizeBytes: number;
-}
+export type TrainingOutcome = TrainedModel;
 
 /**
  * A thread's answer. An error thrown in a thread reaches the main thread as a plain Error (structured

@@ -61,7 +61,7 @@ describe('the tickets sample', () => {
 describe('request schemas for text models', () => {
   it('text-classifier takes a dataset that names its text column, or inline texts', () => {
     const named = trainRequest.parse({ model: 'triage', algorithm: 'text-classifier', dataset: { name: 'tickets', text: 'text', target: 'label' } });
-    expect(named.params).toMatchObject({ embedding_dim: 16, max_length: 32 });
+    expect(named.params).toMatchObject({ embedding_dim: 256, max_length: 32 });
     expect(isTextDatasetRef(named.dataset)).toBe(true);
     const inline = trainRequest.parse({ model: 'triage', algorithm: 'text-classifier', dataset: { inline: { texts: ['a', 'b'], labels: ['x', 'y'] } } });
     expect(isTextDatasetRef(inline.dataset)).toBe(true);

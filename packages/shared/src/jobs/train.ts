@@ -8,36 +8,55 @@ const learningRate = z.number().positive().max(10).default(0.05);
 const batchSize = z.int().min(1).max(8_192).default(32);
 const validationSplit = z.number().min(0).max(0.5).default(0.2);
 const seed = z.int().min(0).max(2 ** 31 - 1).optional();
+/** Penalty on the squared weights, added to the mean loss (on standardized features and targets). */
+const l2 = z.number().min(0).max(100);
 
 const commonParams = {
+  /** Networks: passes over the data. Full-batch solvers: the most iterations (each one pass or a few). */
   epochs,
+  /** Networks only (Adam's step size); the full-batch solvers choose their own steps. */
   learning_rate: learningRate,
+  /** Networks only; the full-batch solvers read every row at every step. */
   batch_size: batchSize,
   validation_split: validationSplit,
   seed,
+  /** After measuring on the validation rows, fit the published model again on every row. */
+  refit: z.boolean().default(true),
 };
 
 /** Hyper-parameters per algorithm; unknown keys are rejected so a typo never trains silently with a default. */
 export const algorithmParams = {
-  'linear-regression': z.strictObject(commonParams),
-  'logistic-regression': z.strictObject(commonParams),
+  // Ordinary least squares by default, as scikit-learn's LinearRegression.
+  'linear-regression': z.strictObject({ ...commonParams, l2: l2.default(0) }),
+  'logistic-regression': z.strictObject({ ...commonParams, l2: l2.default(1e-3) }),
   mlp: z.strictObject({
     ...commonParams,
-    hidden_units: z.array(z.int().min(1).max(1_024)).min(1).max(8).default([16]),
+    // Large batches and a bold step: few steps per epoch, and early stopping ends the run.
+    epochs: epochs.removeDefault().default(200),
+    learning_rate: learningRate.removeDefault().default(0.01),
+    batch_size: batchSize.removeDefault().default(256),
+    hidden_units: z.array(z.int().min(1).max(1_024)).min(1).max(8).default([64]),
     activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+    // Early stopping regularizes; a penalty made the validation loss creep down for many more epochs.
+    l2: l2.default(0),
+    /** Epochs without a better validation loss (training loss when nothing is held out) before training stops; 0 never stops early. */
+    patience: z.int().min(0).max(5_000).default(10),
+    /** What the network predicts; inferred from the target when absent (numbers are regressed, with a warning when they look like classes). */
+    task: z.enum(['classification', 'regression']).optional(),
   }),
   'text-classifier': z.strictObject({
     ...commonParams,
-    // A few hundred texts fit within 20 epochs; more mostly memorizes the training texts.
-    epochs: epochs.removeDefault().default(20),
-    /** Width of the learnt word embeddings, and of the pooled embedding predict can return. */
-    embedding_dim: z.int().min(1).max(256).default(16),
-    /** The most frequent training words get an id; every other word shares the unknown id. */
+    l2: l2.default(1e-3),
+    /** Width of the embedding predict returns (the text's TF-IDF vector, hashed to this many dimensions). */
+    embedding_dim: z.int().min(1).max(4_096).default(256),
+    /** The most frequent training terms (words and n-grams) become features. */
     max_vocab: z.int().min(1).max(50_000).default(10_000),
     /** Tokens read per text; the rest is cut off. */
     max_length: z.int().min(1).max(1_000).default(32),
-    /** Rarer words count as unknown, so the unknown id has an embedding learnt from real text. */
-    min_count: z.int().min(1).max(1_000).default(2),
+    /** Occurrences a term needs in the training texts to become a feature. */
+    min_count: z.int().min(1).max(1_000).default(1),
+    /** Longest word sequence that becomes a term: 1 words only, 2 words and pairs of words, … */
+    ngrams: z.int().min(1).max(3).default(1),
   }),
 } as const;
 export type Algorithm = keyof typeof algorithmParams;
@@ -113,17 +132,50 @@ export const trainJobData = z.object({
 });
 export type TrainJobData = z.output<typeof trainJobData>;
 
+/** Metrics of a model on a set of rows, and how many rows that was. */
+export interface RowMetrics {
+  rows: number;
+  metrics: Record<string, number>;
+}
+
+/** A training's loss per step: epochs for networks, iterations for the full-batch solvers. */
+export interface LossCurve {
+  unit: 'epoch' | 'iteration';
+  /** Mean training loss (penalty left out) of the model fitted on the training split, or on every row when nothing is held out. */
+  loss: number[];
+  /** Mean loss on the held-out rows, per step; absent when nothing is held out. */
+  val_loss?: number[];
+  /** Early stopping: the step whose model was kept, 1-based. */
+  best_step?: number;
+  /** The refit on every row: its training loss per step. */
+  refit_loss?: number[];
+}
+
 export interface TrainResult {
   model: string;
   version: number;
   algorithm: Algorithm;
+  /**
+   * As before: the validation metrics when rows were held out, else the published model's metrics
+   * on the rows it was fitted on; plus `loss` (and `val_loss` when rows were held out).
+   */
   metrics: Record<string, number>;
+  /** The model fitted on the training split, measured on the held-out rows; absent when nothing was held out. */
+  validation?: RowMetrics;
+  /** The published model, measured on the rows it was fitted on (every row after a refit). */
+  training: RowMetrics & { refit: boolean };
+  warnings?: string[];
+  /** Worker time spent fitting (data loading, upload and registry left out). */
+  fit_ms: number;
   duration_ms: number;
 }
 
 export interface TrainProgress {
   percent: number;
+  /** The step within the phase, and the most steps it may take. */
   epoch: number;
   epochs: number;
   loss: number;
+  /** fit: on the training split (or every row when nothing is held out); refit: again, on every row. */
+  phase: 'fit' | 'refit';
 }

@@ -2,7 +2,8 @@ import { InvalidRequestError } from '../platform/errors.js';
 
 /** What a model version says about the inputs it takes. */
 export interface ModelInputSpec {
-  model: string;
+  /** Names the model in messages; a model loaded for prediction may not know its name. */
+  model?: string;
   /** Texts (text models) or feature rows; absent means tabular. */
   input?: 'text' | 'tabular';
   /** Tabular models: the features in the order rows give them. Text models: the text column. */
@@ -16,6 +17,8 @@ export function isTextModel(spec: Pick<ModelInputSpec, 'input'>): boolean {
   return spec.input === 'text';
 }
 
+const named = (spec: ModelInputSpec) => (spec.model ? `model "${spec.model}"` : 'the model');
+
 const issueAt = (index: number, message: string, detail = message) =>
   new InvalidRequestError(`inputs.${index}: ${message}`, [{ path: `inputs.${index}`, message: detail }]);
 
@@ -27,13 +30,13 @@ const issueAt = (index: number, message: string, detail = message) =>
 export function modelInputs(spec: ModelInputSpec, inputs: readonly RequestInput[]): number[][] | string[] {
   if (isTextModel(spec)) {
     return inputs.map((input, index) => {
-      if (typeof input !== 'string') throw issueAt(index, `model "${spec.model}" classifies texts; send a string`);
+      if (typeof input !== 'string') throw issueAt(index, `${named(spec)} classifies texts; send a string`);
       return input;
     });
   }
   return inputs.map((row, index) => {
     if (typeof row === 'string') {
-      throw issueAt(index, `model "${spec.model}" takes feature rows (${spec.feature_names.join(', ')}), not texts`);
+      throw issueAt(index, `${named(spec)} takes feature rows (${spec.feature_names.join(', ')}), not texts`);
     }
     return featureRow(spec, row, index);
   });
@@ -42,7 +45,7 @@ export function modelInputs(spec: ModelInputSpec, inputs: readonly RequestInput[
 /** Embeddings come from text models only. */
 export function assertEmbeds(spec: ModelInputSpec, path: 'output' | 'model'): void {
   if (isTextModel(spec)) return;
-  throw new InvalidRequestError(`model "${spec.model}" is not a text model; only text models return embeddings`, [
+  throw new InvalidRequestError(`${named(spec)} is not a text model; only text models return embeddings`, [
     { path, message: 'embeddings come from text models only' },
   ]);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Algorithm } from '../jobs/train.js';
+import type { Algorithm, LossCurve, RowMetrics } from '../jobs/train.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
 import type { ObjectStore } from '../storage/index.js';
@@ -19,7 +19,16 @@ export interface ModelVersion {
   feature_names: string[];
   /** Label classes in output order; classifiers only. */
   classes?: (string | number)[];
+  /** What TrainResult.metrics holds: validation metrics when rows were held out, else training metrics. */
   metrics: Record<string, number>;
+  /** Versions trained since the full-batch solvers; absent on older ones. The model fitted on the training split, on the held-out rows. */
+  validation?: RowMetrics;
+  /** The published model on the rows it was fitted on, and whether it was refitted on every row. */
+  training?: RowMetrics & { refit: boolean };
+  loss_curve?: LossCurve;
+  /** sha256 of the training data as the worker read it (feature names, rows and target, or texts and target). */
+  data_hash?: string;
+  warnings?: string[];
   size_bytes: number;
   training_task_id: string;
   created_at: string;
