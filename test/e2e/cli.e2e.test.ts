@@ -49,24 +49,26 @@ async function trainyard(args: string[], command = [bin]): Promise<Run> {
 
 describe('trainyard in a terminal', () => {
   it('shows a live progress bar with epoch, loss and ETA, then the metrics table', async () => {
-    const terminal = await startTerminal(`${bin} train iris --algorithm logistic-regression --dataset iris --target species -p epochs=800 -p seed=1 --watch`, {
+    const terminal = await startTerminal(`${bin} train iris --algorithm mlp --dataset iris --target species -p epochs=300 -p batch_size=4 -p patience=0 -p seed=1 --watch`, {
       env: { TRAINYARD_URL: api.url },
       width: 100,
       height: 16,
     });
     try {
-      const bar = /training [█░]{30} (\d+)% \| epoch (\d+)\/800 \| loss \d+(\.\d+)? \| ETA \S+/;
+      const bar = /(training|refitting) [█░]{30} (\d+)% \| epoch (\d+)\/(\d+) \| loss \d+(\.\d+)? \| ETA \S+/;
       const midway = await terminal.waitFor(/training [█░]{30} ([1-8]\d|9[0-8]?)% /);
       expect(midway).toMatch(/^train-[0-9a-f]{32} queued$/m);
       expect(midway).toMatch(/^started on \S+:\d+$/m);
       const final = await terminal.waitFor(/\[exit \d+\]/);
       expect(final).toMatch(/\[exit 0\]/);
-      expect(final).toMatch(/^iris v1 trained in \d+\.\d s \(logistic-regression\)$/m);
+      expect(final).toMatch(/^refitting [█]{30} 100% /m);
+      expect(final).toMatch(/^iris v1 trained in \d+\.\d s \(mlp\)$/m);
       expect(final).toMatch(/^metric\s+value\n(accuracy|f1_macro|loss|val_loss)\s+\d/m);
       expect(final).toMatch(/^accuracy\s+(0\.9\d*|1)$/m);
       // The bar redraws in place: one line whatever the number of updates, and it was seen moving.
       expect(final.match(new RegExp(bar.source, 'g'))).toHaveLength(1);
-      const epochs = terminal.screens.flatMap((screen) => bar.exec(screen)?.[2] ?? []).map(Number);
+      // The fit's bar counts up; the refit on every row then draws a bar of its own.
+      const epochs = terminal.screens.flatMap((screen) => (bar.exec(screen)?.[1] === 'training' ? [Number(bar.exec(screen)![3])] : []));
       expect(new Set(epochs).size).toBeGreaterThan(2);
       expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
     } finally {
@@ -109,7 +111,7 @@ describe('trainyard in scripts', () => {
   });
 
   it('gets, cancels and watches a task, exiting 1 when the watched task did not succeed', async () => {
-    const submitted = await trainyard(['--json', 'train', 'long', '-a', 'logistic-regression', '-d', 'iris', '-t', 'species', '-p', 'epochs=5000']);
+    const submitted = await trainyard(['--json', 'train', 'long', '-a', 'mlp', '-d', 'iris', '-t', 'species', '-p', 'epochs=5000', '-p', 'batch_size=4', '-p', 'patience=0']);
     expect(submitted.code, submitted.stderr).toBe(0);
     const { task_id: taskId } = JSON.parse(submitted.stdout) as { task_id: string };
     const got = await trainyard(['tasks', 'get', taskId]);
@@ -153,7 +155,7 @@ describe('trainyard in scripts', () => {
     const alias = await trainyard(['models', 'alias', 'iris', 'production', '1']);
     expect(alias.stdout).toBe('iris: production → v1\n');
     expect((await trainyard(['models', 'ls'])).stdout).toMatch(/^name\s+latest\s+aliases\s+updated\n.*^iris\s+1\s+production→1\s/ms);
-    expect((await trainyard(['models', 'show', 'iris'])).stdout).toMatch(/^1\s+logistic-regression\s+classification\s+accuracy .*\s+production\s/m);
+    expect((await trainyard(['models', 'show', 'iris'])).stdout).toMatch(/^1\s+mlp\s+classification\s+accuracy .*\s+production\s/m);
     expect((await trainyard(['models', 'alias', 'iris', 'production', '--delete'])).code).toBe(0);
     const models = JSON.parse((await trainyard(['--json', 'models', 'ls'])).stdout) as { name: string; aliases: object }[];
     expect(models.find((model) => model.name === 'iris')?.aliases).toEqual({});

@@ -106,8 +106,15 @@ describe('metrics', () => {
     expect(attempts({ type: 'predict', algorithm: '', model: 'iris', outcome: 'success' })).toBe(1);
   });
 
-  it('count training epochs and the model cache', () => {
-    expect(sample(workerMetrics, 'trainyard_training_epochs_total', { algorithm: 'logistic-regression' })).toBe(80);
+  it('count training epochs and the model cache', async () => {
+    // Every step the two trainings made (the solver's iterations, fit then refit), as their versions record them.
+    const steps = await Promise.all(
+      ['iris', 'unlisted'].map(async (model) => {
+        const { loss_curve } = (await request(`${api.url}/v1/models/${model}/versions/1`)).body as { loss_curve: { loss: number[]; refit_loss?: number[] } };
+        return loss_curve.loss.length + (loss_curve.refit_loss?.length ?? 0);
+      }),
+    );
+    expect(sample(workerMetrics, 'trainyard_training_epochs_total', { algorithm: 'logistic-regression' })).toBe(steps[0]! + steps[1]!);
     expect(sample(workerMetrics, 'trainyard_model_cache_models', {})).toBe(1);
     expect(sample(workerMetrics, 'trainyard_model_cache_bytes', {})).toBeGreaterThan(0);
     expect(sample(workerMetrics, 'trainyard_model_cache_evictions_total', {})).toBe(0);

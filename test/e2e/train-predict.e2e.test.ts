@@ -5,11 +5,7 @@ import type { TaskResource } from '@trainyard/shared/tasks';
 import { request } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
-import { pollUntil, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
-import { request } from '../support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, testPrefix } from '../support/redis.js';
-import { pollUntil, submit, tempStorage, trainIris, trainIrisNetwork } from './stack.js';
+import { pollUntil, submit, tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('e2e');
 const storage = tempStorage('e2e');

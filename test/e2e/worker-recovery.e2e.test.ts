@@ -4,10 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResource } from '@trainyard/shared/tasks';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
-import { pollUntil, statusEvents, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
-import { startApi, startWorker, type RunningProcess } from '../support/processes.js';
-import { deletePrefix, testPrefix } from '../support/redis.js';
-import { pollUntil, statusEvents, submit, tempStorage, trainIrisNetwork } from './stack.js';
+import { pollUntil, statusEvents, submit, tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('recovery');
 const storage = tempStorage('recovery');

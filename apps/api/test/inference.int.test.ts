@@ -7,13 +7,19 @@ import { submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
 const prefix = testPrefix('infer');
 const storage = tempStorage('infer');
 let api: RunningProcess & { url: string };
-/** A replica that never waits for a prediction: every queued inference answers 503 at once. */
+/**
+ * A replica that never waits for a prediction, on queues no worker serves until the test starts one:
+ * a queued inference then answers 503 whatever the machine's speed. It finds the models in the
+ * shared storage.
+ */
+const idlePrefix = testPrefix('infer-idle');
 let impatientApi: RunningProcess & { url: string };
 let worker: RunningProcess;
+let lateWorker: RunningProcess | undefined;
 
 beforeAll(async () => {
   const env = { QUEUE_PREFIX: prefix, STORAGE_URL: storage.url };
-  [api, impatientApi, worker] = await Promise.all([startApi(env), startApi({ ...env, INFER_WAIT_S: '0' }), startWorker(env)]);
+  [api, impatientApi, worker] = await Promise.all([startApi(env), startApi({ ...env, QUEUE_PREFIX: idlePrefix, INFER_WAIT_S: '0' }), startWorker(env)]);
   const trained = [
     await submit(api.url, '/v1/train', trainIris('iris', { epochs: 150 })),
     await submit(api.url, '/v1/train', {
@@ -27,8 +33,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), impatientApi?.stop(), worker?.stop()]);
-  await deletePrefix(prefix);
+  await Promise.all([api?.stop(), impatientApi?.stop(), worker?.stop(), lateWorker?.stop()]);
+  await Promise.all([deletePrefix(prefix), deletePrefix(idlePrefix)]);
   storage.remove();
 });
 
@@ -136,7 +142,8 @@ describe('inference', () => {
     const taskId = late.headers.get('trainyard-task-id')!;
     expect(taskId).toMatch(/^predict-[0-9a-f]{32}$/);
     expect(late.headers.get('location')).toBe(`/v1/tasks/${taskId}`);
-    expect((await waitForTask(api.url, taskId, ['SUCCESS', 'FAILURE'], 30_000)).status).toBe('SUCCESS');
+    lateWorker = await startWorker({ QUEUE_PREFIX: idlePrefix, STORAGE_URL: storage.url });
+    expect((await waitForTask(impatientApi.url, taskId, ['SUCCESS', 'FAILURE'], 30_000)).status).toBe('SUCCESS');
     // Once it has finished, the same request is answered from the cache, without waiting.
     expect(await infer('iris', fresh, impatientApi.url)).toMatchObject({ status: 200, body: { model_name: 'iris' } });
   });

@@ -5,12 +5,7 @@ import { request } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { openSse, type SseMessage } from '@trainyard/test-support/sse';
-import { submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
-import { submit, tempStorage, trainIris, trainIrisNetwork } from '../../../test/e2e/stack.js';
-import { request } from '../../../test/support/http.js';
-import { startApi, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
-import { openSse, type SseMessage } from '../../../test/support/sse.js';
+import { submit, tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 /**
  * Live task events against the real API and worker: the SSE stream, its resumption, its Redis

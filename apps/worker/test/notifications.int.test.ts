@@ -10,11 +10,7 @@ import type { TaskResource } from '@trainyard/shared/tasks';
 import { request } from '@trainyard/test-support/http';
 import { startApi, startProcess, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
-import { statusEvents, submit, tempStorage, trainIris } from '@trainyard/test-support/stack';
-import { statusEvents, submit, tempStorage, trainIris, trainIrisNetwork } from '../../../test/e2e/stack.js';
-import { request } from '../../../test/support/http.js';
-import { startApi, startProcess, startWorker, type RunningProcess } from '../../../test/support/processes.js';
-import { deletePrefix, redisUrl, testPrefix } from '../../../test/support/redis.js';
+import { statusEvents, submit, tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 /**
  * Notifications end to end: the real API and worker, a real SMTP server and a real webhook

@@ -24,21 +24,26 @@ const barOptions = {
 export function trainingProgress(taskId: string, output: Output): TaskProgress {
   if (output.json) return { onStatus: () => {}, onProgress: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { ...barOptions, format: 'training {bar} {percentage}% | epoch {value}/{total} | loss {loss} | ETA {eta_formatted}' },
+    { ...barOptions, format: '{phase} {bar} {percentage}% | epoch {value}/{total} | loss {loss} | ETA {eta_formatted}' },
     cliProgress.Presets.shades_classic,
   );
   let running = false;
+  let phase: string | undefined;
   output.note(`${taskId} queued`);
   return {
     onStatus(event) {
       if (event.status === 'RETRY') output.note(`attempt ${event.attempt} failed (${event.error?.message ?? 'unknown error'}); retrying`);
       else if (event.status === 'STARTED' && !running) output.note(`started on ${event.worker ?? 'a worker'}`);
     },
-    onProgress({ epoch, epochs, loss }) {
-      const payload = { loss: formatNumber(loss) };
-      if (!running) bar.start(epochs, epoch, payload);
+    onProgress(progress) {
+      const { epoch, epochs, loss } = progress;
+      // A refit on every row follows the fit: its epochs count from 1 again, on a bar of its own.
+      const step = progress.phase === 'refit' ? 'refitting' : 'training';
+      const payload = { loss: formatNumber(loss), phase: step };
+      if (!running || step !== phase) bar.start(epochs, epoch, payload);
       else bar.update(epoch, payload);
       running = true;
+      phase = step;
     },
     stop() {
       if (running) bar.stop();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trainyard, TrainyardError, type TrainProgress } from '@trainyard/client';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
-import { tempStorage, trainIris } from '@trainyard/test-support/stack';
+import { tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('client');
 const storage = tempStorage('client');
@@ -93,7 +93,7 @@ describe('the typed client against the real API and worker', () => {
   });
 
   it('cancels a running training, which then ends REVOKED', async () => {
-    const submitted = await client.train(trainIris('cancelled', { epochs: 5_000 }));
+    const submitted = await client.train(trainIrisNetwork('cancelled', { epochs: 5_000, batch_size: 4 }));
     const started = new Promise<void>((resolve) => {
       void client.waitFor(submitted, { onProgress: () => resolve() }).catch(() => {});
     });

@@ -31,16 +31,25 @@ export function createTrainProcessor(deps: TrainDeps) {
       ]).catch((error: unknown) => log.warn({ err: error }, 'progress not recorded')),
     );
 
-    let epochsSeen = 0;
+    // Epochs are counted as progress comes (they count from 1 again in each phase: fit, then refit
+    // on every row), and made up at the end from the loss curve, which has every step.
+    let seen = { phase: '', epoch: 0 };
+    let counted = 0;
+    const countEpochs = (epochs: number) => {
+      deps.epochsRun?.(data.algorithm, epochs);
+      counted += epochs;
+    };
     const trained = await deps.pool.train(data, (message) => {
       if (message.type === 'progress') {
-        deps.epochsRun?.(data.algorithm, message.progress.epoch - epochsSeen);
-        epochsSeen = message.progress.epoch;
+        const { phase, epoch } = message.progress;
+        countEpochs(phase === seen.phase ? epoch - seen.epoch : epoch);
+        seen = { phase, epoch };
         reportProgress(message.progress);
       } else void job.log(message.line).catch(() => {});
     }, signal);
     await reportProgress.flush();
     signal.throwIfAborted();
+    countEpochs(Math.max(0, trained.lossCurve.loss.length + (trained.lossCurve.refit_loss?.length ?? 0) - counted));
 
     // The artifact first, the registry entry last: a version is visible only once complete.
     const version = await deps.registry.versionFor(data.model, taskId);
