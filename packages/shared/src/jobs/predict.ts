@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
+import { tenantName } from '../platform/tenants.js';
 import { aliasName, columnName, datasetName, modelName } from '../platform/names.js';
 import { featureRow, jobDeadline, priority, requestedDeadline, text } from './fields.js';
 
@@ -44,6 +45,8 @@ export const embedRequest = z
 export type EmbedRequest = z.output<typeof embedRequest>;
 /** What a predict job carries: the version is resolved and inputs are rows in feature order, or texts. */
 export const predictJobData = z.object({
+  /** Whose task it is; absent on jobs queued before tenants existed, which belong to `default`. */
+  tenant: tenantName.optional(),
   model: modelName,
   version: z.int().min(1),
   inputs: z.union([z.array(featureRow), z.array(text)]),

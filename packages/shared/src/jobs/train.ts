@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
+import { tenantName } from '../platform/tenants.js';
 import { columnName, datasetName, modelName } from '../platform/names.js';
 import { featureRow, jobDeadline, label, priority, requestedDeadline, text } from './fields.js';
 
@@ -104,6 +105,8 @@ export const trainRequest = z.discriminatedUnion('algorithm', [
 export type TrainRequest = z.output<typeof trainRequest>;
 /** What a train job carries: the request as validated, minus what only the queue needs. */
 export const trainJobData = z.object({
+  /** Whose task it is; absent on jobs queued before tenants existed, which belong to `default`. */
+  tenant: tenantName.optional(),
   model: modelName,
   algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
   dataset: z.union([datasetRef, textDatasetRef]),
