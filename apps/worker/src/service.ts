@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
+import { JobQueues, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
@@ -61,11 +61,12 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const subscriber = redis.duplicate();
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
+  const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX);
   const taskWorker = (concurrency: number): TaskWorkerOptions => ({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
     concurrency,
-    runtime: { events, control, final: new FinalStatusRecorder(events, notifications) },
+    runtime: { events, control, final: new FinalStatusRecorder(events, backlog, notifications) },
     log,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -77,7 +78,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   let stopStats = () => {};
   if (config.WORKER_QUEUES.includes('train')) {
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS);
-    const train = createTrainProcessor({ pool, registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX), store, events, log });
+    const train = createTrainProcessor({ pool, registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX), events, log });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
   }
   if (config.WORKER_QUEUES.includes('predict')) {

@@ -3,7 +3,7 @@ import { initBackend } from '@trainyard/ml/backend';
 import { loadModel } from '@trainyard/ml/predict';
 import type { SemanticIndex } from '@trainyard/shared/cache';
 import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
-import { NotFoundError, type Logger } from '@trainyard/shared/platform';
+import { NotFoundError, tenantOf, type Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import { cacheAnswers, type AnswerCaches } from './cached-answers.js';
 import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
@@ -27,12 +27,10 @@ function variantOf(data: PredictJobData): PredictVariant {
   return data.semantic_threshold === undefined ? 'predictions' : 'semantic';
 }
 
-/** Loads a model version's artifact from object storage: the only state workers share. */
-async function loadFromStore(store: ObjectStore, model: string, version: number) {
-  const [topology, weights] = await Promise.all([
-    store.get(storageKeys.modelFile(model, version, 'model.json')),
-    store.get(storageKeys.modelFile(model, version, 'weights.bin')),
-  ]);
+/** Loads a tenant's model version from object storage: the only state workers share. */
+async function loadFromStore(store: ObjectStore, model: string, version: number, tenant: string) {
+  const keys = storageKeys(tenant);
+  const [topology, weights] = await Promise.all([store.get(keys.modelFile(model, version, 'model.json')), store.get(keys.modelFile(model, version, 'weights.bin'))]);
   if (!topology || !weights) throw new NotFoundError(`model ${model} version ${version} is not in storage`);
   return loadModel({ 'model.json': topology.toString('utf8'), 'weights.bin': new Uint8Array(weights) });
 }
@@ -46,32 +44,35 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
  */
 export async function createPredictPipeline(deps: PredictDeps) {
   await initBackend();
-  const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version));
+  const models = new ModelCache(deps.modelCacheBytes, (model, version, tenant) => loadFromStore(deps.store, model, version, tenant));
   const batcher = new PredictionBatcher();
 
   const process = async ({ data }: ParsedJob<'predict'>, _signal: AbortSignal, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
     const { model, version } = data;
-    const loaded = await models.get(model, version);
+    const tenant = tenantOf(data);
+    const caches = { predictions: deps.caches.predictions.forTenant(tenant), embeddings: deps.caches.embeddings.forTenant(tenant) };
+    const loaded = await models.get(model, version, tenant);
     switch (variantOf(data)) {
-      case 'embed-dataset':
-        return embedDataset({ model, version, loaded, dataset: data.embed_dataset! }, { store: deps.store, embeddings: deps.caches.embeddings }, (percent) =>
-          job.updateProgress({ percent }),
-        );
+      case 'embed-dataset': {
+        const target = { model, version, loaded, dataset: { tenant, ...data.embed_dataset! } };
+        return embedDataset(target, { store: deps.store, embeddings: caches.embeddings }, (percent) => job.updateProgress({ percent }));
+      }
       case 'embeddings': {
         const embeddings = loaded.embed(data.inputs);
-        await cacheAnswers(deps.caches, data, { embeddings }, deps.log);
+        await cacheAnswers(caches, data, { embeddings }, deps.log);
         return { model, version, embeddings };
       }
       case 'semantic': {
         const texts = data.inputs as string[];
         const threshold = data.semantic_threshold!;
-        const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, deps.caches.semantic, deps.log);
-        await cacheAnswers(deps.caches, data, { predictions }, deps.log);
+        const index = deps.caches.semantic.forTenant(tenant);
+        const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, index, deps.log);
+        await cacheAnswers(caches, data, { predictions }, deps.log);
         return { model, version, predictions, ...(allBorrowed ? { cached: 'semantic' as const } : {}) };
       }
       case 'predictions': {
         const predictions = await batcher.predict(loaded, data.inputs);
-        await cacheAnswers(deps.caches, data, { predictions }, deps.log);
+        await cacheAnswers(caches, data, { predictions }, deps.log);
         return { model, version, predictions };
       }
     }

@@ -29,8 +29,9 @@ export async function runAttempt<R>(
   work: (signal: AbortSignal) => Promise<R>,
 ): Promise<R> {
   const taskId = job.id!;
-  const attempt = job.attemptsMade + 1;
-  // BullMQ counted this pick-up as a start already.
+  // Every pick-up counts, a run after a worker died mid-task too (BullMQ counted this one already),
+  // so the history never lists one attempt twice.
+  const attempt = job.attemptsStarted;
   if (expiredUnstarted(job.data, job.attemptsStarted - 1)) {
     await runtime.final.record(job, type, statusEvent('EXPIRED', attempt, workerName));
     throw new UnrecoverableError('expired: not started before its expiry');
