@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { FsObjectStore } from '@trainyard/shared/storage';
+import { bearer } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
@@ -119,7 +120,7 @@ describe('bad input gets a clear JSON error and is never enqueued', () => {
   it.each(['gzip', 'br', 'deflate'])('a corrupt %s body is a 400, not a 500', async (encoding) => {
     const response = await fetch(`${api.url}/v1/train`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding, ...bearer() },
       body: Buffer.from('this is not compressed at all'),
     });
     expect(response.status).toBe(400);
