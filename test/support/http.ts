@@ -9,6 +9,7 @@ export interface JsonResponse<T = any> {
 
 export interface RequestInit {
   method?: string;
+  /** JSON unless a string or bytes, which go as they are. */
   body?: unknown;
   headers?: Record<string, string>;
   /** The API key sent as a bearer token: the test admin key unless named; null sends none. */
@@ -21,7 +22,7 @@ export async function request<T = any>(url: string, init: RequestInit = {}): Pro
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: init.body === undefined ? { ...auth, ...init.headers } : { 'content-type': 'application/json', ...auth, ...init.headers },
-    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    body: init.body === undefined ? undefined : typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : JSON.stringify(init.body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };

@@ -59,6 +59,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   // Built-in samples are usable from the first request, whichever process started first.
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
 
+  await untilReady(redis);
   const keys = new ApiKeyStore(redis, config.QUEUE_PREFIX);
   const authenticator = config.AUTH === 'on' ? await startAuthentication(config, keys, redis, log) : null;
   if (!authenticator) log.warn('AUTH=off: every request is tenant "default" with every scope; listening on loopback only');
@@ -153,28 +154,29 @@ async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: 
   return Authenticator.start(keys, subscriber, log);
 }
 
-/** How long the start waits for Redis to store the bootstrap key before listening anyway. */
-const bootstrapWaitMs = 5_000;
-
 /**
- * Stores the bootstrap key whenever the Redis connection becomes ready (a Redis that lost its data
- * gets it back), waiting a little the first time so the key works from the first request.
+ * Stores the bootstrap key now and whenever the Redis connection becomes ready again (a Redis that
+ * lost its data gets it back), so the key works from the first request on.
  */
 async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<void> {
-  const stored = new Promise<void>((resolve) => {
-    const store = () =>
-      void keys
-        .bootstrap(key)
-        .then((outcome) => {
-          if (outcome === 'created') log.info('BOOTSTRAP_API_KEY stored: an admin key of tenant "default"');
-          if (outcome === 'revoked') log.warn('BOOTSTRAP_API_KEY was revoked and stays revoked; create keys with npm run keys or POST /v1/admin/keys');
-        })
-        .catch((error: unknown) => log.warn({ err: error }, 'BOOTSTRAP_API_KEY not stored yet'))
-        .finally(resolve);
-    redis.on('ready', store);
-    if (redis.status === 'ready') store();
-  });
+  const store = () =>
+    keys
+      .bootstrap(key)
+      .then((outcome) => {
+        if (outcome === 'created') log.info('BOOTSTRAP_API_KEY stored: an admin key of tenant "default"');
+        if (outcome === 'revoked') log.warn('BOOTSTRAP_API_KEY was revoked and stays revoked; create keys with npm run keys or POST /v1/admin/keys');
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'BOOTSTRAP_API_KEY not stored yet'));
+  redis.on('ready', () => void store());
+  if (redis.status === 'ready') await store();
+}
+
+/** How long the start waits for Redis before listening anyway (requests answer 503 until it comes). */
+const redisWaitMs = 5_000;
+
+async function untilReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([stored, new Promise((resolve) => (timer = setTimeout(resolve, bootstrapWaitMs)))]);
+  await Promise.race([once(redis, 'ready'), new Promise((resolve) => (timer = setTimeout(resolve, redisWaitMs)))]);
   clearTimeout(timer);
 }
