@@ -162,6 +162,23 @@ describe('two API replicas', () => {
   });
 });
 
+describe('names that are also JavaScript property names', () => {
+  it('are plain data: a dataset named constructor with features __proto__ and constructor trains and predicts from records', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${i},${i % 3},${2 * i + 1}`);
+    const uploaded = await request(`${api.url}/v1/datasets/constructor`, { method: 'PUT', body: `__proto__,constructor,y\n${rows.join('\n')}\n`, headers: { 'content-type': 'text/csv' } });
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body).toMatchObject({ name: 'constructor', builtin: false });
+    const taskId = await submit(api.url, '/v1/train', { model: 'protos', algorithm: 'linear-regression', dataset: { name: 'constructor', target: 'y' }, params: { epochs: 5 } });
+    const { task } = await pollUntil(api.url, taskId, (t) => t.status === 'SUCCESS' || t.status === 'FAILURE');
+    expect(task.status).toBe('SUCCESS');
+    const predicted = await request(`${api.url}/v1/predict`, { body: JSON.parse('{"model":"protos","inputs":[{"__proto__":3,"constructor":0}]}'), headers: { prefer: 'wait=30' } });
+    expect(predicted.status).toBe(200);
+    expect(predicted.body.result.predictions[0].value).toEqual(expect.any(Number));
+    expect((await request(`${api.url}/v1/models/protos/aliases/constructor`, { method: 'DELETE' })).status).toBe(404);
+    expect((await request(`${api.url}/v1/models/protos/versions/constructor`)).status).toBe(404);
+  });
+});
+
 describe('a bad dataset', () => {
   it('put into storage by hand, is refused at submit (the API reads its shape for the cost caps), naming the row and the column', async () => {
     mkdirSync(join(storage.dir, 'datasets'), { recursive: true });
