@@ -3,6 +3,8 @@ import { pairedRatios, repeated, type Repeated } from '../support/stats.js';
 
 export interface SubmitTarget {
   url: string;
+  /** Sent with every request: the API key, for one. */
+  headers?: Record<string, string>;
   /** Empties its predict queue between rounds, so each round starts from the same Redis state. */
   reset(): Promise<void>;
   rssBytes(): number;
@@ -30,27 +32,39 @@ export interface SubmitFigures {
   oursIdleRssBytes: number;
 }
 
+/** Rounds of two servers under the same load, `first` then `second` each round, with each one's peak RSS. */
+export interface PairedRounds {
+  first: number[];
+  second: number[];
+  firstPeakRssBytes: number;
+  secondPeakRssBytes: number;
+}
+
 /**
  * Requests/s of POST /v1/predict, ours vs the bare Express server, with identical autocannon
  * settings and bodies and no worker draining. Rounds alternate so a slow patch of the machine hits both.
  */
 export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
   const oursIdleRssBytes = ours.rssBytes();
-  const oursRuns: number[] = [];
-  const bareRuns: number[] = [];
-  const peaks = { ours: 0, bare: 0 };
-  for (let round = 0; round < options.rounds; round++) {
-    bareRuns.push(await loadOnce(bare, options, (rss) => (peaks.bare = Math.max(peaks.bare, rss))));
-    oursRuns.push(await loadOnce(ours, options, (rss) => (peaks.ours = Math.max(peaks.ours, rss))));
-  }
+  const rounds = await pairedRounds(bare, ours, options);
   return {
-    ours: repeated(oursRuns),
-    bare: repeated(bareRuns),
-    ratio: pairedRatios(oursRuns, bareRuns),
-    oursPeakRssBytes: peaks.ours,
-    barePeakRssBytes: peaks.bare,
+    ours: repeated(rounds.second),
+    bare: repeated(rounds.first),
+    ratio: pairedRatios(rounds.second, rounds.first),
+    oursPeakRssBytes: rounds.secondPeakRssBytes,
+    barePeakRssBytes: rounds.firstPeakRssBytes,
     oursIdleRssBytes,
   };
+}
+
+/** Alternating rounds of load, first then second, so a drift of the machine hits both alike. */
+export async function pairedRounds(first: SubmitTarget, second: SubmitTarget, options: SubmitOptions): Promise<PairedRounds> {
+  const rounds: PairedRounds = { first: [], second: [], firstPeakRssBytes: 0, secondPeakRssBytes: 0 };
+  for (let round = 0; round < options.rounds; round++) {
+    rounds.first.push(await loadOnce(first, options, (rss) => (rounds.firstPeakRssBytes = Math.max(rounds.firstPeakRssBytes, rss))));
+    rounds.second.push(await loadOnce(second, options, (rss) => (rounds.secondPeakRssBytes = Math.max(rounds.secondPeakRssBytes, rss))));
+  }
+  return rounds;
 }
 
 /** One round: reset, warm up, measure; the target's RSS is sampled all along. */
@@ -65,7 +79,7 @@ async function loadOnce(target: SubmitTarget, options: SubmitOptions, onRss: (by
 
 async function warmThenMeasure(target: SubmitTarget, options: SubmitOptions): Promise<number> {
   await target.reset();
-  const load = { url: `${target.url}/v1/predict`, body: options.body, connections: options.connections };
+  const load = { url: `${target.url}/v1/predict`, headers: target.headers, body: options.body, connections: options.connections };
   await postLoad({ ...load, seconds: options.warmupSeconds });
   const result = await postLoad({ ...load, seconds: options.measureSeconds });
   if (result.non2xx || result.errors) {

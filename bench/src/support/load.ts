@@ -2,6 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadOptions {
   url: string;
+  /** Beside content-type: the API key, for one. */
+  headers?: Record<string, string>;
   /** Called for every request, so each may carry a different body. */
   body: () => unknown;
   connections: number;
@@ -16,11 +18,11 @@ export interface LoadResult {
 }
 
 /** POSTs JSON bodies for a fixed time with autocannon (one connection = one request in flight). */
-export async function postLoad({ url, body, connections, seconds }: LoadOptions): Promise<LoadResult> {
+export async function postLoad({ url, headers = {}, body, connections, seconds }: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }) }],
     connections,
     pipelining: 1,
