@@ -63,11 +63,10 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const keys = new ApiKeyStore(redis, config.QUEUE_PREFIX);
   const authenticator = config.AUTH === 'on' ? await startAuthentication(config, keys, redis, log) : null;
   if (!authenticator) log.warn('AUTH=off: every request is tenant "default" with every scope; listening on loopback only');
-  const rateLimits = new RateLimits(redis, config.QUEUE_PREFIX, {
-    windowSeconds: config.RATE_LIMIT_WINDOW_S,
-    submit: config.RATE_LIMIT_SUBMITS,
-    read: config.RATE_LIMIT_READS,
-  });
+  // Budgets are per key: without authentication there is none to count for.
+  const rateLimits =
+    authenticator &&
+    new RateLimits(redis, config.QUEUE_PREFIX, { windowSeconds: config.RATE_LIMIT_WINDOW_S, submit: config.RATE_LIMIT_SUBMITS, read: config.RATE_LIMIT_READS });
   // One blocking connection for every wait and event stream of this process, named for CLIENT LIST.
   const followerConnection = createRedis(config.REDIS_URL, { role: 'api', log, label: 'task follower' }, {
     connectionName: `${config.QUEUE_PREFIX}-task-follower`,
@@ -93,7 +92,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     closing,
     keys,
     authenticator,
-    access: new Access(authenticator ? rateLimits : null),
+    access: new Access(rateLimits),
     audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
     backlog: new TaskBacklog(redis, config.QUEUE_PREFIX),

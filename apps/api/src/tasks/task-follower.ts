@@ -24,7 +24,7 @@ const retryMs = 250;
 
 class Follow implements TaskLogFollow {
   private buffered: LoggedTaskEvent[] = [];
-  private waiter: ((entries: LoggedTaskEvent[]) => void) | null = null;
+  private waiter: { resolve: (entries: LoggedTaskEvent[]) => void; reject: (error: unknown) => void } | null = null;
   private failed: unknown = null;
   private timer: NodeJS.Timeout | undefined;
 
@@ -40,8 +40,8 @@ class Follow implements TaskLogFollow {
   next(ms: number): Promise<LoggedTaskEvent[]> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.buffered.length || ms <= 0) return Promise.resolve(this.take());
-    return new Promise((resolve) => {
-      this.waiter = resolve;
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
@@ -64,7 +64,7 @@ class Follow implements TaskLogFollow {
     const waiter = this.waiter;
     this.waiter = null;
     clearTimeout(this.timer);
-    if (waiter) waiter([]);
+    waiter?.reject(error);
   }
 
   private take(): LoggedTaskEvent[] {
@@ -76,7 +76,7 @@ class Follow implements TaskLogFollow {
     if (!waiter) return;
     this.waiter = null;
     clearTimeout(this.timer);
-    waiter(this.take());
+    waiter.resolve(this.take());
   }
 }
 
