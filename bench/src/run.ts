@@ -81,9 +81,11 @@ async function main(): Promise<void> {
   const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
   const submitFigures = await measureSubmitPath(ours, { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes() }, submitOptions);
 
-  log('submit path with API keys and rate limits, against the same build with AUTH=off');
-  const open = { url: stack.openUrl, reset: () => stack.obliterate('predict'), rssBytes: () => stack.openApiRssBytes() };
-  const authFigures = await measureAuthCost(ours, open, { ...submitOptions, ...authCost });
+  log('submit path with API keys and rate limits, against the same build with AUTH=off (two fresh API processes)');
+  const reset = () => stack.obliterate('predict');
+  const [secured, open] = [await stack.startApi('API with keys', 'on'), await stack.startApi('API with AUTH=off', 'off')];
+  stops.push(() => secured.stop(), () => open.stop());
+  const authFigures = await measureAuthCost({ ...secured, reset }, { ...open, reset }, { ...submitOptions, ...authCost });
 
   await stopAll();
   const results = {

@@ -123,7 +123,7 @@ describe('the bootstrap key', () => {
     const bootstrap = `ty_${'bootstrap-key-of-this-test'.padEnd(43, '1')}`;
     let api = await startApi({ ...env, BOOTSTRAP_API_KEY: bootstrap });
     try {
-      const record = await new ApiKeyStore(redis, prefix).find(hashApiKey(bootstrap));
+      const record = await new ApiKeyStore(redis, prefix).find(hashApiKey(bootstrap).toString('hex'));
       expect(record).toMatchObject({ tenant: 'default', name: 'bootstrap', scopes: ['admin'], revoked_at: null });
       expect((await request(`${api.url}/v1/admin/keys`, { key: bootstrap })).status).toBe(200);
       expect((await request(`${api.url}/v1/admin/keys/${record!.id}`, { method: 'DELETE', key: bootstrap })).status).toBe(204);

@@ -30,10 +30,27 @@ export interface StackOptions {
  */
 const unrefused = { RATE_LIMIT_SUBMITS: '1000000000', RATE_LIMIT_READS: '1000000000', TENANT_MAX_TASKS: '1000000000' };
 
-/**
- * Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder;
- * beside the API, the same build with AUTH=off on the same prefix, for what authentication costs.
- */
+const appEnv = (options: StackOptions, prefix: string, storageDir: string) => ({
+  REDIS_URL: options.redisUrl,
+  QUEUE_PREFIX: prefix,
+  STORAGE_URL: pathToFileURL(storageDir).href,
+  LOG_LEVEL: options.logLevel,
+  ...unrefused,
+});
+
+/** The API runs as npm start and the image run it. */
+const apiArgs = (options: StackOptions) => [...apiNodeFlags, ...options.nodeArgs];
+
+/** One more API process on the stack's prefix and storage, started fresh for one scenario. */
+export interface ExtraApi {
+  url: string;
+  /** What every request to it carries: the admin key, or nothing with AUTH=off. */
+  headers: Record<string, string>;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+/** Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder. */
 export class TrainyardStack {
   readonly client: JsonClient;
   private worker: NodeProcess | null;
@@ -42,13 +59,10 @@ export class TrainyardStack {
     private readonly options: StackOptions,
     readonly prefix: string,
     readonly url: string,
-    /** The API with AUTH=off (on 127.0.0.1): tenant default, no key, no rate limit. */
-    readonly openUrl: string,
-    /** The admin key (BOOTSTRAP_API_KEY) every request to `url` carries. */
+    /** The admin key (BOOTSTRAP_API_KEY) every request of the bench carries. */
     readonly authHeaders: Record<string, string>,
     private readonly storageDir: string,
     private readonly api: NodeProcess,
-    private readonly openApi: NodeProcess,
     worker: NodeProcess,
   ) {
     this.client = new JsonClient(url, authHeaders);
@@ -58,24 +72,10 @@ export class TrainyardStack {
   static async start(options: StackOptions): Promise<TrainyardStack> {
     const prefix = uniquePrefix('stack');
     const storageDir = await mkdtemp(join(tmpdir(), 'ty-bench-storage-'));
-    const [port, openPort] = [await freePort(), await freePort()];
+    const port = await freePort();
     const key = `ty_${randomBytes(32).toString('base64url')}`;
-    const env = {
-      REDIS_URL: options.redisUrl,
-      QUEUE_PREFIX: prefix,
-      STORAGE_URL: pathToFileURL(storageDir).href,
-      LOG_LEVEL: options.logLevel,
-      ...unrefused,
-    };
-    // Started as npm start and the image start it.
-    const apiArgs = [...apiNodeFlags, ...options.nodeArgs];
-    const api = NodeProcess.start({ label: 'API', script: options.apiMain, env: { ...env, PORT: String(port), BOOTSTRAP_API_KEY: key }, nodeArgs: apiArgs });
-    const openApi = NodeProcess.start({
-      label: 'API with AUTH=off',
-      script: options.apiMain,
-      env: { ...env, PORT: String(openPort), AUTH: 'off', HOST: '127.0.0.1' },
-      nodeArgs: apiArgs,
-    });
+    const env = appEnv(options, prefix, storageDir);
+    const api = NodeProcess.start({ label: 'API', script: options.apiMain, env: { ...env, PORT: String(port), BOOTSTRAP_API_KEY: key }, nodeArgs: apiArgs(options) });
     const worker = NodeProcess.start({
       label: 'worker',
       script: options.workerMain,
@@ -87,8 +87,7 @@ export class TrainyardStack {
       },
       nodeArgs: options.nodeArgs,
     });
-    const urlOf = (p: number) => `http://127.0.0.1:${p}`;
-    const stack = new TrainyardStack(options, prefix, urlOf(port), urlOf(openPort), { authorization: `Bearer ${key}` }, storageDir, api, openApi, worker);
+    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, { authorization: `Bearer ${key}` }, storageDir, api, worker);
     try {
       await stack.ready();
     } catch (error) {
@@ -102,8 +101,30 @@ export class TrainyardStack {
     return this.api.rssBytes();
   }
 
-  openApiRssBytes(): number {
-    return this.openApi.rssBytes();
+  /**
+   * Starts another API process of the same build on this stack's prefix and storage: with the
+   * stack's admin key, or with AUTH=off (on 127.0.0.1). Ready once it answers an authorized call.
+   */
+  async startApi(label: string, auth: 'on' | 'off'): Promise<ExtraApi> {
+    const port = await freePort();
+    const key = this.authHeaders.authorization!.slice('Bearer '.length);
+    const env = { ...appEnv(this.options, this.prefix, this.storageDir), PORT: String(port), ...(auth === 'on' ? { BOOTSTRAP_API_KEY: key } : { AUTH: 'off', HOST: '127.0.0.1' }) };
+    const server = NodeProcess.start({ label, script: this.options.apiMain, env, nodeArgs: apiArgs(this.options) });
+    const headers = auth === 'on' ? this.authHeaders : {};
+    const client = new JsonClient(`http://127.0.0.1:${port}`, headers);
+    try {
+      await waitFor(`${label} to answer`, async () => (await client.get('/v1/models')).status === 200, {
+        timeoutMs: this.options.timeoutMs,
+        intervalMs: 100,
+        giveUpIf: () => server.assertRunning(),
+      });
+    } catch (error) {
+      await server.stop();
+      throw error;
+    } finally {
+      client.close();
+    }
+    return { url: `http://127.0.0.1:${port}`, headers, rssBytes: () => server.rssBytes(), stop: () => server.stop() };
   }
 
   workerRssBytes(): number {
@@ -124,31 +145,27 @@ export class TrainyardStack {
 
   async stop(): Promise<void> {
     this.client.close();
-    await Promise.all([this.api.stop(), this.openApi.stop(), this.worker?.stop()]);
+    await Promise.all([this.api.stop(), this.worker?.stop()]);
     await deletePrefix(this.options.redisUrl, this.prefix);
     await rm(this.storageDir, { recursive: true, force: true });
   }
 
-  /** Both APIs answer an authenticated call and a worker is connected to both queues. */
+  /** The API answers an authorized call and a worker is connected to both queues. */
   private async ready(): Promise<void> {
     const queues = ['train', 'predict'].map(
       (name) => new Queue(name, { prefix: this.prefix, connection: { url: this.options.redisUrl } }),
     );
-    const open = new JsonClient(this.openUrl);
     try {
       const giveUpIf = () => {
         this.api.assertRunning();
-        this.openApi.assertRunning();
         this.worker?.assertRunning();
       };
-      await waitFor('the APIs and the worker to be ready', async () => {
+      await waitFor('the API and the worker to be ready', async () => {
         if ((await this.client.get('/v1/models')).status !== 200) return false;
-        if ((await open.get('/v1/models')).status !== 200) return false;
         const counts = await Promise.all(queues.map((queue) => queue.getWorkersCount()));
         return counts.every((count) => count > 0);
       }, { timeoutMs: this.options.timeoutMs, intervalMs: 100, giveUpIf });
     } finally {
-      open.close();
       await Promise.all(queues.map((queue) => queue.close()));
     }
   }

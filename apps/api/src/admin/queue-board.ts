@@ -47,7 +47,7 @@ function basicAuth({ credentials, keys }: BoardAccess): RequestHandler {
     const pair = Buffer.from(given?.[1] ?? '', 'base64');
     if (expected && pair.length === expected.length && timingSafeEqual(pair, expected)) return next();
     const password = pair.toString('utf8').split(':').slice(1).join(':');
-    const principal = keys && password ? await keys.verify(`Bearer ${password}`).catch(() => null) : null;
+    const principal = keys && password ? await Promise.resolve().then(() => keys.verify(`Bearer ${password}`)).catch(() => null) : null;
     if (principal && grants(principal, 'admin')) return next();
     res.set('WWW-Authenticate', 'Basic realm="Trainyard queues", charset="UTF-8"');
     sendError(res, new AppError('unauthorized', 'Bull Board needs BOARD_USER and BOARD_PASSWORD, or an admin API key as the password'));

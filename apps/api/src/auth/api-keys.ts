@@ -12,9 +12,9 @@ export function newApiKey(): string {
   return `ty_${randomBytes(32).toString('base64url')}`;
 }
 
-/** A 256-bit random secret needs no slow hash: SHA-256 is what is stored and looked up. */
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+/** A 256-bit random secret needs no slow hash: SHA-256 is what is stored (as hex) and looked up. */
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
 }
 
 /** What Redis keeps of a key; never the key itself. */
@@ -102,7 +102,7 @@ export class ApiKeyStore {
       created_at: new Date().toISOString(),
       expires_at: parsed.expires_at ? new Date(parsed.expires_at).toISOString() : null,
       revoked_at: null,
-      hash: hashApiKey(key),
+      hash: hashApiKey(key).toString('hex'),
     };
     const created = await this.createRecord(this.recordKey(record.hash), this.idsKey, record.id, JSON.stringify(record), record.hash);
     return Number(created) === 1 ? { key, record: view(record, null) } : null;
@@ -148,7 +148,7 @@ export class ApiKeyStore {
    * Safe for every replica at start; a bootstrap key that was revoked stays revoked.
    */
   async bootstrap(key: string): Promise<'created' | 'exists' | 'revoked'> {
-    const known = await this.find(hashApiKey(key));
+    const known = await this.find(hashApiKey(key).toString('hex'));
     if (known) return known.revoked_at ? 'revoked' : 'exists';
     const created = await this.create({ tenant: defaultTenant, name: 'bootstrap', scopes: ['admin'] }, key);
     return created ? 'created' : 'exists';

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { AppError, type Logger } from '@trainyard/shared/platform';
@@ -21,14 +21,40 @@ class UnauthorizedError extends AppError {
   }
 }
 
+/** A key's record as a replica keeps it: the hash as bytes, the expiry as a number, the principal made once. */
+interface KnownKey {
+  record: ApiKeyRecord;
+  hash: Buffer;
+  expiresAt: number;
+  principal: Principal;
+}
+
+function known(record: ApiKeyRecord): KnownKey {
+  return {
+    record,
+    hash: Buffer.from(record.hash, 'hex'),
+    expiresAt: record.expires_at ? Date.parse(record.expires_at) : Infinity,
+    principal: { tenant: record.tenant, keyId: record.id, scopes: record.scopes, minPriority: record.min_priority },
+  };
+}
+
+/** The SHA-256 of the key in `Authorization: Bearer <key>`; 401 without one. */
+function bearerHash(authorization: string | undefined): Buffer {
+  if (!authorization) throw new UnauthorizedError('an API key is required: Authorization: Bearer <key>', false);
+  const match = /^Bearer +(\S+) *$/i.exec(authorization);
+  if (!match || !apiKeyPattern.test(match[1]!)) throw new UnauthorizedError('the Authorization header is not "Bearer" and an API key', true);
+  return hashApiKey(match[1]!);
+}
+
 /**
  * Turns `Authorization: Bearer <key>` into the request's principal. Verified keys are kept in memory
- * briefly; a revocation published by any replica (or the keys CLI) drops one at once, and while the
- * subscription is down nothing is kept, so a revoked key stops working everywhere within about a
- * round trip. last_used_at is updated at most once a minute per key, never awaited by a request.
+ * briefly, so a request with a known key takes no Redis round trip; a revocation published by any
+ * replica (or the keys CLI) drops one at once, and while the subscription is down nothing is kept,
+ * so a revoked key stops working everywhere within about a round trip. last_used_at is updated at
+ * most once a minute per key, never awaited by a request.
  */
 export class Authenticator {
-  private readonly cache = new LRUCache<string, ApiKeyRecord>({ max: 10_000, ttl: cacheMs });
+  private readonly cache = new LRUCache<string, KnownKey>({ max: 10_000, ttl: cacheMs });
   private readonly touched = new Map<string, number>();
   /** Counts revocations, so a lookup that raced one does not cache what it read before it. */
   private generation = 0;
@@ -59,31 +85,35 @@ export class Authenticator {
     return authenticator;
   }
 
-  async verify(authorization: string | undefined): Promise<Principal> {
-    const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
-    if (!authorization) throw new UnauthorizedError('an API key is required: Authorization: Bearer <key>', false);
-    if (!match || !apiKeyPattern.test(match[1]!)) throw new UnauthorizedError('the Authorization header is not "Bearer" and an API key', true);
-    const hash = hashApiKey(match[1]!);
-    const record = await this.lookup(hash);
-    // The lookup is by hash already; the comparison in constant time costs nothing and leaks nothing.
-    if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'))) throw new UnauthorizedError('unknown API key', true);
-    if (record.revoked_at) throw new UnauthorizedError('this API key was revoked', true);
-    if (record.expires_at && Date.parse(record.expires_at) <= Date.now()) throw new UnauthorizedError('this API key has expired', true);
-    this.touch(record.id);
-    return { tenant: record.tenant, keyId: record.id, scopes: record.scopes, minPriority: record.min_priority };
+  /** The key's principal: at once for a key verified lately, after one Redis read otherwise. */
+  verify(authorization: string | undefined): Principal | Promise<Principal> {
+    const hash = bearerHash(authorization);
+    const id = hash.toString('hex');
+    const cached = this.cache.get(id);
+    if (cached) return this.admit(cached, hash);
+    return this.lookup(id).then((key) => this.admit(key, hash));
   }
 
   async close(): Promise<void> {
     this.subscriber.disconnect();
   }
 
-  private async lookup(hash: string): Promise<ApiKeyRecord | null> {
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
+  private admit(key: KnownKey | null, hash: Buffer): Principal {
+    // The lookup is by hash already; the comparison in constant time costs nothing and leaks nothing.
+    if (!key || !timingSafeEqual(key.hash, hash)) throw new UnauthorizedError('unknown API key', true);
+    if (key.record.revoked_at) throw new UnauthorizedError('this API key was revoked', true);
+    if (key.expiresAt <= Date.now()) throw new UnauthorizedError('this API key has expired', true);
+    this.touch(key.record.id);
+    return key.principal;
+  }
+
+  private async lookup(hash: string): Promise<KnownKey | null> {
     const generation = this.generation;
     const record = await this.keys.find(hash);
-    if (record && this.listening && generation === this.generation) this.cache.set(hash, record);
-    return record;
+    if (!record) return null;
+    const key = known(record);
+    if (this.listening && generation === this.generation) this.cache.set(hash, key);
+    return key;
   }
 
   /** Drops one key (a revocation), or every key. */
@@ -103,13 +133,32 @@ export class Authenticator {
 
 /** Sets every /v1 request's principal from its key; with AUTH=off (null) every request is tenant `default` with every scope. */
 export function authentication(authenticator: Authenticator | null): RequestHandler {
-  return async (req, res, next) => {
-    try {
-      req.principal = authenticator ? await authenticator.verify(req.get('authorization')) : anonymous;
-    } catch (error) {
-      if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', error.challenge);
-      throw error;
+  const refused = (res: Response, error: unknown) => {
+    if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', error.challenge);
+    return error;
+  };
+  return (req, res, next) => {
+    if (!authenticator) {
+      req.principal = anonymous;
+      return next();
     }
-    next();
+    let verified: Principal | Promise<Principal>;
+    try {
+      verified = authenticator.verify(req.get('authorization'));
+    } catch (error) {
+      throw refused(res, error);
+    }
+    // A key verified lately is known at once: no promise, no extra turn of the event loop.
+    if (!(verified instanceof Promise)) {
+      req.principal = verified;
+      return next();
+    }
+    verified.then(
+      (principal) => {
+        req.principal = principal;
+        next();
+      },
+      (error: unknown) => next(refused(res, error)),
+    );
   };
 }
