@@ -76,3 +76,32 @@ describe('rate limits per key, across two API replicas', () => {
     expect((await request(`${replica(0).url}/v1/models`, { key: other.key })).status).toBe(200);
   });
 });
+
+describe('a budget spent a lease at a time', () => {
+  const leasePrefix = testPrefix('ratelease');
+  let pair: (RunningProcess & { url: string })[] = [];
+
+  beforeAll(async () => {
+    // 1,000 reads a window: each replica reserves 10 at a time from Redis and spends them from memory.
+    const env = { QUEUE_PREFIX: leasePrefix, STORAGE_URL: `file://${storageDir}`, RATE_LIMIT_READS: '1000', RATE_LIMIT_WINDOW_S: '60' };
+    pair = await Promise.all([startApi(env), startApi(env)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(pair.map((api) => api.stop()));
+    await deletePrefix(leasePrefix);
+  });
+
+  it('lets through no more than the budget across both replicas, and at most a lease less', async () => {
+    const { key } = await createKey(pair[0]!.url, { tenant: 'acme', scopes: ['read'] });
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 11; batch++) {
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => request(`${pair[i % 2]!.url}/v1/models`, { key })));
+      statuses.push(...answers.map((answer) => answer.status));
+    }
+    const accepted = statuses.filter((status) => status === 200).length;
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+    expect(accepted).toBeLessThanOrEqual(1_000);
+    expect(accepted).toBeGreaterThanOrEqual(1_000 - 9);
+  });
+});
