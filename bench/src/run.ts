@@ -77,9 +77,10 @@ async function main(): Promise<void> {
 
   log('submit path (workers stopped, nothing drains)');
   await Promise.all([stack.stopWorker(), raw.stopWorker()]);
-  const ours = { url: stack.url, headers: stack.authHeaders, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes() };
+  const ours = { url: stack.url, headers: stack.authHeaders, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes(), cpuSeconds: () => stack.apiCpuSeconds() };
   const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
-  const submitFigures = await measureSubmitPath(ours, { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes() }, submitOptions);
+  const bareTarget = { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes(), cpuSeconds: () => bare.cpuSeconds() };
+  const submitFigures = await measureSubmitPath(ours, bareTarget, submitOptions);
 
   log('submit path with API keys and rate limits, against the same build with AUTH=off (two fresh API processes)');
   const reset = () => stack.obliterate('predict');

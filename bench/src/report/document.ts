@@ -42,8 +42,9 @@ export function runDetails({ submit, auth, throughput, latency, workerRss, model
       `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
       `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
       `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
-    `- API keys and rate limits, the same rounds against the same build with AUTH=off: with them ${list(auth.secured.runs)} req/s; ` +
-      `AUTH=off ${list(auth.open.runs)} req/s. One POST at a time, ${settings.authCost.samples} per side in ${settings.authCost.blocks} alternating blocks ` +
+    `- API keys and rate limits, the same rounds against the same build with AUTH=off: with them ${list(auth.secured.runs)} req/s ` +
+      `(${list(auth.securedPerCpuSecond.runs)} per API CPU-second); AUTH=off ${list(auth.open.runs)} req/s (${list(auth.openPerCpuSecond.runs)} per API CPU-second). ` +
+      `One POST at a time, ${settings.authCost.samples} per side in ${settings.authCost.blocks} alternating blocks ` +
       `after ${settings.authCost.warmup} warm-up, p50/p90/p99 in ms: with them ${percentiles(auth.securedRoundTrips)}; AUTH=off ${percentiles(auth.openRoundTrips)}.`,
     `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
       `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +

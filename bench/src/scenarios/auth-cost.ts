@@ -17,6 +17,14 @@ export interface AuthCostFigures {
   open: Repeated;
   /** secured / open, round by round. */
   ratio: Repeated;
+  /**
+   * Requests per second of the API process' own CPU time, per round: the throughput each API would
+   * reach with a core to itself. The client and Redis share the machine's cores with it, so raw
+   * requests/s also move with their load (and with anything else running); this does not.
+   */
+  securedPerCpuSecond: Repeated;
+  openPerCpuSecond: Repeated;
+  perCpuRatio: Repeated;
   /** One POST at a time, its round trip in ms: every sample, per side. */
   securedRoundTrips: number[];
   openRoundTrips: number[];
@@ -42,10 +50,15 @@ export async function measureAuthCost(secured: SubmitTarget, open: SubmitTarget,
   } finally {
     clients.forEach((client) => client.close());
   }
+  const rate = (side: typeof rounds.first) => side.map((round) => round.okPerSecond);
+  const perCpu = (side: typeof rounds.first) => side.map((round) => 1000 / round.cpuMsPerRequest);
   return {
-    secured: repeated(rounds.second),
-    open: repeated(rounds.first),
-    ratio: pairedRatios(rounds.second, rounds.first),
+    secured: repeated(rate(rounds.second)),
+    open: repeated(rate(rounds.first)),
+    ratio: pairedRatios(rate(rounds.second), rate(rounds.first)),
+    securedPerCpuSecond: repeated(perCpu(rounds.second)),
+    openPerCpuSecond: repeated(perCpu(rounds.first)),
+    perCpuRatio: pairedRatios(perCpu(rounds.second), perCpu(rounds.first)),
     securedRoundTrips,
     openRoundTrips,
   };

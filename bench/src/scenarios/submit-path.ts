@@ -8,6 +8,8 @@ export interface SubmitTarget {
   /** Empties its predict queue between rounds, so each round starts from the same Redis state. */
   reset(): Promise<void>;
   rssBytes(): number;
+  /** CPU seconds the server process has used so far. */
+  cpuSeconds(): number;
 }
 
 export interface SubmitOptions {
@@ -32,10 +34,16 @@ export interface SubmitFigures {
   oursIdleRssBytes: number;
 }
 
+/** One measured round: requests/s, and the server's CPU time per request (ms). */
+export interface Round {
+  okPerSecond: number;
+  cpuMsPerRequest: number;
+}
+
 /** Rounds of two servers under the same load, `first` then `second` each round, with each one's peak RSS. */
 export interface PairedRounds {
-  first: number[];
-  second: number[];
+  first: Round[];
+  second: Round[];
   firstPeakRssBytes: number;
   secondPeakRssBytes: number;
 }
@@ -47,10 +55,11 @@ export interface PairedRounds {
 export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
   const oursIdleRssBytes = ours.rssBytes();
   const rounds = await pairedRounds(bare, ours, options);
+  const [oursRuns, bareRuns] = [rounds.second.map((round) => round.okPerSecond), rounds.first.map((round) => round.okPerSecond)];
   return {
-    ours: repeated(rounds.second),
-    bare: repeated(rounds.first),
-    ratio: pairedRatios(rounds.second, rounds.first),
+    ours: repeated(oursRuns),
+    bare: repeated(bareRuns),
+    ratio: pairedRatios(oursRuns, bareRuns),
     oursPeakRssBytes: rounds.secondPeakRssBytes,
     barePeakRssBytes: rounds.firstPeakRssBytes,
     oursIdleRssBytes,
@@ -68,7 +77,7 @@ export async function pairedRounds(first: SubmitTarget, second: SubmitTarget, op
 }
 
 /** One round: reset, warm up, measure; the target's RSS is sampled all along. */
-async function loadOnce(target: SubmitTarget, options: SubmitOptions, onRss: (bytes: number) => void): Promise<number> {
+async function loadOnce(target: SubmitTarget, options: SubmitOptions, onRss: (bytes: number) => void): Promise<Round> {
   const sampler = setInterval(() => onRss(target.rssBytes()), 1000 / options.sampleHz);
   try {
     return await warmThenMeasure(target, options);
@@ -77,13 +86,15 @@ async function loadOnce(target: SubmitTarget, options: SubmitOptions, onRss: (by
   }
 }
 
-async function warmThenMeasure(target: SubmitTarget, options: SubmitOptions): Promise<number> {
+async function warmThenMeasure(target: SubmitTarget, options: SubmitOptions): Promise<Round> {
   await target.reset();
   const load = { url: `${target.url}/v1/predict`, headers: target.headers, body: options.body, connections: options.connections };
   await postLoad({ ...load, seconds: options.warmupSeconds });
+  const cpuBefore = target.cpuSeconds();
   const result = await postLoad({ ...load, seconds: options.measureSeconds });
+  const cpuMsPerRequest = ((target.cpuSeconds() - cpuBefore) * 1000) / result.ok;
   if (result.non2xx || result.errors) {
     throw new Error(`${target.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
   }
-  return result.okPerSecond;
+  return { okPerSecond: result.okPerSecond, cpuMsPerRequest };
 }

@@ -13,6 +13,7 @@ export interface LoadOptions {
 export interface LoadResult {
   /** 2xx answers per second; errors and other statuses do not count. */
   okPerSecond: number;
+  ok: number;
   non2xx: number;
   errors: number;
 }
@@ -28,5 +29,5 @@ export async function postLoad({ url, headers = {}, body, connections, seconds }
     pipelining: 1,
     duration: seconds,
   });
-  return { okPerSecond: result['2xx'] / result.duration, non2xx: result.non2xx, errors: result.errors };
+  return { okPerSecond: result['2xx'] / result.duration, ok: result['2xx'], non2xx: result.non2xx, errors: result.errors };
 }

@@ -47,6 +47,7 @@ export interface ExtraApi {
   /** What every request to it carries: the admin key, or nothing with AUTH=off. */
   headers: Record<string, string>;
   rssBytes(): number;
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -101,6 +102,10 @@ export class TrainyardStack {
     return this.api.rssBytes();
   }
 
+  apiCpuSeconds(): number {
+    return this.api.cpuSeconds();
+  }
+
   /**
    * Starts another API process of the same build on this stack's prefix and storage: with the
    * stack's admin key, or with AUTH=off (on 127.0.0.1). Ready once it answers an authorized call.
@@ -124,7 +129,7 @@ export class TrainyardStack {
     } finally {
       client.close();
     }
-    return { url: `http://127.0.0.1:${port}`, headers, rssBytes: () => server.rssBytes(), stop: () => server.stop() };
+    return { url: `http://127.0.0.1:${port}`, headers, rssBytes: () => server.rssBytes(), cpuSeconds: () => server.cpuSeconds(), stop: () => server.stop() };
   }
 
   workerRssBytes(): number {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { priority } from '@trainyard/shared/jobs';
@@ -14,7 +14,7 @@ export function newApiKey(): string {
 
 /** A 256-bit random secret needs no slow hash: SHA-256 is what is stored (as hex) and looked up. */
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /** What Redis keeps of a key; never the key itself. */

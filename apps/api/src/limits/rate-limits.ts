@@ -96,8 +96,8 @@ export class RateLimits {
 
   private announce(res: Response, budget: Budget, remaining: number, resetMs: number): void {
     if (res.headersSent) return;
-    res.set('RateLimit-Policy', this.policies[budget]);
-    res.set('RateLimit', `"${budget}";r=${remaining};t=${Math.max(1, Math.ceil(resetMs / 1000))}`);
+    res.setHeader('RateLimit-Policy', this.policies[budget]);
+    res.setHeader('RateLimit', `"${budget}";r=${remaining};t=${Math.max(1, Math.ceil(resetMs / 1000))}`);
   }
 
   private dropExpired(): void {
