@@ -11,6 +11,7 @@ import { RawBullmq } from './ceilings/raw-bullmq.js';
 import { renderFigures, runDetails, writeFigures } from './report/document.js';
 import { rows } from './report/rows.js';
 import { textTable } from './report/table.js';
+import { measureAuthCost } from './scenarios/auth-cost.js';
 import { measureIdleLatency } from './scenarios/idle-latency.js';
 import { workerRssAfterLoading } from './scenarios/memory.js';
 import { measureSubmitPath } from './scenarios/submit-path.js';
@@ -34,7 +35,7 @@ process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = await describeMachine(settings.redisUrl);
-  const { throughput, submit, latency, memory, redisUrl, waitTimeoutMs: timeoutMs } = settings;
+  const { throughput, submit, latency, authCost, memory, redisUrl, waitTimeoutMs: timeoutMs } = settings;
   const models = Array.from({ length: memory.models }, (_, i) => `bench-iris-${i}`);
   const model = models[0]!;
 
@@ -76,11 +77,16 @@ async function main(): Promise<void> {
 
   log('submit path (workers stopped, nothing drains)');
   await Promise.all([stack.stopWorker(), raw.stopWorker()]);
-  const submitFigures = await measureSubmitPath(
-    { url: stack.url, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes() },
-    { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes() },
-    { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz },
-  );
+  const ours = { url: stack.url, headers: stack.authHeaders, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes(), cpuSeconds: () => stack.apiCpuSeconds() };
+  const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
+  const bareTarget = { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes(), cpuSeconds: () => bare.cpuSeconds() };
+  const submitFigures = await measureSubmitPath(ours, bareTarget, submitOptions);
+
+  log('submit path with API keys and rate limits, against the same build with AUTH=off (two fresh API processes)');
+  const reset = () => stack.obliterate('predict');
+  const [secured, open] = [await stack.startApi('API with keys', 'on'), await stack.startApi('API with AUTH=off', 'off')];
+  stops.push(() => secured.stop(), () => open.stop());
+  const authFigures = await measureAuthCost({ ...secured, reset }, { ...open, reset }, { ...submitOptions, ...authCost });
 
   await stopAll();
   const results = {
@@ -90,6 +96,7 @@ async function main(): Promise<void> {
     durationSeconds: (performance.now() - t0) / 1000,
     loadAverageAtEnd: loadavg()[0]!,
     submit: submitFigures,
+    auth: authFigures,
     throughput: throughputFigures,
     latency: latencyFigures,
     workerRss: {

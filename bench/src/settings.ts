@@ -45,6 +45,13 @@ export const settings = {
     blocks: 4,
   },
 
+  /** API keys and rate limits against AUTH=off: the submit rounds above, then one POST at a time. */
+  authCost: {
+    warmup: 100,
+    samples: 1_000,
+    blocks: 4,
+  },
+
   memory: {
     models: 10,
     /** Epochs per trained model: enough for a real model, short enough to train ten in seconds. */

@@ -14,7 +14,9 @@ import {
 
 const composeText = readRepoFile('docker-compose.yml');
 const envExample = parseEnvFile(readRepoFile('.env.example'));
-const compose = loadCompose(composeText, envExample);
+/** .env.example with the one value it must leave to the user. */
+const env = { ...envExample, BOOTSTRAP_API_KEY: `ty_${'k'.repeat(43)}` };
+const compose = loadCompose(composeText, env);
 const service = (name: string): Service => {
   const found = compose.services[name];
   if (!found) throw new Error(`no service ${name}`);
@@ -47,18 +49,18 @@ describe('the compose schema check', () => {
   });
 
   it('rejects a typo', () => {
-    const typo = loadCompose(composeText.replace('interval: 2s', 'intervall: 2s'), envExample);
+    const typo = loadCompose(composeText.replace('interval: 2s', 'intervall: 2s'), env);
     expect(schemaErrors(typo).join('\n')).toMatch(/healthcheck: must NOT have additional properties/);
   });
 
   it('rejects what docker-compose 1.29 does not accept', () => {
     expect(schemaErrors({ ...compose, name: 'trainyard' })).not.toEqual([]);
-    const startInterval = loadCompose(composeText.replace('interval: 2s,', 'interval: 2s, start_interval: 1s,'), envExample);
+    const startInterval = loadCompose(composeText.replace('interval: 2s,', 'interval: 2s, start_interval: 1s,'), env);
     expect(schemaErrors(startInterval)).not.toEqual([]);
   });
 
   it('rejects a duration without a unit', () => {
-    const grace = loadCompose(composeText, { ...envExample, WORKER_STOP_GRACE_PERIOD: '45' });
+    const grace = loadCompose(composeText, { ...env, WORKER_STOP_GRACE_PERIOD: '45' });
     expect(schemaErrors(grace).join('\n')).toMatch(/stop_grace_period: must match format "duration"/);
   });
 });
@@ -101,6 +103,12 @@ describe('docker-compose.yml', () => {
     expect(command(cache)).toMatch(/--maxmemory-policy allkeys-lru/);
     expect(command(cache)).toMatch(/--save "" --appendonly no/);
     expect(cache.volumes).toBeUndefined();
+  });
+
+  it('refuses to start without BOOTSTRAP_API_KEY, and has no default password anywhere', () => {
+    expect(() => loadCompose(composeText, envExample)).toThrow(/^BOOTSTRAP_API_KEY: set BOOTSTRAP_API_KEY in \.env/);
+    expect(envExample.BOOTSTRAP_API_KEY).toBe('');
+    expect(service('api').environment).toMatchObject({ BOARD_USER: '', BOARD_PASSWORD: '', BOARD_READ_ONLY: 'true' });
   });
 
   it('runs at least two API replicas behind the balancer', () => {

@@ -34,9 +34,13 @@ async function freePort(): Promise<number> {
 }
 
 const ports = { LB_PORT: await freePort(), MAILPIT_UI_PORT: await freePort(), MINIO_PORT: await freePort(), MINIO_CONSOLE_PORT: await freePort() };
+/** The stack's first admin key, as a user puts it in .env. */
+const adminKey = `ty_${randomBytes(32).toString('base64url')}`;
+const auth = { authorization: `Bearer ${adminKey}` };
 const stack = new ComposeProject(`trainyard-smoke-${randomBytes(3).toString('hex')}`, {
   ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
   IMAGE_TAG: 'smoke',
+  BOOTSTRAP_API_KEY: adminKey,
   // A Redis Cluster hash tag: proves every key the platform writes takes the prefix (docs/scaling.md).
   QUEUE_PREFIX: '{trainyard}',
 });
@@ -71,7 +75,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 async function submit(path: string, body: object): Promise<string> {
   const response = await fetch(`${lb}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify(body),
   });
   const answer = (await response.json()) as { task_id: string };
@@ -79,7 +83,7 @@ async function submit(path: string, body: object): Promise<string> {
   return answer.task_id;
 }
 
-const getTask = async (id: string): Promise<Task> => (await fetch(`${lb}/v1/tasks/${id}`)).json() as Promise<Task>;
+const getTask = async (id: string): Promise<Task> => (await fetch(`${lb}/v1/tasks/${id}`, { headers: auth })).json() as Promise<Task>;
 
 /** Polls a task through the balancer until it finishes; a failed task fails the test with its error. */
 async function finished(id: string, timeoutMs = 120_000): Promise<Task> {
@@ -127,21 +131,24 @@ afterAll(async () => {
 }, 300_000);
 
 describe(`docker-compose.yml, through the balancer`, () => {
-  it('balances over two API replicas and keeps Bull Board behind basic auth', async () => {
+  it('balances over two API replicas, asks for an API key, and keeps Bull Board behind basic auth', async () => {
     expect(await stack.containers('api')).toHaveLength(2);
     for (let i = 0; i < 6; i++) expect((await fetch(`${lb}/ready`)).status).toBe(200);
     // The balancer's access log names the replica that answered each request.
     const log = await stack.compose('logs', '--no-color', 'lb');
     expect(new Set([...log.matchAll(/upstream=([\d.]+:\d+)/g)].map(([, address]) => address)).size).toBe(2);
+    expect((await fetch(`${lb}/v1/models`)).status).toBe(401);
+    expect((await fetch(`${lb}/v1/models`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${lb}/admin/queues`)).status).toBe(401);
-    const board = await fetch(`${lb}/admin/queues`, { headers: { authorization: `Basic ${btoa('admin:trainyard')}` } });
+    // No BOARD_USER in .env.example: the admin key is the password.
+    const board = await fetch(`${lb}/admin/queues`, { headers: { authorization: `Basic ${btoa(`admin:${adminKey}`)}` } });
     expect(board.status).toBe(200);
   });
 
   it('refuses an oversized body at the balancer with the API error shape', async () => {
     const response = await fetch(`${lb}/v1/train`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) }),
     });
     expect(response.status).toBe(413);

@@ -30,9 +30,4 @@ export const contracts: Contracts = {
     nodeFlags: apiNodeFlags,
   },
   worker: { image: 'trainyard/worker', reads: new Set(Object.keys(workerEnv.shape)), load: loadWorkerConfig },
-  pending: {
-    // Read by the API's authentication, which is on its way (env AUTH, HOST, BOOTSTRAP_API_KEY).
-    // Remove this entry once apps/api/src/config.ts reads it.
-    BOOTSTRAP_API_KEY: 'the first admin API key of the upcoming authentication',
-  },
 };

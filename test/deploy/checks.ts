@@ -22,8 +22,6 @@ export interface Contracts {
     nodeFlags: readonly string[];
   };
   worker: AppContract;
-  /** Variables the manifests set before the app reads them, each with why; remove an entry once its variable lands. */
-  pending: Readonly<Record<string, string>>;
 }
 
 /** Set on app containers although no app schema names them: the AWS SDK reads its own AWS_*, Node reads NODE_OPTIONS. */
@@ -232,7 +230,7 @@ export function appContainers(resources: Resource[], contracts: Contracts): AppC
 function appChecks(resources: Resource[], contracts: Contracts): string[] {
   return appContainers(resources, contracts).flatMap(({ workload, container, app, env, config }) => {
     const where = `${id(workload.resource)} container ${container.name}`;
-    const unread = Object.keys(env).filter((name) => !contracts[app].reads.has(name) && !runtimeVariable(name) && !(name in contracts.pending));
+    const unread = Object.keys(env).filter((name) => !contracts[app].reads.has(name) && !runtimeVariable(name));
     const errors = unread.map((name) => `${where}: sets ${name}, which the ${app} does not read`);
     if (!config) {
       try {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { apiNodeFlags } from '../../scripts/processes.js';
 import { readRepoFile } from '../compose/compose-file.js';
 import { render, contracts, kubernetesDir, overlays, type Overlay } from './build.js';
-import { admittedBy, checkBuild, workloads, type Contracts } from './checks.js';
+import { admittedBy, checkBuild, workloads } from './checks.js';
 import { parseEnvFile, podTemplateOf, type Resource } from './kustomize.js';
 import { schemaErrors } from './schemas.js';
 
@@ -170,11 +170,6 @@ describe('the checks catch', () => {
   it.each(cases)('%s', (_, change, expected) => {
     expect(checkBuild(dev, contracts)).toEqual([]);
     expect(checkBuild(broken(change), contracts).join('\n')).toMatch(expected);
-  });
-
-  it('BOOTSTRAP_API_KEY once its allow-list entry is gone, until the API reads it', () => {
-    const withoutPending: Contracts = { ...contracts, pending: {} };
-    expect(checkBuild(dev, withoutPending)).toEqual(['Deployment/trainyard-api container api: sets BOOTSTRAP_API_KEY, which the api does not read']);
   });
 
   it('a misspelt field, a misplaced one and a wrong type', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAdminKey } from '@trainyard/test-support/auth';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 import { tempStorage } from '@trainyard/test-support/stack';
@@ -39,7 +40,7 @@ interface Run {
 async function trainyard(args: string[], command = [bin]): Promise<Run> {
   const [file, ...pre] = command;
   try {
-    const { stdout, stderr } = await promisify(execFile)(file!, [...pre, ...args], { cwd: root, env: { PATH: process.env.PATH, TRAINYARD_URL: api.url } });
+    const { stdout, stderr } = await promisify(execFile)(file!, [...pre, ...args], { cwd: root, env: { PATH: process.env.PATH, TRAINYARD_URL: api.url, TRAINYARD_API_KEY: testAdminKey } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
@@ -50,7 +51,7 @@ async function trainyard(args: string[], command = [bin]): Promise<Run> {
 describe('trainyard in a terminal', () => {
   it('shows a live progress bar with epoch, loss and ETA, then the metrics table', async () => {
     const terminal = await startTerminal(`${bin} train iris --algorithm mlp --dataset iris --target species -p epochs=300 -p batch_size=4 -p patience=0 -p seed=1 --watch`, {
-      env: { TRAINYARD_URL: api.url },
+      env: { TRAINYARD_URL: api.url, TRAINYARD_API_KEY: testAdminKey },
       width: 100,
       height: 16,
     });
@@ -80,7 +81,7 @@ describe('trainyard in a terminal', () => {
     const file = join(scratch, 'numbers.csv');
     const rows = Array.from({ length: 100_000 }, (_, i) => `${i},${(i * 31) % 97},${i % 3}`);
     writeFileSync(file, `a,b,label\n${rows.join('\n')}\n`);
-    const terminal = await startTerminal(`${bin} datasets put numbers ${file}`, { env: { TRAINYARD_URL: api.url } });
+    const terminal = await startTerminal(`${bin} datasets put numbers ${file}`, { env: { TRAINYARD_URL: api.url, TRAINYARD_API_KEY: testAdminKey } });
     try {
       const final = await terminal.waitFor(/\[exit \d+\]/);
       expect(final).toMatch(/uploading [█]{30} 100% \| 1\.\d MiB of 1\.\d MiB/);
@@ -111,7 +112,7 @@ describe('trainyard in scripts', () => {
   });
 
   it('gets, cancels and watches a task, exiting 1 when the watched task did not succeed', async () => {
-    const submitted = await trainyard(['--json', 'train', 'long', '-a', 'mlp', '-d', 'iris', '-t', 'species', '-p', 'epochs=5000', '-p', 'batch_size=4', '-p', 'patience=0']);
+    const submitted = await trainyard(['--json', 'train', 'long', '-a', 'mlp', '-d', 'iris', '-t', 'species', '-p', 'epochs=1000', '-p', 'batch_size=4', '-p', 'patience=0']);
     expect(submitted.code, submitted.stderr).toBe(0);
     const { task_id: taskId } = JSON.parse(submitted.stdout) as { task_id: string };
     const got = await trainyard(['tasks', 'get', taskId]);

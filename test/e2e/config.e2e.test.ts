@@ -14,6 +14,12 @@ describe.concurrent('a bad configuration value', () => {
     ['api', { PORT: 'abc' }, /PORT/],
     ['api', { TASK_RETENTION_S: '-5' }, /TASK_RETENTION_S/],
     ['api', { BOARD_USER: 'ops' }, /BOARD_PASSWORD: set BOARD_USER and BOARD_PASSWORD together/],
+    ['api', { AUTH: 'off' }, /AUTH: AUTH=off .* only on loopback: set HOST=127\.0\.0\.1/],
+    ['api', { AUTH: 'off', HOST: '0.0.0.0' }, /AUTH: AUTH=off .* only on loopback/],
+    ['api', { AUTH: 'maybe' }, /AUTH/],
+    ['api', { BOOTSTRAP_API_KEY: 'hunter2' }, /BOOTSTRAP_API_KEY: ty_ and 43 base64url characters/],
+    ['api', { RATE_LIMIT_SUBMITS: '0' }, /RATE_LIMIT_SUBMITS/],
+    ['api', { BOARD_READ_ONLY: 'sometimes' }, /BOARD_READ_ONLY/],
     ['worker', { WORKER_QUEUES: 'nope' }, /WORKER_QUEUES/],
     ['worker', { REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL/],
   ] as const)('%s with %o exits 1 naming the variable', async (entry, env, named) => {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAdminKey } from '@trainyard/test-support/auth';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
 import { tempStorage } from '@trainyard/test-support/stack';
@@ -15,6 +16,9 @@ const storage = tempStorage('readme');
 mkdirSync(join(root, '.data'), { recursive: true });
 /** Inside the repository, so `npx trainyard` and `@trainyard/client` resolve as they do for a user of this checkout. */
 const scratch = mkdtempSync(join(root, '.data', 'readme-'));
+// What `npm start` leaves for its user: the admin key the README's commands read.
+mkdirSync(join(scratch, '.data'));
+writeFileSync(join(scratch, '.data', 'admin-key'), `${testAdminKey}\n`, { mode: 0o600 });
 let api: RunningProcess & { url: string };
 let worker: RunningProcess;
 let metricsAddress: string;
@@ -66,7 +70,7 @@ describe('the README, run as written', () => {
     await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', scratch], { cwd: root });
 
     const { outputText } = ts.transpileModule(example!.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', outputText], { cwd: root, env: { PATH: process.env.PATH, TRAINYARD_URL: api.url } });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', outputText], { cwd: root, env: { PATH: process.env.PATH, TRAINYARD_URL: api.url, TRAINYARD_API_KEY: testAdminKey } });
     expect(stdout).toMatch(/^epoch \d+\/200, loss \d\.\d{3}$/m);
     expect(stdout).toMatch(/^SUCCESS \{\n?\s*model: 'iris',\s+version: 1,/m);
     expect(stdout).toContain("label: 'setosa'");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResource } from '@trainyard/shared/tasks';
+import { bearer } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
@@ -95,7 +96,7 @@ describe('an uploaded text dataset', () => {
     ];
     const uploaded = await fetch(`${api.url}/v1/datasets/reviews`, {
       method: 'PUT',
-      headers: { 'content-type': 'text/csv' },
+      headers: { 'content-type': 'text/csv', ...bearer() },
       body: reviews.map((row) => row.join(',')).join('\n') + '\n',
     });
     expect(uploaded.status).toBe(201);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResource } from '@trainyard/shared/tasks';
+import { boardAuth, testAdminKey } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
@@ -99,7 +100,7 @@ describe('iris with an MLP', () => {
   });
 
   it('shows the training’s log lines on Bull Board', async () => {
-    const logs = await request(`${api.url}/admin/queues/api/queues/train/${irisTaskId}/logs`);
+    const logs = await request(`${api.url}/admin/queues/api/queues/train/${irisTaskId}/logs`, { headers: boardAuth() });
     expect(logs.status).toBe(200);
     expect(logs.body).toContainEqual(expect.stringMatching(/^fit epoch 150\/150: loss \d/));
   });
@@ -162,22 +163,45 @@ describe('two API replicas', () => {
   });
 });
 
+describe('names that are also JavaScript property names', () => {
+  it('are plain data: a dataset named constructor with features __proto__ and constructor trains and predicts from records', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${i},${i % 3},${2 * i + 1}`);
+    const uploaded = await request(`${api.url}/v1/datasets/constructor`, { method: 'PUT', body: `__proto__,constructor,y\n${rows.join('\n')}\n`, headers: { 'content-type': 'text/csv' } });
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body).toMatchObject({ name: 'constructor', builtin: false });
+    const taskId = await submit(api.url, '/v1/train', { model: 'protos', algorithm: 'linear-regression', dataset: { name: 'constructor', target: 'y' }, params: { epochs: 5 } });
+    const { task } = await pollUntil(api.url, taskId, (t) => t.status === 'SUCCESS' || t.status === 'FAILURE');
+    expect(task.status).toBe('SUCCESS');
+    const predicted = await request(`${api.url}/v1/predict`, { body: JSON.parse('{"model":"protos","inputs":[{"__proto__":3,"constructor":0}]}'), headers: { prefer: 'wait=30' } });
+    expect(predicted.status).toBe(200);
+    expect(predicted.body.result.predictions[0].value).toEqual(expect.any(Number));
+    expect((await request(`${api.url}/v1/models/protos/aliases/constructor`, { method: 'DELETE' })).status).toBe(404);
+    expect((await request(`${api.url}/v1/models/protos/versions/constructor`)).status).toBe(404);
+  });
+});
+
 describe('a bad dataset', () => {
-  it('fails at once, naming the row and the column', async () => {
+  it('put into storage by hand, is refused at submit (the API reads its shape for the cost caps), naming the row and the column', async () => {
     mkdirSync(join(storage.dir, 'datasets'), { recursive: true });
     writeFileSync(join(storage.dir, 'datasets', 'bad-sales.csv'), 'size,region,price\n10,1,100\n12,north,120\n14,3,140\n');
+    const response = await request(`${api.url}/v1/train`, {
+      body: { model: 'sales', algorithm: 'linear-regression', dataset: { name: 'bad-sales', target: 'price' }, params: { epochs: 5 } },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_data');
+    expect(response.body.error.message).toMatch(/line 3\b.*column "region".*"north" is not a number/);
+  });
+
+  it('with numbers near the largest (±1e308), fails as diverged and publishes no model that could never predict', async () => {
     const taskId = await submit(api.url, '/v1/train', {
-      model: 'sales',
+      model: 'overflow',
       algorithm: 'linear-regression',
-      dataset: { name: 'bad-sales', target: 'price' },
+      dataset: { inline: { features: [[1e308], [-1e308], [1], [2]], labels: [1, 2, 3, 4] } },
       params: { epochs: 5 },
     });
     const { task } = await pollUntil(api.url, taskId, (t) => t.status === 'SUCCESS' || t.status === 'FAILURE');
-    expect(task.status).toBe('FAILURE');
-    expect(task.attempts).toBe(1);
-    expect(task.error?.code).toBe('invalid_data');
-    expect(task.error?.message).toMatch(/line 3\b.*column "region".*"north" is not a number/);
-    expect(task.failures).toEqual([expect.objectContaining({ attempt: 1, code: 'invalid_data' })]);
+    expect(task).toMatchObject({ status: 'FAILURE', attempts: 1, error: { code: 'invalid_data', message: expect.stringMatching(/diverged/) } });
+    expect((await request(`${api.url}/v1/models/overflow`)).status).toBe(404);
   });
 
   it('fails at once when inline labels are text for a regression', async () => {
@@ -194,13 +218,14 @@ describe('a bad dataset', () => {
 });
 
 describe('Bull Board', () => {
-  it('serves the board and lists the train and predict queues', async () => {
-    const page = await fetch(`${api.url}/admin/queues`);
+  it('serves the board to an admin API key and lists the train and predict queues', async () => {
+    const authorization = `Basic ${Buffer.from(`anyone:${testAdminKey}`).toString('base64')}`;
+    const page = await fetch(`${api.url}/admin/queues`, { headers: { authorization } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toMatch(/<html/i);
 
-    const queues = await request(`${api.url}/admin/queues/api/queues`);
+    const queues = await request(`${api.url}/admin/queues/api/queues`, { headers: { authorization } });
     expect(queues.status).toBe(200);
     expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['notify', 'predict', 'train']);
   });

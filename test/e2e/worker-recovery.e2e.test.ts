@@ -62,6 +62,9 @@ describe('a worker killed with SIGKILL mid-training', () => {
     expect(task.result).toMatchObject({ model: 'killed', version: 1 });
     expect(task.failures).toEqual([]);
     expect(versionsOf('killed')).toEqual(['1']);
+    // The run after the kill is attempt 2: the history lists each attempt once, as `attempts` counts them.
+    expect(task.attempts).toBe(2);
+    expect(task.history.map(({ status, attempt }) => `${status} ${attempt}`)).toEqual(['STARTED 1', 'STARTED 2', 'SUCCESS 2']);
   }, 2 * slow);
 });
 

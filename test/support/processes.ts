@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { apiNodeFlags } from '../../scripts/processes.js';
+import { testAdminKey } from './auth.js';
 import { redisUrl } from './redis.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -55,9 +56,9 @@ export function startProcess(entry: 'api' | 'worker', env: Record<string, string
   };
 }
 
-/** Starts the API on a free port and returns its base URL once it listens. */
+/** Starts the API on a free port, with the test admin key (auth.ts), and returns its base URL once it listens. */
 export async function startApi(env: Record<string, string>): Promise<RunningProcess & { url: string }> {
-  const api = startProcess('api', { PORT: '0', ...env });
+  const api = startProcess('api', { PORT: '0', BOOTSTRAP_API_KEY: testAdminKey, ...env });
   const line = await api.waitForLine(/api listening/);
   const { port } = JSON.parse(line) as { port: number };
   return Object.assign(api, { url: `http://127.0.0.1:${port}` });

@@ -5,6 +5,8 @@ export interface SseMessage {
   data: any;
 }
 
+import { bearer } from './auth.js';
+
 export interface SseStream {
   status: number;
   headers: Headers;
@@ -18,10 +20,13 @@ export interface SseStream {
   close(): void;
 }
 
-/** Opens an event stream with fetch and parses it message by message (text/event-stream framing). */
+/**
+ * Opens an event stream with fetch (with the test admin key unless the headers name another) and
+ * parses it message by message (text/event-stream framing).
+ */
 export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
   const abort = new AbortController();
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...bearer(), ...headers }, signal: abort.signal });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const comments: string[] = [];
   let buffer = '';

@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@trainyard/shared/platform';
 import type { Tracing } from '@trainyard/shared/tracing';
-import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
+import { boardPath, queueBoard, type BoardAccess } from './admin/queue-board.js';
+import { adminRouter, type AdminRouterDeps } from './admin/router.js';
+import { authentication, type Authenticator } from './auth/authenticator.js';
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
@@ -14,23 +16,27 @@ import type { ApiMetrics } from './metrics/api-metrics.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
 import { predictRouter, type PredictRouterDeps } from './predict/router.js';
 import { taskEventsRouter, type TaskEventsDeps } from './tasks/events-router.js';
-import { taskRouter } from './tasks/router.js';
+import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
 import { trainRouter, type TrainRouterDeps } from './train/router.js';
 
 export interface AppDeps
   extends TrainRouterDeps,
     PredictRouterDeps,
+    TaskRouterDeps,
     TaskEventsDeps,
     HealthDeps,
     DatasetRouterDeps,
     ModelRouterDeps,
     CacheRouterDeps,
-    InferenceDeps {
+    InferenceDeps,
+    AdminRouterDeps {
   log: Logger;
   metrics: ApiMetrics;
   tracing: Tracing;
   bodyLimit: string;
-  board?: BoardCredentials;
+  /** null with AUTH=off: every /v1 request is then tenant `default` with every scope. */
+  authenticator: Authenticator | null;
+  board: Omit<BoardAccess, 'keys'>;
 }
 
 /** The HTTP app, free of process concerns: service.ts listens and owns shutdown; tests call this too. */
@@ -40,21 +46,25 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   if (deps.tracing.enabled) app.use(traceRequests(deps.tracing));
   app.use(deps.metrics.measureRequests, logRequests(deps.log));
-  // Uploads stream to storage: before the JSON parser, and without Redis.
+  app.use(healthRouter(deps));
+  // Every /v1 call names its key (401 otherwise) before anything else looks at it.
+  app.use('/v1', requireRedis(deps.redis), authentication(deps.authenticator));
+  // Uploads stream to storage: before the JSON parser.
   app.use(datasetRouter(deps));
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
-  app.use(healthRouter(deps));
-  app.use('/v1', requireRedis(deps.redis));
   app.use(trainRouter(deps));
   app.use(predictRouter(deps));
   app.use(taskRouter(deps));
   app.use(taskEventsRouter(deps));
   app.use(modelRouter(deps));
   app.use(cacheRouter(deps));
-  // The Open Inference Protocol answers errors its own way.
+  app.use(adminRouter(deps));
+  // The Open Inference Protocol answers errors its own way; its model routes need a key as /v1's do.
   app.use(inferenceRouter(deps));
   app.use('/v2', inferenceErrors(deps.log, deps.redis));
-  app.use(boardPath, ...queueBoard(deps.queues.all(), deps.board));
+  const board = queueBoard(deps.queues.all(), { ...deps.board, keys: deps.authenticator });
+  if (board) app.use(boardPath, ...board);
+  else deps.log.warn(`Bull Board is not mounted at ${boardPath}: with AUTH=off it needs BOARD_USER and BOARD_PASSWORD`);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log, deps.redis));
   return app;

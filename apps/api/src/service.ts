@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { deadlineLimits, JobQueues, notifyRetries, taskRetries } from '@trainyard/shared/jobs';
+import { deadlineLimits, JobQueues, notifyRetries, TaskBacklog, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
@@ -10,11 +11,17 @@ import { createLogger, createRedis, reportOutages, type Logger } from '@trainyar
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
+import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
+import { Access } from './auth/access.js';
+import { ApiKeyStore } from './auth/api-keys.js';
+import { Authenticator } from './auth/authenticator.js';
 import type { ApiConfig } from './config.js';
 import { Closing } from './http/closing.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
-import { blockingConnections } from './tasks/blocking-redis.js';
+import { RateLimits } from './limits/rate-limits.js';
+import { Idempotency } from './tasks/idempotency.js';
+import { TaskFollower } from './tasks/task-follower.js';
 
 export interface ApiService {
   url: string;
@@ -57,7 +64,21 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   // Built-in samples are usable from the first request, whichever process started first.
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
 
-  const followers = blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`);
+  await untilReady(redis);
+  const keys = new ApiKeyStore(redis, config.QUEUE_PREFIX);
+  const authenticator = config.AUTH === 'on' ? await startAuthentication(config, keys, redis, log) : null;
+  if (!authenticator) log.warn('AUTH=off: every request is tenant "default" with every scope; listening on loopback only');
+  // Budgets are per key: without authentication there is none to count for.
+  const rateLimits =
+    authenticator &&
+    new RateLimits(redis, config.QUEUE_PREFIX, { windowSeconds: config.RATE_LIMIT_WINDOW_S, submit: config.RATE_LIMIT_SUBMITS, read: config.RATE_LIMIT_READS });
+  // One blocking connection for every wait and event stream of this process, named for CLIENT LIST.
+  const followerConnection = createRedis(config.REDIS_URL, { role: 'api', log, label: 'task follower' }, {
+    connectionName: `${config.QUEUE_PREFIX}-task-follower`,
+    lazyConnect: true,
+    commandTimeout: undefined,
+  });
+  const followers = new TaskFollower(events, followerConnection, redis, { perKey: config.FOLLOW_MAX_PER_KEY, perProcess: config.FOLLOW_MAX_PER_PROCESS });
   const closing = new Closing();
   const ttl = config.PREDICT_CACHE_TTL;
   const metrics = createApiMetrics(queues.all(), redis);
@@ -77,6 +98,21 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     notifications: new TaskNotifications(queues, events),
     followers,
     closing,
+    keys,
+    authenticator,
+    access: new Access(rateLimits),
+    audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
+    idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
+    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX),
+    tenantMaxTasks: config.TENANT_MAX_TASKS,
+    tenantMaxDatasetBytes: config.TENANT_MAX_DATASET_BYTES,
+    trainingCaps: {
+      maxEpochs: config.TRAIN_MAX_EPOCHS,
+      maxLayers: config.TRAIN_MAX_LAYERS,
+      maxUnits: config.TRAIN_MAX_UNITS,
+      maxCells: config.TRAIN_MAX_CELLS,
+      minBatchSize: config.TRAIN_MIN_BATCH_SIZE,
+    },
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
     webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
     deadlines: deadlineLimits(config),
@@ -86,13 +122,16 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     datasets: new DatasetCatalog(store),
     datasetMaxBytes: config.DATASET_MAX_BYTES,
     inferWaitSeconds: config.INFER_WAIT_S,
-    board: config.BOARD_USER && config.BOARD_PASSWORD ? { user: config.BOARD_USER, password: config.BOARD_PASSWORD } : undefined,
+    board: {
+      ...(config.BOARD_USER && config.BOARD_PASSWORD ? { credentials: { user: config.BOARD_USER, password: config.BOARD_PASSWORD } } : {}),
+      readOnly: config.BOARD_READ_ONLY,
+    },
   });
 
-  const server = app.listen(config.PORT);
+  const server = config.HOST === undefined ? app.listen(config.PORT) : app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  log.info({ port }, 'api listening');
+  const { port, address } = server.address() as AddressInfo;
+  log.info({ port, address }, 'api listening');
   const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
 
@@ -108,10 +147,47 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     clearTimeout(cut);
     await queues.close().catch(() => {});
     followers.close();
+    await authenticator?.close();
     redis.disconnect();
     cache.redis.disconnect();
     await tracing.shutdown();
     log.info('stopped');
   };
   return { url: `http://127.0.0.1:${port}`, port, stop: () => (stopped ??= stop()) };
+}
+
+/** Verifies keys from the first request on; creates the bootstrap key when it is set and new. */
+async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<Authenticator> {
+  if (config.BOOTSTRAP_API_KEY) await keepBootstrapKey(config.BOOTSTRAP_API_KEY, keys, redis, log);
+  // A subscriber waits for its connection (and subscribes again after a reconnect) rather than failing fast.
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  reportOutages(subscriber, log, 'key revocations');
+  return Authenticator.start(keys, subscriber, log);
+}
+
+/**
+ * Stores the bootstrap key now and whenever the Redis connection becomes ready again (a Redis that
+ * lost its data gets it back), so the key works from the first request on.
+ */
+async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<void> {
+  const store = () =>
+    keys
+      .bootstrap(key)
+      .then((outcome) => {
+        if (outcome === 'created') log.info('BOOTSTRAP_API_KEY stored: an admin key of tenant "default"');
+        if (outcome === 'revoked') log.warn('BOOTSTRAP_API_KEY was revoked and stays revoked; create keys with npm run keys or POST /v1/admin/keys');
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'BOOTSTRAP_API_KEY not stored yet'));
+  redis.on('ready', () => void store());
+  if (redis.status === 'ready') await store();
+}
+
+/** How long the start waits for Redis before listening anyway (requests answer 503 until it comes). */
+const redisWaitMs = 5_000;
+
+async function untilReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([once(redis, 'ready'), new Promise((resolve) => (timer = setTimeout(resolve, redisWaitMs)))]);
+  clearTimeout(timer);
 }

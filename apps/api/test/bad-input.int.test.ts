@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { FsObjectStore } from '@trainyard/shared/storage';
+import { bearer, testAdminKey } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
@@ -76,6 +78,40 @@ const cases: Case[] = [
   ['predict with an unknown feature name', '/v1/predict', { model: 'flowers', inputs: [{ a: 1, b: 2, c: 3 }] }, 400, 'invalid_request', 'inputs.0'],
 ];
 
+const wellFormed = `ty_${'z'.repeat(43)}`;
+const badKeys: [string, string | undefined][] = [
+  ['no Authorization header', undefined],
+  ['an empty Authorization header', ''],
+  ['Basic credentials', `Basic ${Buffer.from('admin:secret').toString('base64')}`],
+  ['"Bearer" and no key', 'Bearer'],
+  ['"Bearer " and spaces', 'Bearer    '],
+  ['a key that was never made', `Bearer ${wellFormed}`],
+  ['a key one character short', `Bearer ${testAdminKey.slice(0, -1)}`],
+  ['a key one character long', `Bearer ${testAdminKey}0`],
+  ['a key with another prefix', `Bearer tk_${testAdminKey.slice(3)}`],
+  ['a key with base64 padding', `Bearer ${testAdminKey.slice(0, -1)}=`],
+  ['two keys', `Bearer ${testAdminKey} ${testAdminKey}`],
+  ['the key without a scheme', testAdminKey],
+  ['a token scheme', `Token ${testAdminKey}`],
+];
+
+const newKey = { tenant: 'acme', name: 'ci', scopes: ['read'] };
+const badNewKeys: [string, string, unknown][] = [
+  ['no tenant', 'tenant', { name: 'ci', scopes: ['read'] }],
+  ['a tenant name with capitals', 'tenant', { ...newKey, tenant: 'Acme' }],
+  ['a tenant name with a slash', 'tenant', { ...newKey, tenant: '../acme' }],
+  ['a tenant named __proto__', 'tenant', { ...newKey, tenant: '__proto__' }],
+  ['no scopes', 'scopes', { ...newKey, scopes: [] }],
+  ['an unknown scope', 'scopes.0', { ...newKey, scopes: ['root'] }],
+  ['an empty name', 'name', { ...newKey, name: '  ' }],
+  ['a name of 101 characters', 'name', { ...newKey, name: 'n'.repeat(101) }],
+  ['an expiry in the past', 'expires_at', { ...newKey, expires_at: '2020-01-01T00:00:00Z' }],
+  ['an expiry that is no date', 'expires_at', { ...newKey, expires_at: 'next week' }],
+  ['min_priority 0', 'min_priority', { ...newKey, min_priority: 0 }],
+  ['min_priority 101', 'min_priority', { ...newKey, min_priority: 101 }],
+  ['an unknown field', '(body)', { ...newKey, admin: true }],
+];
+
 describe('bad input gets a clear JSON error and is never enqueued', () => {
   it.each(cases)('%s', async (_name, path, body, status, code, issuePath) => {
     const response = await request(`${api.url}${path}`, { body });
@@ -119,7 +155,7 @@ describe('bad input gets a clear JSON error and is never enqueued', () => {
   it.each(['gzip', 'br', 'deflate'])('a corrupt %s body is a 400, not a 500', async (encoding) => {
     const response = await fetch(`${api.url}/v1/train`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding, ...bearer() },
       body: Buffer.from('this is not compressed at all'),
     });
     expect(response.status).toBe(400);
@@ -136,6 +172,97 @@ describe('bad input gets a clear JSON error and is never enqueued', () => {
     const response = await request(`${api.url}/v1/tasks/${id}`);
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('not_found');
+  });
+
+  it.each(badKeys)('%s is a 401 with a Bearer challenge', async (_what, authorization) => {
+    const response = await request(`${api.url}/v1/train`, { body: train({}), key: null, headers: authorization === undefined ? {} : { authorization } });
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('unauthorized');
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="trainyard"/);
+  });
+
+  it('the scheme name is case-insensitive (RFC 9110): "bearer" works as "Bearer"', async () => {
+    expect((await request(`${api.url}/v1/models`, { key: null, headers: { authorization: `bearer ${testAdminKey}` } })).status).toBe(200);
+  });
+
+  it.each(badNewKeys)('a new key with %s is a 400 naming %s', async (_what, path, body) => {
+    const response = await request(`${api.url}/v1/admin/keys`, { body });
+    expect(response.status).toBe(400);
+    expect(response.body.error.issues.map((issue: { path: string }) => issue.path)).toContain(path);
+  });
+
+  it.each([
+    ['a key id that is not one', 'DELETE', '/v1/admin/keys/not-a-key', 'id'],
+    ['an audit page before an id that is not one', 'GET', '/v1/admin/audit?before=yesterday', 'query'],
+    ['an audit page of 5,000 entries', 'GET', '/v1/admin/audit?limit=5000', 'query'],
+    ['an audit page of -1 entries', 'GET', '/v1/admin/audit?limit=-1', 'query'],
+    ['an unknown audit filter', 'GET', '/v1/admin/audit?actor=me', 'query'],
+    ['a tenant filter that is no tenant name', 'GET', '/v1/admin/keys?tenant=Not%20One', 'query'],
+    ['a cache drop of version 0', 'DELETE', '/v1/models/flowers/cache?version=0', 'version'],
+    ['a cache drop of version abc', 'DELETE', '/v1/models/flowers/cache?version=abc', 'version'],
+    ['an alias named __proto__', 'PUT', '/v1/models/flowers/aliases/__proto__', 'alias'],
+    ['a dataset named __proto__', 'GET', '/v1/datasets/__proto__', 'name'],
+    ['a model named __proto__', 'GET', '/v1/models/__proto__', 'name'],
+  ])('%s is a 400 naming %s', async (_what, method, path, named) => {
+    const response = await request(`${api.url}${path}`, { method, ...(method === 'PUT' ? { body: { version: 1 } } : {}) });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_request');
+    expect(JSON.stringify(response.body.error)).toContain(named);
+  });
+
+  it.each([
+    ['an alias named constructor', 'DELETE', '/v1/models/flowers/aliases/constructor'],
+    ['an alias named constructor, moved to a version that is not there', 'PUT', '/v1/models/flowers/aliases/constructor'],
+    ['a version named constructor', 'GET', '/v1/models/flowers/versions/constructor'],
+    ['a version named tostring', 'GET', '/v1/models/flowers/versions/tostring'],
+    ['a dataset named constructor', 'GET', '/v1/datasets/constructor'],
+    ['a dataset named constructor, deleted', 'DELETE', '/v1/datasets/constructor'],
+    ['a model named constructor', 'GET', '/v1/models/constructor'],
+  ])('%s is plain data: a 404, as for any name that is not there', async (_what, method, path) => {
+    const response = await request(`${api.url}${path}`, { method, ...(method === 'PUT' ? { body: { version: 99 } } : {}) });
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('not_found');
+  });
+
+  it.each([
+    ['a value too large for a number (1e400)', 'a,b,c\n1,2,x\n3,1e400,y\n', /line 3, column "b": 1e400 is out of range/],
+    ['a negative one (-1e999)', 'a,b\n-1e999,2\n3,4\n', /line 2, column "a": -1e999 is out of range/],
+  ])('an uploaded CSV with %s is a 400 naming line and column', async (_what, csv, message) => {
+    const response = await request(`${api.url}/v1/datasets/overflow`, { method: 'PUT', body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'invalid_data', message: expect.stringMatching(message) });
+  });
+
+  it('an inline training value of 1e400 (Infinity once parsed) is a 400 naming it', async () => {
+    const response = await request(`${api.url}/v1/train`, { body: '{"model":"m","algorithm":"linear-regression","dataset":{"inline":{"features":[[1],[1e400]],"labels":[1,2]}}}' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.issues.map((issue: { path: string }) => issue.path).join(' ')).toContain('dataset');
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['br', brotliCompressSync],
+    ['deflate', deflateSync],
+  ] as const)('a %s-encoded dataset upload is decoded, not stored compressed', async (encoding, compress) => {
+    const response = await request(`${api.url}/v1/datasets/packed-${encoding}`, {
+      method: 'PUT',
+      body: compress(Buffer.from('a,b\n1,2\n3,4\n')),
+      headers: { 'content-type': 'text/csv', 'content-encoding': encoding },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ rows: 2, columns: [{ name: 'a', type: 'number' }, { name: 'b', type: 'number' }] });
+  });
+
+  it.each(['gzip', 'br'])('a corrupt %s dataset upload is a 400', async (encoding) => {
+    const response = await request(`${api.url}/v1/datasets/corrupt`, { method: 'PUT', body: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv', 'content-encoding': encoding } });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'invalid_request', message: `the upload is not valid ${encoding}` });
+  });
+
+  it('a dataset upload in an encoding the API does not decode is a 415', async () => {
+    const response = await request(`${api.url}/v1/datasets/squeezed`, { method: 'PUT', body: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv', 'content-encoding': 'compress' } });
+    expect(response.status).toBe(415);
+    expect(response.body.error.message).toMatch(/Content-Encoding "compress"/);
   });
 
   it('nothing was enqueued by any of the rejected requests', async () => {

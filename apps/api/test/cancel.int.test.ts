@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTenant } from '@trainyard/shared/platform';
 import { FsObjectStore, storageKeys } from '@trainyard/shared/storage';
 import { TaskEventLog, type TaskResource } from '@trainyard/shared/tasks';
 import { request, waitForTask } from '@trainyard/test-support/http';
@@ -16,7 +17,8 @@ import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redi
 
 const prefix = testPrefix('cancel');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-cancel-'));
-const env = { QUEUE_PREFIX: prefix, STORAGE_URL: `file://${storageDir}` };
+// The slow trainings below are over the default cost caps on purpose.
+const env = { QUEUE_PREFIX: prefix, STORAGE_URL: `file://${storageDir}`, TRAIN_MAX_EPOCHS: '5000', TRAIN_MIN_BATCH_SIZE: '1' };
 const store = new FsObjectStore(storageDir);
 let apiA: RunningProcess & { url: string };
 let apiB: RunningProcess & { url: string };
@@ -94,7 +96,7 @@ async function statusesLogged(taskId: string): Promise<string[]> {
 
 async function storedFiles(model: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const object of store.list(storageKeys.modelPrefix(model))) keys.push(object.key);
+  for await (const object of store.list(storageKeys(defaultTenant).modelPrefix(model))) keys.push(object.key);
   return keys;
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { startApi, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
@@ -26,7 +27,7 @@ async function upload(name: string, body: string | (() => AsyncGenerator<string>
   const streamed = typeof body === 'function';
   const response = await fetch(`${api.url}/v1/datasets/${name}`, {
     method: 'PUT',
-    headers: { 'content-type': contentType },
+    headers: { 'content-type': contentType, ...bearer() },
     body: streamed ? ReadableStream.from(body()).pipeThrough(new TextEncoderStream()) : body,
     ...(streamed ? { duplex: 'half' } : {}),
   } as RequestInit);
@@ -147,7 +148,7 @@ describe('refusing a bad upload', () => {
     ).pipeThrough(new TextEncoderStream());
     const sent = fetch(`${api.url}/v1/datasets/broken-off`, {
       method: 'PUT',
-      headers: { 'content-type': 'text/csv' },
+      headers: { 'content-type': 'text/csv', ...bearer() },
       body,
       duplex: 'half',
       signal: abort.signal,

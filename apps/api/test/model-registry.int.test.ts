@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '@trainyard/test-support/auth';
 import { request, waitForTask } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   // Two worker processes, separate memory: version numbers must still never collide.
   const worker = { ...env, TRAIN_CONCURRENCY: '1' };
   [api, ...workers] = await Promise.all([startApi(env), startWorker(worker), startWorker(worker)]);
-  const uploaded = await fetch(`${api.url}/v1/datasets/points`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: points });
+  const uploaded = await fetch(`${api.url}/v1/datasets/points`, { method: 'PUT', headers: { 'content-type': 'text/csv', ...bearer() }, body: points });
   expect(uploaded.status).toBe(201);
 });
 

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, testAdminKey } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { loadConfig } from '../src/config.js';
@@ -14,24 +16,28 @@ import { startApi, type ApiService } from '../src/service.js';
 const prefix = testPrefix('shutdown');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-shutdown-'));
 const redis = new Redis(redisUrl);
+const trainQueue = new Queue('train', { connection: redis, prefix });
 let api: ApiService;
 
 beforeAll(async () => {
-  const config = loadConfig({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, STORAGE_URL: `file://${storageDir}`, PORT: '0', EVENTS_HEARTBEAT_MS: '60000' });
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    STORAGE_URL: `file://${storageDir}`,
+    PORT: '0',
+    EVENTS_HEARTBEAT_MS: '60000',
+    BOOTSTRAP_API_KEY: testAdminKey,
+  });
   api = await startApi(config, { log: pino({ level: 'silent' }) });
 });
 
 afterAll(async () => {
   await api.stop();
+  await trainQueue.close();
   await deletePrefix(prefix);
   redis.disconnect();
   rmSync(storageDir, { recursive: true, force: true });
 });
-
-async function followerConnections(): Promise<number> {
-  const clients = (await redis.client('LIST')) as string;
-  return clients.split('\n').filter((line) => line.includes(`name=${prefix}-task-follower `)).length;
-}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,17 +64,23 @@ describe('stopping the API', () => {
     expect(submitted.status).toBe(202);
     const taskId = submitted.body.task_id as string;
 
-    const waiting = fetch(`${api.url}/v1/tasks/${taskId}?wait=60`);
-    const stream = await fetch(`${api.url}/v1/tasks/${taskId}/events`, { headers: { accept: 'text/event-stream' } });
+    const stream = await fetch(`${api.url}/v1/tasks/${taskId}/events`, { headers: { accept: 'text/event-stream', ...bearer() } });
+    // 200: the stream follows the task's log.
     expect(stream.status).toBe(200);
     const streamed = readToEnd(stream);
-    // Both requests are held once each follows the task's log on a connection of its own.
-    await until(async () => (await followerConnections()) === 2);
+    // A submit that waits: once its task is queued, the request is in the API, waiting (or about to).
+    const waiting = fetch(`${api.url}/v1/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'wait=60', ...bearer() },
+      body: JSON.stringify({ model: 'drain-wait', algorithm: 'linear-regression', dataset: { inline: { features: [[1], [2]], labels: [1, 2] } } }),
+    });
+    await until(async () => (await trainQueue.count()) === 2);
 
     const stopping = Date.now();
     const stopped = api.stop();
     const answer = await waiting;
     expect(answer.status).toBe(202);
+    expect(answer.headers.get('location')).toMatch(/^\/v1\/tasks\/train-/);
     expect(((await answer.json()) as { status: string }).status).toBe('PENDING');
     expect(await streamed).toContain('"status":"PENDING"');
     await stopped;

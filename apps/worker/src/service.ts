@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
+import { JobQueues, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
@@ -66,11 +66,12 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const subscriber = redis.duplicate();
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
+  const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX);
   const taskWorker = (concurrency: number): TaskWorkerOptions => ({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
     concurrency,
-    runtime: { events, control, final: new FinalStatusRecorder(events, notifications), observe: metrics.attemptFinished },
+    runtime: { events, control, final: new FinalStatusRecorder(events, backlog, notifications), observe: metrics.attemptFinished },
     log,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -85,7 +86,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     const traceTo = config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, tracing } : undefined;
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
-    const train = createTrainProcessor({ pool, registry, store, events, log, epochsRun: metrics.epochsRun });
+    const train = createTrainProcessor({ pool, registry, events, log, epochsRun: metrics.epochsRun });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
   }
   if (config.WORKER_QUEUES.includes('predict')) {

@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
+import { JobQueues, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { AppError, DataError } from '@trainyard/shared/platform';
 import { TaskCancellation, TaskEventLog, type StatusEvent } from '@trainyard/shared/tasks';
@@ -24,7 +24,8 @@ const taskQueue = new Queue('predict', { connection: redis, prefix });
 let runtime: AttemptRuntime;
 
 beforeAll(async () => {
-  runtime = { events, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(events, new TaskNotifications(queues, events)) };
+  const backlog = new TaskBacklog(redis, prefix);
+  runtime = { events, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(events, backlog, new TaskNotifications(queues, events)) };
 });
 
 afterAll(async () => {

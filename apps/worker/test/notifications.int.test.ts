@@ -7,6 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '@trainyard/shared/notify';
 import type { TaskResource } from '@trainyard/shared/tasks';
+import { boardAuth } from '@trainyard/test-support/auth';
 import { request } from '@trainyard/test-support/http';
 import { startApi, startProcess, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
@@ -67,7 +68,7 @@ beforeAll(async () => {
   redis = new Redis(redisUrl);
   const env = { QUEUE_PREFIX: prefix, STORAGE_URL: storage.url, WEBHOOK_ALLOW_HOSTS: '127.0.0.1' };
   [api, worker] = await Promise.all([
-    startApi(env),
+    startApi({ ...env, TRAIN_MAX_EPOCHS: '2000' }),
     startWorker({
       ...env,
       SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
@@ -122,7 +123,7 @@ describe('asking for notifications', () => {
   });
 
   it('lists the notify queue in Bull Board', async () => {
-    const queues = await request(`${api.url}/admin/queues/api/queues`);
+    const queues = await request(`${api.url}/admin/queues/api/queues`, { headers: boardAuth() });
     expect(queues.body.queues.map((queue: { name: string }) => queue.name)).toContain('notify');
   });
 });

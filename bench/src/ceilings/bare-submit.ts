@@ -28,6 +28,10 @@ export class BareSubmitServer {
     return this.server.rssBytes();
   }
 
+  cpuSeconds(): number {
+    return this.server.cpuSeconds();
+  }
+
   async stop(): Promise<void> {
     await this.server.stop();
     await deletePrefix(this.redisUrl, this.prefix);

@@ -36,12 +36,16 @@ export function renderFigures(results: BenchResults, table: readonly Row[]): str
 }
 
 /** One line per scenario with every repetition's figure and how ours was observed. */
-export function runDetails({ submit, throughput, latency, workerRss, models }: BenchResults): string[] {
+export function runDetails({ submit, auth, throughput, latency, workerRss, models }: BenchResults): string[] {
   return [
     `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
       `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
       `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
       `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
+    `- API keys and rate limits, the same rounds against the same build with AUTH=off: with them ${list(auth.secured.runs)} req/s ` +
+      `(${list(auth.securedPerCpuSecond.runs)} per API CPU-second); AUTH=off ${list(auth.open.runs)} req/s (${list(auth.openPerCpuSecond.runs)} per API CPU-second). ` +
+      `One POST at a time, ${settings.authCost.samples} per side in ${settings.authCost.blocks} alternating blocks ` +
+      `after ${settings.authCost.warmup} warm-up, p50/p90/p99 in ms: with them ${percentiles(auth.securedRoundTrips)}; AUTH=off ${percentiles(auth.openRoundTrips)}.`,
     `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
       `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
       `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +

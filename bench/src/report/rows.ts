@@ -1,5 +1,6 @@
 import type { Machine } from '../support/machine.js';
 import { percentile, type Repeated } from '../support/stats.js';
+import type { AuthCostFigures } from '../scenarios/auth-cost.js';
 import type { LatencyFigures } from '../scenarios/idle-latency.js';
 import type { SubmitFigures } from '../scenarios/submit-path.js';
 import type { ThroughputFigures } from '../scenarios/warm-throughput.js';
@@ -13,6 +14,7 @@ export interface BenchResults {
   /** 1-minute load average when the run ended (the start's is in machine). */
   loadAverageAtEnd: number;
   submit: SubmitFigures;
+  auth: AuthCostFigures;
   throughput: ThroughputFigures;
   latency: LatencyFigures;
   /** Worker RSS (process tree) when ready, after training the models, after loading each once, and after the throughput runs. */
@@ -36,7 +38,8 @@ const fixed = (value: number, digits = 0) => value.toFixed(digits);
 const spread = ({ median, min, max }: Repeated, digits = 0) => `${fixed(median, digits)} (${fixed(min, digits)}–${fixed(max, digits)})`;
 
 export function rows(results: BenchResults): Row[] {
-  const { submit, throughput, latency } = results;
+  const { submit, auth, throughput, latency } = results;
+  const [securedP50, openP50] = [percentile(auth.securedRoundTrips, 50), percentile(auth.openRoundTrips, 50)];
   const workerMb = mb(results.workerRss.afterLoading);
   const apiMb = mb(submit.oursPeakRssBytes);
   return [
@@ -47,6 +50,30 @@ export function rows(results: BenchResults): Row[] {
       comparison: `${spread(submit.ratio, 2)}×`,
       target: '≥ 0.90×',
       met: submit.ratio.median >= 0.9,
+    },
+    {
+      figure: 'Submit path with API keys and rate limits, per second of the API’s CPU (req/s)',
+      ours: spread(auth.securedPerCpuSecond),
+      ceiling: `${spread(auth.openPerCpuSecond)} same build, AUTH=off`,
+      comparison: `${spread(auth.perCpuRatio, 2)}×`,
+      target: '≥ 0.95×',
+      met: auth.perCpuRatio.median >= 0.95,
+    },
+    {
+      figure: 'Submit path with API keys and rate limits, on the shared cores (req/s)',
+      ours: spread(auth.secured),
+      ceiling: `${spread(auth.open)} same build, AUTH=off`,
+      comparison: `${spread(auth.ratio, 2)}×`,
+      target: '—',
+      met: null,
+    },
+    {
+      figure: 'Submit round trip p50 with API keys and rate limits (ms)',
+      ours: fixed(securedP50, 3),
+      ceiling: `${fixed(openP50, 3)} same build, AUTH=off`,
+      comparison: `${securedP50 >= openP50 ? '+' : ''}${fixed(securedP50 - openP50, 3)} ms`,
+      target: '≤ +0.3 ms',
+      met: securedP50 <= openP50 + 0.3,
     },
     {
       figure: 'Warm predict throughput, end to end (tasks/s)',

@@ -15,6 +15,8 @@ export class JsonClient {
 
   constructor(
     readonly baseUrl: string,
+    /** Sent with every request: the API key, for one. */
+    private readonly headers: Record<string, string> = {},
     maxSockets = 64,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets });
@@ -34,7 +36,7 @@ export class JsonClient {
 
   private send<T>(method: string, path: string, payload?: string, extra: Record<string, string> = {}): Promise<JsonResponse<T>> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: 'application/json', ...extra };
+      const headers: Record<string, string | number> = { accept: 'application/json', ...this.headers, ...extra };
       if (payload !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);

@@ -12,6 +12,8 @@ export interface NodeProcessOptions {
 }
 
 const keptLines = 40;
+/** USER_HZ: Linux reports process CPU times in hundredths of a second on every architecture we run. */
+const clockTicksPerSecond = 100;
 const stopGraceMs = 10_000;
 
 /** A server or worker run as its own Node process, with its output kept for error messages. */
@@ -67,6 +69,15 @@ export class NodeProcess {
   rssBytes(): number {
     this.assertRunning();
     return processTree(this.pid).reduce((sum, pid) => sum + residentBytes(pid), 0);
+  }
+
+  /** CPU time the process has used so far (user + system), in seconds. */
+  cpuSeconds(): number {
+    this.assertRunning();
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    // After the command name (which may hold spaces): state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
   }
 
   /** SIGTERM, so the process shuts down as in production (and writes its CPU profile); SIGKILL if it hangs. */

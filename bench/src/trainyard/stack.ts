@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,33 @@ export interface StackOptions {
   nodeArgs: string[];
 }
 
+/**
+ * Limits high enough never to refuse a bench request: they are counted on every request all the
+ * same, which is the cost measured.
+ */
+const unrefused = { RATE_LIMIT_SUBMITS: '1000000000', RATE_LIMIT_READS: '1000000000', TENANT_MAX_TASKS: '1000000000' };
+
+const appEnv = (options: StackOptions, prefix: string, storageDir: string) => ({
+  REDIS_URL: options.redisUrl,
+  QUEUE_PREFIX: prefix,
+  STORAGE_URL: pathToFileURL(storageDir).href,
+  LOG_LEVEL: options.logLevel,
+  ...unrefused,
+});
+
+/** The API runs as npm start and the image run it. */
+const apiArgs = (options: StackOptions) => [...apiNodeFlags, ...options.nodeArgs];
+
+/** One more API process on the stack's prefix and storage, started fresh for one scenario. */
+export interface ExtraApi {
+  url: string;
+  /** What every request to it carries: the admin key, or nothing with AUTH=off. */
+  headers: Record<string, string>;
+  rssBytes(): number;
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
 /** Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder. */
 export class TrainyardStack {
   readonly client: JsonClient;
@@ -32,11 +60,13 @@ export class TrainyardStack {
     private readonly options: StackOptions,
     readonly prefix: string,
     readonly url: string,
+    /** The admin key (BOOTSTRAP_API_KEY) every request of the bench carries. */
+    readonly authHeaders: Record<string, string>,
     private readonly storageDir: string,
     private readonly api: NodeProcess,
     worker: NodeProcess,
   ) {
-    this.client = new JsonClient(url);
+    this.client = new JsonClient(url, authHeaders);
     this.worker = worker;
   }
 
@@ -44,19 +74,9 @@ export class TrainyardStack {
     const prefix = uniquePrefix('stack');
     const storageDir = await mkdtemp(join(tmpdir(), 'ty-bench-storage-'));
     const port = await freePort();
-    const env = {
-      REDIS_URL: options.redisUrl,
-      QUEUE_PREFIX: prefix,
-      STORAGE_URL: pathToFileURL(storageDir).href,
-      LOG_LEVEL: options.logLevel,
-    };
-    const api = NodeProcess.start({
-      label: 'API',
-      script: options.apiMain,
-      env: { ...env, PORT: String(port) },
-      // Started as npm start and the image start it.
-      nodeArgs: [...apiNodeFlags, ...options.nodeArgs],
-    });
+    const key = `ty_${randomBytes(32).toString('base64url')}`;
+    const env = appEnv(options, prefix, storageDir);
+    const api = NodeProcess.start({ label: 'API', script: options.apiMain, env: { ...env, PORT: String(port), BOOTSTRAP_API_KEY: key }, nodeArgs: apiArgs(options) });
     const worker = NodeProcess.start({
       label: 'worker',
       script: options.workerMain,
@@ -68,7 +88,7 @@ export class TrainyardStack {
       },
       nodeArgs: options.nodeArgs,
     });
-    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, storageDir, api, worker);
+    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, { authorization: `Bearer ${key}` }, storageDir, api, worker);
     try {
       await stack.ready();
     } catch (error) {
@@ -80,6 +100,36 @@ export class TrainyardStack {
 
   apiRssBytes(): number {
     return this.api.rssBytes();
+  }
+
+  apiCpuSeconds(): number {
+    return this.api.cpuSeconds();
+  }
+
+  /**
+   * Starts another API process of the same build on this stack's prefix and storage: with the
+   * stack's admin key, or with AUTH=off (on 127.0.0.1). Ready once it answers an authorized call.
+   */
+  async startApi(label: string, auth: 'on' | 'off'): Promise<ExtraApi> {
+    const port = await freePort();
+    const key = this.authHeaders.authorization!.slice('Bearer '.length);
+    const env = { ...appEnv(this.options, this.prefix, this.storageDir), PORT: String(port), ...(auth === 'on' ? { BOOTSTRAP_API_KEY: key } : { AUTH: 'off', HOST: '127.0.0.1' }) };
+    const server = NodeProcess.start({ label, script: this.options.apiMain, env, nodeArgs: apiArgs(this.options) });
+    const headers = auth === 'on' ? this.authHeaders : {};
+    const client = new JsonClient(`http://127.0.0.1:${port}`, headers);
+    try {
+      await waitFor(`${label} to answer`, async () => (await client.get('/v1/models')).status === 200, {
+        timeoutMs: this.options.timeoutMs,
+        intervalMs: 100,
+        giveUpIf: () => server.assertRunning(),
+      });
+    } catch (error) {
+      await server.stop();
+      throw error;
+    } finally {
+      client.close();
+    }
+    return { url: `http://127.0.0.1:${port}`, headers, rssBytes: () => server.rssBytes(), cpuSeconds: () => server.cpuSeconds(), stop: () => server.stop() };
   }
 
   workerRssBytes(): number {
@@ -105,7 +155,7 @@ export class TrainyardStack {
     await rm(this.storageDir, { recursive: true, force: true });
   }
 
-  /** The API answers /health and a worker is connected to both queues. */
+  /** The API answers an authorized call and a worker is connected to both queues. */
   private async ready(): Promise<void> {
     const queues = ['train', 'predict'].map(
       (name) => new Queue(name, { prefix: this.prefix, connection: { url: this.options.redisUrl } }),
@@ -116,7 +166,7 @@ export class TrainyardStack {
         this.worker?.assertRunning();
       };
       await waitFor('the API and the worker to be ready', async () => {
-        if ((await this.client.get('/health')).status !== 200) return false;
+        if ((await this.client.get('/v1/models')).status !== 200) return false;
         const counts = await Promise.all(queues.map((queue) => queue.getWorkersCount()));
         return counts.every((count) => count > 0);
       }, { timeoutMs: this.options.timeoutMs, intervalMs: 100, giveUpIf });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trainyard, TrainyardError, type TrainProgress } from '@trainyard/client';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { testAdminKey } from '@trainyard/test-support/auth';
 import { tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('client');
@@ -16,7 +17,7 @@ let client: Trainyard;
 beforeAll(async () => {
   const env = { QUEUE_PREFIX: prefix, STORAGE_URL: storage.url };
   [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-  client = new Trainyard({ url: api.url });
+  client = new Trainyard({ url: api.url, apiKey: testAdminKey });
 });
 
 afterAll(async () => {
@@ -82,7 +83,7 @@ describe('the typed client against the real API and worker', () => {
   it('falls back to long polls where event streams are unavailable', async () => {
     const proxy = await proxyWithoutStreams(api.url);
     try {
-      const viaProxy = new Trainyard({ url: proxy.url });
+      const viaProxy = new Trainyard({ url: proxy.url, apiKey: testAdminKey });
       const progress: TrainProgress[] = [];
       const task = await viaProxy.waitFor(await viaProxy.train(trainIris('polled', { epochs: 300 })), { onProgress: (p) => progress.push(p) });
       expect(task.status).toBe('SUCCESS');
@@ -93,7 +94,7 @@ describe('the typed client against the real API and worker', () => {
   });
 
   it('cancels a running training, which then ends REVOKED', async () => {
-    const submitted = await client.train(trainIrisNetwork('cancelled', { epochs: 5_000, batch_size: 4 }));
+    const submitted = await client.train(trainIrisNetwork('cancelled', { epochs: 1_000, batch_size: 4 }));
     const started = new Promise<void>((resolve) => {
       void client.waitFor(submitted, { onProgress: () => resolve() }).catch(() => {});
     });

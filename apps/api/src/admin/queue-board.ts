@@ -3,8 +3,10 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import type { RequestHandler, Router } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { AppError } from '@trainyard/shared/platform';
+import type { Authenticator } from '../auth/authenticator.js';
+import { grants } from '../auth/principal.js';
 import { sendError } from '../http/error-handler.js';
 
 export const boardPath = '/admin/queues';
@@ -14,21 +16,46 @@ export interface BoardCredentials {
   password: string;
 }
 
-/** Bull Board over the task queues, behind HTTP basic auth when credentials are configured. */
-export function queueBoard(queues: Queue[], credentials?: BoardCredentials): RequestHandler[] {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(boardPath);
-  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
-  const board = serverAdapter.getRouter() as Router;
-  return credentials ? [basicAuth(credentials), board] : [board];
+export interface BoardAccess {
+  /** BOARD_USER and BOARD_PASSWORD, when set. */
+  credentials?: BoardCredentials;
+  /** With authentication on, any user name and an admin API key as the password open the board too. */
+  keys: Authenticator | null;
+  /** BOARD_READ_ONLY: the board shows, but retries, promotes, cleans, pauses and adds nothing. */
+  readOnly: boolean;
 }
 
-function basicAuth({ user, password }: BoardCredentials): RequestHandler {
-  const expected = Buffer.from(`Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
-  return (req, res, next) => {
-    const given = Buffer.from(req.headers.authorization ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+/**
+ * Bull Board over the task queues, always behind HTTP basic auth; null when nothing could open it
+ * (no BOARD_USER/BOARD_PASSWORD and authentication off), so it is not mounted at all.
+ */
+export function queueBoard(queues: Queue[], access: BoardAccess): RequestHandler[] | null {
+  if (!access.credentials && !access.keys) return null;
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(boardPath);
+  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: access.readOnly })), serverAdapter });
+  // The board is an Express app of its own, which would announce itself in X-Powered-By.
+  const board = serverAdapter.getRouter() as Express;
+  board.disable('x-powered-by');
+  return access.readOnly ? [basicAuth(access), readOnly, board] : [basicAuth(access), board];
+}
+
+function basicAuth({ credentials, keys }: BoardAccess): RequestHandler {
+  const expected = credentials && Buffer.from(`${credentials.user}:${credentials.password}`);
+  return async (req, res, next) => {
+    const given = /^Basic +([A-Za-z0-9+/]+=*)$/i.exec(req.headers.authorization ?? '');
+    const pair = Buffer.from(given?.[1] ?? '', 'base64');
+    if (expected && pair.length === expected.length && timingSafeEqual(pair, expected)) return next();
+    const password = pair.toString('utf8').split(':').slice(1).join(':');
+    const principal = keys && password ? await Promise.resolve().then(() => keys.verify(`Bearer ${password}`)).catch(() => null) : null;
+    if (principal && grants(principal, 'admin')) return next();
     res.set('WWW-Authenticate', 'Basic realm="Trainyard queues", charset="UTF-8"');
-    sendError(res, new AppError('unauthorized', 'Bull Board needs a user name and password'));
+    sendError(res, new AppError('unauthorized', 'Bull Board needs BOARD_USER and BOARD_PASSWORD, or an admin API key as the password'));
   };
 }
+
+/** Refuses every action, whatever a board's UI or a hand-made request tries. */
+const readOnly: RequestHandler = (req, res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  sendError(res, new AppError('forbidden', 'Bull Board is read-only here (BOARD_READ_ONLY=false allows actions)'));
+};

@@ -1,5 +1,4 @@
 import type { PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
-import type { ModelRegistry } from '@trainyard/shared/models';
 
 export interface CacheDropDeps {
   predictions: PredictionCache;
@@ -7,24 +6,24 @@ export interface CacheDropDeps {
   semantic: SemanticIndex;
 }
 
-/** Drops one version's cached predictions, embeddings and semantic entries; answers how many there were. */
-export async function dropCachedVersion(deps: CacheDropDeps, model: string, version: number): Promise<number> {
+/** Drops one version's cached predictions, embeddings and semantic entries of a tenant's model; answers how many there were. */
+export async function dropCachedVersion(deps: CacheDropDeps, tenant: string, model: string, version: number): Promise<number> {
   const counts = await Promise.all([
-    deps.predictions.dropVersion(model, version),
-    deps.embeddings.dropVersion(model, version),
-    deps.semantic.drop(model, version),
+    deps.predictions.forTenant(tenant).dropVersion(model, version),
+    deps.embeddings.forTenant(tenant).dropVersion(model, version),
+    deps.semantic.forTenant(tenant).drop(model, version),
   ]);
   return counts.reduce((sum, n) => sum + n, 0);
 }
 
-/** Drops every version's cached answers of a model; answers how many there were. */
-export async function dropCachedModel(deps: CacheDropDeps & { registry: ModelRegistry }, model: string): Promise<number> {
+/** Drops every version's cached answers of a tenant's model, given its live versions; answers how many there were. */
+export async function dropCachedModel(deps: CacheDropDeps, tenant: string, model: string, liveVersions: readonly number[]): Promise<number> {
   // Semantic indexes exist for live versions only: a deleted version's went with it.
-  const versions = await deps.registry.versions(model);
+  const semantic = deps.semantic.forTenant(tenant);
   const counts = await Promise.all([
-    deps.predictions.dropModel(model),
-    deps.embeddings.dropModel(model),
-    ...versions.map((v) => deps.semantic.drop(model, v.version)),
+    deps.predictions.forTenant(tenant).dropModel(model),
+    deps.embeddings.forTenant(tenant).dropModel(model),
+    ...liveVersions.map((version) => semantic.drop(model, version)),
   ]);
   return counts.reduce((sum, n) => sum + n, 0);
 }

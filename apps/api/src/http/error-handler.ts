@@ -42,6 +42,8 @@ export function toAppError(error: unknown, redis: Redis): AppError {
 
 /** Sends an error as every answer of the API does: `{ "error": { "code", "message", "issues"? } }` with the catalog's status. */
 export function sendError(res: Response, error: AppError, extra: object = {}): void {
+  // The audit log records how a call ended.
+  res.locals.errorCode = error.code;
   res.status(error.status).json({ ...error.toBody(), ...extra });
 }
 

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Router, type ErrorRequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { predictRequest, type Prediction } from '@trainyard/shared/jobs';
 import { AppError, modelName, type Logger } from '@trainyard/shared/platform';
+import type { Access } from '../auth/access.js';
+import { authentication, type Authenticator } from '../auth/authenticator.js';
+import { principalOf, type Principal } from '../auth/principal.js';
 import { readiness, type HealthDeps } from '../health/router.js';
 import { errorHandler } from '../http/error-handler.js';
 import { parseParam } from '../http/params.js';
@@ -17,6 +20,8 @@ import { inferenceRequest, modelTensors, outputTensors, predictInputs } from './
 
 export interface InferenceDeps extends PredictSubmitDeps, WaitDeps, HealthDeps {
   log: Logger;
+  authenticator: Authenticator | null;
+  access: Access;
   /** How long an inference waits for its prediction task before answering 503 with the task id. */
   inferWaitSeconds: number;
 }
@@ -26,11 +31,14 @@ const { version: serverVersion } = JSON.parse(readFileSync(new URL('../../packag
 /** An optional `/versions/{v}` segment: a version number, an alias or `latest`. */
 const model = '/v2/models/:name{/versions/:version}';
 
-/** The version a path names: `/versions/3` → 3, an alias as it is, none for the latest; a 404 when there is no such model or version. */
-function resolvedFrom(deps: InferenceDeps, params: Record<string, unknown>) {
-  const name = parseParam(modelName, params.name, 'name');
-  const version = params.version === undefined ? undefined : parseParam(versionRef, params.version, 'version');
-  return resolveModel(deps.registry, name, version);
+/**
+ * The version a path names in the caller's tenant: `/versions/3` → 3, an alias as it is, none for
+ * the latest; a 404 when there is no such model or version.
+ */
+function resolvedFrom(deps: InferenceDeps, req: Request) {
+  const name = parseParam(modelName, req.params.name, 'name');
+  const version = req.params.version === undefined ? undefined : parseParam(versionRef, req.params.version, 'version');
+  return resolveModel(deps.registry.forTenant(principalOf(req).tenant), name, version);
 }
 
 /**
@@ -56,25 +64,27 @@ export function inferenceRouter(deps: InferenceDeps): Router {
     res.status(ready ? 200 : 503).json({ ready });
   });
 
-  router.use('/v2/models', requireRedis(deps.redis));
+  // Models are a tenant's: their routes need a key, as /v1's do (the health routes above need none).
+  router.use('/v2/models', requireRedis(deps.redis), authentication(deps.authenticator));
 
-  router.get(model, async (req, res) => {
-    const version = await resolvedFrom(deps, req.params);
-    const versions = (await deps.registry.versions(version.model)).map((v) => String(v.version));
+  router.get(model, deps.access.requires('read'), async (req, res) => {
+    const version = await resolvedFrom(deps, req);
+    const versions = (await deps.registry.forTenant(principalOf(req).tenant).versions(version.model)).map((v) => String(v.version));
     res.json({ name: version.model, versions, platform: 'tensorflowjs_layers', ...modelTensors(version) });
   });
 
-  router.get(`${model}/ready`, async (req, res) => {
-    const version = await resolvedFrom(deps, req.params);
+  router.get(`${model}/ready`, deps.access.requires('read'), async (req, res) => {
+    const version = await resolvedFrom(deps, req);
     res.json({ name: version.model, ready: true });
   });
 
-  router.post(`${model}/infer`, requireJsonBody, async (req, res) => {
-    const version = await resolvedFrom(deps, req.params);
+  router.post(`${model}/infer`, deps.access.requires('submit'), requireJsonBody, async (req, res) => {
+    const caller = principalOf(req);
+    const version = await resolvedFrom(deps, req);
     const inference = parseValue(inferenceRequest, req.body);
     const request = parseValue(predictRequest, { model: version.model, version: version.version, inputs: predictInputs(version, inference.inputs) });
-    const submitted = await submitPredict(deps, request);
-    const result = submitted.status === 'SUCCESS' ? submitted.result : await predictionOf(deps, submitted.task_id, clientGone(res), res);
+    const submitted = await submitPredict(deps, caller, request);
+    const result = submitted.status === 'SUCCESS' ? submitted.result : await predictionOf(deps, submitted.task_id, caller, clientGone(res), res);
     const { predictions } = result as { predictions: Prediction[] };
     res.json({
       model_name: version.model,
@@ -88,8 +98,8 @@ export function inferenceRouter(deps: InferenceDeps): Router {
 }
 
 /** A queued prediction's result, waited for at most INFER_WAIT_S; past that a 503 that says which task to follow. */
-async function predictionOf(deps: InferenceDeps, taskId: string, gone: AbortSignal, res: Response): Promise<unknown> {
-  const { task, finished } = await waitForTask(deps, taskId, deps.inferWaitSeconds, gone);
+async function predictionOf(deps: InferenceDeps, taskId: string, caller: Principal, gone: AbortSignal, res: Response): Promise<unknown> {
+  const { task, finished } = await waitForTask(deps, taskId, deps.inferWaitSeconds, gone, caller);
   if (!finished) {
     res.set({ 'retry-after': '1', 'trainyard-task-id': taskId, location: `/v1/tasks/${taskId}` });
     throw new AppError('unavailable', `the prediction has not finished within ${deps.inferWaitSeconds} s; it goes on as task ${taskId}`);

@@ -1,13 +1,18 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
 import { aliasName, InvalidRequestError, latestAlias, modelName, NotFoundError } from '@trainyard/shared/platform';
+import type { AuditLog } from '../admin/audit.js';
+import type { Access } from '../auth/access.js';
+import { principalOf } from '../auth/principal.js';
 import { dropCachedVersion, type CacheDropDeps } from '../cache/drop.js';
 import { parseParam } from '../http/params.js';
 import { parseBody, requireJsonBody } from '../http/validate.js';
 
 export interface ModelRouterDeps extends CacheDropDeps {
   registry: ModelRegistry;
+  access: Access;
+  audit: AuditLog;
 }
 
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
@@ -15,48 +20,53 @@ const versionNumber = z.coerce.number().pipe(z.int().min(1));
 export const versionRef = z.union([versionNumber, aliasName]);
 const aliasTarget = z.strictObject({ version: z.int().min(1) });
 
+/** The registry of the caller's tenant. */
 export function modelRouter(deps: ModelRouterDeps): Router {
   const router = Router();
+  const registryOf = (req: Request) => deps.registry.forTenant(principalOf(req).tenant);
+  const versionTarget = (req: Request) => `${String(req.params.name)}@${String(req.params.version)}`;
+  const aliasTargetOf = (req: Request) => `${String(req.params.name)}:${String(req.params.alias)}`;
 
-  router.get('/v1/models', async (_req, res) => {
-    res.json({ models: await deps.registry.list() });
+  router.get('/v1/models', deps.access.requires('read'), async (req, res) => {
+    res.json({ models: await registryOf(req).list() });
   });
 
-  router.get('/v1/models/:name', async (req, res) => {
+  router.get('/v1/models/:name', deps.access.requires('read'), async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
-    const model = await deps.registry.details(name);
+    const model = await registryOf(req).details(name);
     if (!model) throw new NotFoundError(`no model named "${name}"`);
     res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases)) });
   });
 
-  router.get('/v1/models/:name/versions/:version', async (req, res) => {
+  router.get('/v1/models/:name/versions/:version', deps.access.requires('read'), async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
     const ref = parseParam(versionRef, req.params.version, 'version');
-    const version = await deps.registry.resolve(name, ref);
+    const registry = registryOf(req);
+    const version = await registry.resolve(name, ref);
     if (!version) throw new NotFoundError(`model "${name}" has no version ${ref}`);
-    res.json(withAliases(version, (await deps.registry.aliases(name)).aliases));
+    res.json(withAliases(version, (await registry.aliases(name)).aliases));
   });
 
-  router.delete('/v1/models/:name/versions/:version', async (req, res) => {
+  router.delete('/v1/models/:name/versions/:version', deps.audit.records('model.version.delete', versionTarget), deps.access.requires('manage'), async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
     const version = parseParam(versionNumber, req.params.version, 'version');
-    await deps.registry.deleteVersion(name, version);
+    await registryOf(req).deleteVersion(name, version);
     // Its number is never handed out again, so the entries could only waste memory until their TTL.
-    await dropCachedVersion(deps, name, version);
+    await dropCachedVersion(deps, principalOf(req).tenant, name, version);
     res.status(204).end();
   });
 
-  router.put('/v1/models/:name/aliases/:alias', requireJsonBody, async (req, res) => {
+  router.put('/v1/models/:name/aliases/:alias', deps.audit.records('model.alias.set', aliasTargetOf), deps.access.requires('manage'), requireJsonBody, async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
     const alias = settableAlias(req.params.alias);
     const { version } = parseBody(aliasTarget, req);
-    const saved = await deps.registry.setAlias(name, alias, version);
+    const saved = await registryOf(req).setAlias(name, alias, version);
     res.json({ model: name, alias, version, aliases: saved.aliases, updated_at: saved.updated_at });
   });
 
-  router.delete('/v1/models/:name/aliases/:alias', async (req, res) => {
+  router.delete('/v1/models/:name/aliases/:alias', deps.audit.records('model.alias.delete', aliasTargetOf), deps.access.requires('manage'), async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
-    await deps.registry.removeAlias(name, settableAlias(req.params.alias));
+    await registryOf(req).removeAlias(name, settableAlias(req.params.alias));
     res.status(204).end();
   });
 

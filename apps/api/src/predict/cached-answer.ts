@@ -38,13 +38,14 @@ export interface PredictCachePlan {
  */
 export function predictCachePlan(
   deps: PredictCacheDeps,
+  tenant: string,
   request: Pick<PredictRequest, 'cache' | 'output' | 'notify'>,
   data: Pick<PredictJobData, 'model' | 'version' | 'inputs'>,
   model: ModelInputSpec,
 ): PredictCachePlan | null {
   if (request.cache === false || request.notify) return null;
   const { output } = request;
-  const keys = (output === 'embedding' ? deps.embeddings : deps.predictions).keysFor(data.model, data.version, data.inputs);
+  const keys = (output === 'embedding' ? deps.embeddings : deps.predictions).forTenant(tenant).keysFor(data.model, data.version, data.inputs);
   if (typeof request.cache !== 'object') return { output, keys, deduplicationId: keys.batchId, jobData: {} };
   if (!isTextModel(model) || output === 'embedding') {
     const message = 'the semantic cache answers predictions of text models';
@@ -58,15 +59,15 @@ export function predictCachePlan(
  * The finished task when every row is cached, else null. An unreachable cache is a miss: the
  * queue still answers, only slower.
  */
-export async function answerFromCache(deps: PredictCacheDeps, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
+export async function answerFromCache(deps: PredictCacheDeps, tenant: string, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
   const { keys } = plan;
   let answer: { predictions: Prediction[] } | { embeddings: number[][] } | null;
   try {
     if (plan.output === 'embedding') {
-      const embeddings = await deps.embeddings.lookup(keys);
+      const embeddings = await deps.embeddings.forTenant(tenant).lookup(keys);
       answer = embeddings && { embeddings };
     } else {
-      const predictions = await deps.predictions.lookup(keys);
+      const predictions = await deps.predictions.forTenant(tenant).lookup(keys);
       answer = predictions && { predictions };
     }
   } catch (error) {

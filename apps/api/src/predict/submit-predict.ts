@@ -1,5 +1,6 @@
 import type { PredictRequest } from '@trainyard/shared/jobs';
 import { assertEmbeds, modelInputs, type ModelRegistry } from '@trainyard/shared/models';
+import type { Principal } from '../auth/principal.js';
 import { checkNotify, enqueueTask, type SubmitDeps, type SubmittedTask } from '../tasks/submit-task.js';
 import { answerFromCache, predictCachePlan, type CachedPredictTask, type PredictCacheDeps } from './cached-answer.js';
 import { resolveModel } from './resolve-model.js';
@@ -9,13 +10,13 @@ export interface PredictSubmitDeps extends SubmitDeps, PredictCacheDeps {
 }
 
 /**
- * POST /v1/predict (and /v1/embed with inputs): resolves the version, checks the inputs against it,
- * then answers from the cache when every row is cached, or queues the task (identical requests in
- * flight share one job).
+ * POST /v1/predict (and /v1/embed with inputs): resolves the version among the caller's tenant's
+ * models, checks the inputs against it, then answers from the tenant's cache when every row is
+ * cached, or queues the task (identical requests of one tenant in flight share one job).
  */
-export async function submitPredict(deps: PredictSubmitDeps, request: PredictRequest): Promise<SubmittedTask | CachedPredictTask> {
+export async function submitPredict(deps: PredictSubmitDeps, caller: Principal, request: PredictRequest): Promise<SubmittedTask | CachedPredictTask> {
   await checkNotify(deps, request.notify);
-  const model = await resolveModel(deps.registry, request.model, request.version);
+  const model = await resolveModel(deps.registry.forTenant(caller.tenant), request.model, request.version);
   if (request.output === 'embedding') assertEmbeds(model, 'output');
   const data = {
     model: model.model,
@@ -24,9 +25,9 @@ export async function submitPredict(deps: PredictSubmitDeps, request: PredictReq
     output: request.output,
     ...(request.notify ? { notify: request.notify } : {}),
   };
-  const plan = predictCachePlan(deps, request, data, model);
-  if (!plan) return enqueueTask(deps, 'predict', data, request);
-  const cached = await answerFromCache(deps, plan);
+  const plan = predictCachePlan(deps, caller.tenant, request, data, model);
+  if (!plan) return enqueueTask(deps, 'predict', caller, data, request);
+  const cached = await answerFromCache(deps, caller.tenant, plan);
   if (cached) return cached;
-  return enqueueTask(deps, 'predict', { ...data, ...plan.jobData }, request, { deduplication: { id: plan.deduplicationId } });
+  return enqueueTask(deps, 'predict', caller, { ...data, ...plan.jobData }, request, { deduplication: { id: plan.deduplicationId } });
 }

@@ -1,6 +1,11 @@
+import type { TaskBacklog } from '@trainyard/shared/jobs';
 import { ConflictError } from '@trainyard/shared/platform';
 import { statusEvent, terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
 import { readTask, type ReadTaskDeps } from './read-task.js';
+
+export interface CancelDeps extends ReadTaskDeps {
+  backlog: TaskBacklog;
+}
 
 export interface CancelledTask {
   task: TaskResource;
@@ -13,8 +18,8 @@ export interface CancelledTask {
  * is stopped by whichever worker runs it. Cancelling a REVOKED task again changes nothing; any other
  * finished task is a conflict.
  */
-export async function cancelTask(deps: ReadTaskDeps, taskId: string): Promise<CancelledTask> {
-  const task = await readTask(deps, taskId);
+export async function cancelTask(deps: CancelDeps, taskId: string, tenant: string): Promise<CancelledTask> {
+  const task = await readTask(deps, taskId, tenant);
   if (task.status === 'REVOKED') return { task, stopping: false };
   if (terminalStatuses.has(task.status)) {
     throw new ConflictError('already_finished', `task ${taskId} has already finished as ${task.status}`);
@@ -22,22 +27,23 @@ export async function cancelTask(deps: ReadTaskDeps, taskId: string): Promise<Ca
   // The flag first: a worker picking the task up from now on refuses it, whatever happens below.
   await deps.cancels.request(taskId);
   if (task.status === 'STARTED') return { task, stopping: true };
-  return revokeWaiting(deps, task);
+  return revokeWaiting(deps, task, tenant);
 }
 
-async function revokeWaiting(deps: ReadTaskDeps, task: TaskResource): Promise<CancelledTask> {
+async function revokeWaiting(deps: CancelDeps, task: TaskResource, tenant: string): Promise<CancelledTask> {
   const queue = deps.queues.get(task.type);
   const job = await queue.getJob(task.task_id);
   const event = statusEvent('REVOKED', task.attempts + 1);
   const { type: _type, ...entry } = event;
   const revoked: TaskResource = { ...task, status: 'REVOKED', error: null, history: [...task.history, entry], finished_at: event.at };
-  await deps.cancels.keepRevoked(revoked);
+  await deps.cancels.keepRevoked({ task: revoked, tenant });
   // 0: a worker holds the task's lock, it started meanwhile; the flag stops it there.
   if ((await queue.remove(task.task_id)) === 0) {
     await deps.cancels.forgetRevoked(task.task_id);
-    return { task: await readTask(deps, task.task_id), stopping: true };
+    return { task: await readTask(deps, task.task_id, tenant), stopping: true };
   }
   await deps.events.append(task.task_id, event);
+  await deps.backlog.finished(tenant, task.type, task.task_id);
   if (job) await deps.notifications.enqueue(revoked, job.data);
   return { task: revoked, stopping: false };
 }

@@ -1,12 +1,15 @@
 import { Router, type Response } from 'express';
 import { InvalidRequestError, NotFoundError, type Logger } from '@trainyard/shared/platform';
-import { terminalStatuses, type LoggedTaskEvent, type TaskEvent, type TaskResource } from '@trainyard/shared/tasks';
+import { compareEventIds, terminalStatuses, type LoggedTaskEvent, type TaskEvent, type TaskResource } from '@trainyard/shared/tasks';
+import type { Access } from '../auth/access.js';
+import { principalOf } from '../auth/principal.js';
 import type { Closing } from '../http/closing.js';
-import type { BlockingConnections } from './blocking-redis.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
+import type { TaskFollower } from './task-follower.js';
 
 export interface TaskEventsDeps extends ReadTaskDeps {
-  followers: BlockingConnections;
+  access: Access;
+  followers: TaskFollower;
   /** When the API stops, open streams end; clients resume elsewhere with Last-Event-ID. */
   closing: Closing;
   log: Logger;
@@ -27,25 +30,41 @@ const isTerminal = (event: TaskEvent) => event.type === 'status' && terminalStat
 /**
  * GET /v1/tasks/{task_id}/events: Server-Sent Events from the task's event log. Without
  * Last-Event-ID the stream opens with the current state; with it, it replays what came after
- * that id. Either way it follows the log until a final status, on a Redis connection of its own
- * that is closed when the stream ends or the client leaves.
+ * that id. Either way it follows the log until a final status, through the process' multiplexed
+ * follower. A finished task with nothing after Last-Event-ID answers 204, which tells a browser
+ * to stop reconnecting.
  */
 export function taskEventsRouter(deps: TaskEventsDeps): Router {
   const router = Router();
 
-  router.get('/v1/tasks/:taskId/events', async (req, res) => {
-    const { taskId } = req.params;
+  router.get('/v1/tasks/:taskId/events', deps.access.requires('read'), async (req, res) => {
+    const taskId = String(req.params.taskId);
+    const { tenant, keyId } = principalOf(req);
     const resumeAfter = req.get('last-event-id');
     if (resumeAfter !== undefined && !streamId.test(resumeAfter)) {
       throw new InvalidRequestError('Last-Event-ID is not an id this stream sent', [{ path: 'Last-Event-ID', message: 'expected <ms>-<seq>' }]);
     }
-    const task = await readTask(deps, taskId);
+    const task = await readTask(deps, taskId, tenant);
+    const finished = terminalStatuses.has(task.status);
+    const logged = await deps.events.read(taskId, resumeAfter);
+    let opening: Message[];
+    if (resumeAfter === undefined) {
+      opening = openingMessages(task, logged);
+    } else {
+      if (!logged.length && finished) return void res.status(204).end();
+      if (!logged.length && compareEventIds(resumeAfter, await deps.events.lastId(taskId)) > 0) {
+        throw new InvalidRequestError("Last-Event-ID is past the end of this task's event log", [{ path: 'Last-Event-ID', message: 'not an id this stream sent' }]);
+      }
+      opening = logged;
+    }
+    const ends = opening.some(({ event }) => isTerminal(event));
+    if (finished && !ends) opening.push(finalMessage(task));
+    const follow = finished ? null : deps.followers.follow(taskId, logged.at(-1)?.id ?? resumeAfter ?? '0-0', keyId ?? 'anonymous');
+
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     const { signal: ended, release } = deps.closing.withSignal(gone.signal);
-    const connection = await deps.followers.acquire();
-    // Also when the client left (or the API began to stop) while the connection was opening.
-    const hangUp = () => connection.disconnect();
+    const hangUp = () => follow?.close();
     if (ended.aborted) hangUp();
     else ended.addEventListener('abort', hangUp, { once: true });
     res.writeHead(200, {
@@ -57,24 +76,19 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     });
 
     try {
-      let after = resumeAfter;
-      if (after === undefined) {
-        const logged = await deps.events.read(taskId);
-        const opening = openingMessages(task, logged);
-        opening.forEach((message) => send(res, taskId, message));
-        after = logged.at(-1)?.id ?? '0-0';
-        if (opening.some(({ event }) => isTerminal(event))) return;
-      }
+      opening.forEach((message) => send(res, taskId, message));
+      if (!follow || opening.some(({ event }) => isTerminal(event))) return;
+      let after = logged.at(-1)?.id ?? resumeAfter ?? '0-0';
       while (!ended.aborted) {
-        const logged = await deps.events.follow(connection, taskId, after, deps.heartbeatMs);
-        for (const { id, event } of logged) {
+        const fresh = await follow.next(deps.heartbeatMs);
+        for (const { id, event } of fresh) {
           send(res, taskId, { id, event });
           if (isTerminal(event)) return;
         }
-        after = logged.at(-1)?.id ?? after;
-        if (logged.length) continue;
+        after = fresh.at(-1)?.id ?? after;
+        if (fresh.length || ended.aborted) continue;
         res.write(': heartbeat\n\n');
-        const ending = await endTheLogMissed(deps, taskId, after);
+        const ending = await endTheLogMissed(deps, taskId, tenant, after);
         if (ending) return send(res, taskId, ending);
       }
     } catch (error) {
@@ -83,7 +97,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     } finally {
       ended.removeEventListener('abort', hangUp);
       release();
-      deps.followers.release(connection);
+      follow?.close();
       res.end();
     }
   });
@@ -109,8 +123,8 @@ function openingMessages(task: TaskResource, logged: LoggedTaskEvent[]): Message
  * Between heartbeats, the task itself is checked: one that finished without a final entry in
  * the log, or that expired, still ends the stream.
  */
-async function endTheLogMissed(deps: ReadTaskDeps, taskId: string, after: string): Promise<Message | null> {
-  const task = await readTask(deps, taskId).catch((error: unknown) => {
+async function endTheLogMissed(deps: ReadTaskDeps, taskId: string, tenant: string, after: string): Promise<Message | null> {
+  const task = await readTask(deps, taskId, tenant).catch((error: unknown) => {
     if (error instanceof NotFoundError) return null;
     throw error;
   });

@@ -1,23 +1,30 @@
 import { Router } from 'express';
+import type { AuditLog } from '../admin/audit.js';
+import type { Access } from '../auth/access.js';
+import { principalOf } from '../auth/principal.js';
 import { clientGone } from './answer-submitted.js';
-import { cancelTask } from './cancel-task.js';
+import { cancelTask, type CancelDeps } from './cancel-task.js';
 import { readTask } from './read-task.js';
 import { waitForTask, waitQuery, type WaitDeps } from './wait-for-task.js';
 
-/** Reading and cancelling tasks of every type. */
-export function taskRouter(deps: WaitDeps): Router {
+export type TaskRouterDeps = WaitDeps & CancelDeps & { access: Access; audit: AuditLog };
+
+/** Reading and cancelling the caller's tenant's tasks of every type. */
+export function taskRouter(deps: TaskRouterDeps): Router {
   const router = Router();
 
-  router.get('/v1/tasks/:taskId', async (req, res) => {
+  router.get('/v1/tasks/:taskId', deps.access.requires('read'), async (req, res) => {
+    const caller = principalOf(req);
+    const taskId = String(req.params.taskId);
     const wait = waitQuery(req.query.wait);
-    if (wait === null) return void res.json(await readTask(deps, req.params.taskId));
-    const { task, finished } = await waitForTask(deps, req.params.taskId, wait, clientGone(res));
+    if (wait === null) return void res.json(await readTask(deps, taskId, caller.tenant));
+    const { task, finished } = await waitForTask(deps, taskId, wait, clientGone(res), caller);
     res.status(finished ? 200 : 202).json(task);
   });
 
   /** 200 with the task once REVOKED; 202 while the worker running it has yet to stop it. */
-  router.post('/v1/tasks/:taskId/cancel', async (req, res) => {
-    const { task, stopping } = await cancelTask(deps, req.params.taskId);
+  router.post('/v1/tasks/:taskId/cancel', deps.audit.records('task.cancel', (req) => String(req.params.taskId)), deps.access.requires('manage'), async (req, res) => {
+    const { task, stopping } = await cancelTask(deps, String(req.params.taskId), principalOf(req).tenant);
     res.status(stopping ? 202 : 200).json(task);
   });
 

@@ -1,8 +1,18 @@
 import type { JobsOptions } from 'bullmq';
-import { resolveDeadline, type DeadlineLimits, type JobInput, type JobQueues, type RequestedDeadline } from '@trainyard/shared/jobs';
+import {
+  defaultPriority,
+  fairPriority,
+  resolveDeadline,
+  type DeadlineLimits,
+  type JobInput,
+  type JobQueues,
+  type RequestedDeadline,
+  type TaskBacklog,
+} from '@trainyard/shared/jobs';
 import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/notify';
-import { InvalidRequestError } from '@trainyard/shared/platform';
-import { newTaskId, type TaskType } from '@trainyard/shared/tasks';
+import { AppError, InvalidRequestError } from '@trainyard/shared/platform';
+import { newTaskId, type JobState, type TaskType } from '@trainyard/shared/tasks';
+import type { Principal } from '../auth/principal.js';
 
 /** The answer to a submit: the task as it was queued. */
 export interface SubmittedTask {
@@ -18,6 +28,9 @@ export interface SubmitDeps {
   /** WEBHOOK_ALLOW_HOSTS: webhook hosts exempt from the internal-address check. */
   webhookAllowHosts: readonly string[];
   deadlines: DeadlineLimits;
+  backlog: TaskBacklog;
+  /** TENANT_MAX_TASKS: a tenant's tasks queued and running at most. */
+  tenantMaxTasks: number;
 }
 
 /** The job that carries each task type. */
@@ -31,11 +44,17 @@ export async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | unde
   if (notify?.webhook) await assertDeliverableWebhook(notify.webhook, deps.webhookAllowHosts);
 }
 
-/** Queues a task under a new id; its job data carries the deadlines, fixed now from the request and the queue's limits. */
+/**
+ * Queues a task of the caller's tenant under a new id. Its job data carries the tenant and the
+ * deadlines, fixed now from the request and the queue's limits; its BullMQ priority is fair between
+ * tenants (fairPriority); the tenant's quota of unfinished tasks is checked in the same command
+ * that counts the task in.
+ */
 export async function enqueueTask<T extends TaskType>(
   deps: SubmitDeps,
   type: T,
-  data: Omit<JobInput<(typeof taskJobs)[T]>, 'deadline'>,
+  caller: Principal,
+  data: Omit<JobInput<(typeof taskJobs)[T]>, 'deadline' | 'tenant'>,
   request: QueueRequest,
   extraOptions: JobsOptions = {},
 ): Promise<SubmittedTask> {
@@ -44,10 +63,38 @@ export async function enqueueTask<T extends TaskType>(
     const { path, message } = resolved.issue;
     throw new InvalidRequestError(`${path}: ${message}`, [{ path, message }]);
   }
+  const priority = allowedPriority(caller, request.priority);
+  const { tenant } = caller;
   const taskId = newTaskId(type);
-  const options: JobsOptions = { jobId: taskId, ...(request.priority ? { priority: request.priority } : {}), ...extraOptions };
-  const job = await deps.queues.add(taskJobs[type], { ...data, deadline: resolved.deadline } as JobInput<(typeof taskJobs)[T]>, options);
-  // A deduplicated add answers with the job already in flight.
+  const ahead = await admit(deps, tenant, type, taskId);
+  const options: JobsOptions = { jobId: taskId, priority: fairPriority(ahead, priority), ...extraOptions };
+  const jobData = { ...data, tenant, deadline: resolved.deadline } as JobInput<(typeof taskJobs)[T]>;
+  const job = await deps.queues.add(taskJobs[type], jobData, options).catch(async (error: unknown) => {
+    await deps.backlog.finished(tenant, type, taskId).catch(() => {});
+    throw error;
+  });
+  // A deduplicated add answers with the job already in flight, which was counted when it came.
   const id = job.id ?? taskId;
+  if (id !== taskId) await deps.backlog.finished(tenant, type, taskId).catch(() => {});
   return { task_id: id, type, status: 'PENDING', created_at: new Date(job.timestamp).toISOString(), links: { self: `/v1/tasks/${id}` } };
+}
+
+/** The request's priority, if the key may use it (403 naming the priorities it may use). */
+function allowedPriority(caller: Principal, requested: number | undefined): number {
+  if (requested === undefined) return Math.max(defaultPriority, caller.minPriority);
+  if (requested >= caller.minPriority) return requested;
+  const message = `this API key may use priorities ${caller.minPriority} to 100`;
+  throw new AppError('forbidden', `priority: ${message}`, [{ path: 'priority', message }]);
+}
+
+/**
+ * Counts the task into its tenant's backlog, answering how many of the tenant's tasks on the queue
+ * are unfinished ahead of it. At the quota, tasks whose end nobody recorded are pruned once before the answer is a 429.
+ */
+async function admit(deps: SubmitDeps, tenant: string, type: TaskType, taskId: string): Promise<number> {
+  const stateOf = async (queue: TaskType, id: string) => (await deps.queues.get(queue).getJobState(id)) as JobState;
+  let ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks);
+  if (ahead === null && (await deps.backlog.prune(tenant, stateOf)) > 0) ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks);
+  if (ahead !== null) return ahead;
+  throw new AppError('quota_exceeded', `tenant "${tenant}" has ${deps.tenantMaxTasks} tasks queued or running, its quota; submit again once some have finished`);
 }

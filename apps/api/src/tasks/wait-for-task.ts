@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '@trainyard/shared/platform';
 import { terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
+import type { Principal } from '../auth/principal.js';
 import type { Closing } from '../http/closing.js';
-import type { BlockingConnections } from './blocking-redis.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
+import type { TaskFollower } from './task-follower.js';
 
 export interface WaitDeps extends ReadTaskDeps {
-  followers: BlockingConnections;
+  followers: TaskFollower;
   /** When the API stops, a waiting request answers with the task as it stands. */
   closing: Closing;
 }
@@ -26,29 +27,29 @@ const isFinished = (task: TaskResource) => terminalStatuses.has(task.status);
 
 /**
  * The task once it has finished, or as it stands after `seconds` or when the API stops. Follows
- * the task's event log with a blocking read on a connection of its own, closed when done or when
- * `clientGone` aborts.
+ * the task's event log through the process' multiplexed follower (counted against the caller's
+ * key), until done or until `clientGone` aborts.
  */
-export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, clientGone: AbortSignal): Promise<WaitedTask> {
+export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, clientGone: AbortSignal, caller: Principal): Promise<WaitedTask> {
+  const { tenant } = caller;
   const deadline = Date.now() + seconds * 1_000;
   // The log position first: whatever is appended after it, the follow below sees. Both go out on
   // the one shared connection, in this order, without waiting for each other.
-  const [lastId, task] = await Promise.all([deps.events.lastId(taskId), readTask(deps, taskId)]);
-  let after = lastId;
+  const [lastId, task] = await Promise.all([deps.events.lastId(taskId), readTask(deps, taskId, tenant)]);
   if (isFinished(task) || seconds <= 0) return { task, finished: isFinished(task) };
 
-  const connection = await deps.followers.acquire();
+  const follow = deps.followers.follow(taskId, lastId, caller.keyId ?? 'anonymous');
   const { signal, release } = deps.closing.withSignal(clientGone);
-  const close = () => connection.disconnect();
+  const close = () => follow.close();
   if (signal.aborted) close();
   else signal.addEventListener('abort', close, { once: true });
   try {
     while (Date.now() < deadline && !signal.aborted) {
-      const logged = await deps.events.follow(connection, taskId, after, Math.min(recheckMs, deadline - Date.now()));
-      after = logged.at(-1)?.id ?? after;
+      const logged = await follow.next(Math.min(recheckMs, deadline - Date.now()));
+      if (signal.aborted) break;
       const ended = logged.some(({ event }) => event.type === 'status' && terminalStatuses.has(event.status));
-      if (ended) return await settled(deps, taskId);
-      const current = await readTask(deps, taskId);
+      if (ended) return await settled(deps, taskId, tenant);
+      const current = await readTask(deps, taskId, tenant);
       if (isFinished(current)) return { task: current, finished: true };
     }
   } catch (error) {
@@ -56,18 +57,18 @@ export async function waitForTask(deps: WaitDeps, taskId: string, seconds: numbe
   } finally {
     signal.removeEventListener('abort', close);
     release();
-    deps.followers.release(connection);
+    follow.close();
   }
   if (clientGone.aborted) return { task, finished: false };
-  const current = await readTask(deps, taskId);
+  const current = await readTask(deps, taskId, tenant);
   return { task: current, finished: isFinished(current) };
 }
 
-async function settled(deps: ReadTaskDeps, taskId: string): Promise<WaitedTask> {
+async function settled(deps: ReadTaskDeps, taskId: string, tenant: string): Promise<WaitedTask> {
   const until = Date.now() + settleMs;
   // The gap is usually shorter than a millisecond: look again at once, then back off.
   for (let pauseMs = 0; ; pauseMs = Math.min(Math.max(1, pauseMs * 2), 20)) {
-    const task = await readTask(deps, taskId);
+    const task = await readTask(deps, taskId, tenant);
     if (isFinished(task) || Date.now() > until) return { task, finished: isFinished(task) };
     await sleep(pauseMs);
   }

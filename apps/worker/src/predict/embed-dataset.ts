@@ -1,8 +1,8 @@
 import type { LoadedModel } from '@trainyard/ml/predict';
 import type { PredictionCache } from '@trainyard/shared/cache';
-import { parseCsv } from '@trainyard/shared/datasets';
+import { datasetKeys, parseCsv } from '@trainyard/shared/datasets';
 import { DataError, NotFoundError } from '@trainyard/shared/platform';
-import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
+import type { ObjectStore } from '@trainyard/shared/storage';
 
 export interface EmbedDatasetResult {
   model: string;
@@ -22,12 +22,12 @@ const chunkSize = 256;
  * skipped, the rest are embedded a chunk at a time.
  */
 export async function embedDataset(
-  target: { model: string; version: number; loaded: LoadedModel; dataset: { name: string; text: string } },
+  target: { model: string; version: number; loaded: LoadedModel; dataset: { tenant: string; name: string; text: string } },
   deps: { store: ObjectStore; embeddings: PredictionCache<number[]> },
   reportPercent: (percent: number) => Promise<void>,
 ): Promise<EmbedDatasetResult> {
   const { model, version, loaded, dataset } = target;
-  const csv = await deps.store.get(storageKeys.dataset(dataset.name));
+  const csv = await deps.store.get(datasetKeys(dataset.tenant, dataset.name).csv);
   if (!csv) throw new NotFoundError(`dataset "${dataset.name}" not found`);
   const table = parseCsv(csv);
   const column = table.columns.indexOf(dataset.text);

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { loadModel } from '@trainyard/ml/predict';
 import type { SemanticIndex } from '@trainyard/shared/cache';
 import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
-import { NotFoundError, type Logger } from '@trainyard/shared/platform';
+import { NotFoundError, tenantOf, type Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import type { WorkerMetrics } from '../metrics.js';
 import { cacheAnswers, type AnswerCaches } from './cached-answers.js';
@@ -28,12 +28,10 @@ function variantOf(data: PredictJobData): PredictVariant {
   return data.semantic_threshold === undefined ? 'predictions' : 'semantic';
 }
 
-/** Loads a model version's artifact from object storage: the only state workers share. */
-async function loadFromStore(store: ObjectStore, model: string, version: number) {
-  const [topology, weights] = await Promise.all([
-    store.get(storageKeys.modelFile(model, version, 'model.json')),
-    store.get(storageKeys.modelFile(model, version, 'weights.bin')),
-  ]);
+/** Loads a tenant's model version from object storage: the only state workers share. */
+async function loadFromStore(store: ObjectStore, model: string, version: number, tenant: string) {
+  const keys = storageKeys(tenant);
+  const [topology, weights] = await Promise.all([store.get(keys.modelFile(model, version, 'model.json')), store.get(keys.modelFile(model, version, 'weights.bin'))]);
   if (!topology || !weights) throw new NotFoundError(`model ${model} version ${version} is not in storage`);
   return loadModel({ 'model.json': topology.toString('utf8'), 'weights.bin': new Uint8Array(weights) });
 }
@@ -46,36 +44,39 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
  * answer in microseconds, far below a thread hop. TensorFlow.js loads only with the first network.
  */
 export function createPredictPipeline(deps: PredictDeps) {
-  const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version), deps.metrics?.modelEvicted);
+  const models = new ModelCache(deps.modelCacheBytes, (model, version, tenant) => loadFromStore(deps.store, model, version, tenant), deps.metrics?.modelEvicted);
   const batcher = new PredictionBatcher();
 
   const process = async ({ data }: ParsedJob<'predict'>, _signal: AbortSignal, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
     const { model, version } = data;
     const log = deps.log.child({ task_id: job.id });
-    const loaded = await models.get(model, version);
+    const tenant = tenantOf(data);
+    const caches = { predictions: deps.caches.predictions.forTenant(tenant), embeddings: deps.caches.embeddings.forTenant(tenant) };
+    const loaded = await models.get(model, version, tenant);
     switch (variantOf(data)) {
-      case 'embed-dataset':
-        return embedDataset({ model, version, loaded, dataset: data.embed_dataset! }, { store: deps.store, embeddings: deps.caches.embeddings }, (percent) =>
-          job.updateProgress({ percent }),
-        );
+      case 'embed-dataset': {
+        const target = { model, version, loaded, dataset: { tenant, ...data.embed_dataset! } };
+        return embedDataset(target, { store: deps.store, embeddings: caches.embeddings }, (percent) => job.updateProgress({ percent }));
+      }
       case 'embeddings': {
         const embeddings = loaded.embed(data.inputs);
-        await cacheAnswers(deps.caches, data, { embeddings }, log);
+        await cacheAnswers(caches, data, { embeddings }, log);
         return { model, version, embeddings };
       }
       case 'semantic': {
         const texts = data.inputs as string[];
         const threshold = data.semantic_threshold!;
-        const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, deps.caches.semantic, log);
+        const index = deps.caches.semantic.forTenant(tenant);
+        const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, index, log);
         const borrowed = predictions.filter((prediction) => 'cached' in prediction).length;
         deps.metrics?.cacheLookups.record('semantic', true, borrowed);
         deps.metrics?.cacheLookups.record('semantic', false, texts.length - borrowed);
-        await cacheAnswers(deps.caches, data, { predictions }, log);
+        await cacheAnswers(caches, data, { predictions }, log);
         return { model, version, predictions, ...(allBorrowed ? { cached: 'semantic' as const } : {}) };
       }
       case 'predictions': {
         const predictions = await batcher.predict(loaded, data.inputs);
-        await cacheAnswers(deps.caches, data, { predictions }, log);
+        await cacheAnswers(caches, data, { predictions }, log);
         return { model, version, predictions };
       }
     }

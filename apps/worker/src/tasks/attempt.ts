@@ -32,10 +32,11 @@ export async function runAttempt<R>(
   work: (signal: AbortSignal) => Promise<R>,
 ): Promise<R> {
   const taskId = job.id!;
-  const attempt = job.attemptsMade + 1;
+  // Every pick-up counts, a run after a worker died mid-task too (BullMQ counted this one already),
+  // so the history never lists one attempt twice.
+  const attempt = job.attemptsStarted;
   const startedAt = performance.now();
   const ended = (outcome: AttemptOutcome) => runtime.observe?.(type, job.data, outcome, (performance.now() - startedAt) / 1000);
-  // BullMQ counted this pick-up as a start already.
   if (expiredUnstarted(job.data, job.attemptsStarted - 1)) {
     await runtime.final.record(job, type, statusEvent('EXPIRED', attempt, workerName));
     ended('expired');

@@ -1,15 +1,13 @@
 import type { Job } from 'bullmq';
 import type { ParsedJob, TrainProgress, TrainResult } from '@trainyard/shared/jobs';
-import type { ModelRegistry } from '@trainyard/shared/models';
-import type { Logger } from '@trainyard/shared/platform';
-import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
+import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
+import { tenantOf, type Logger } from '@trainyard/shared/platform';
 import type { TaskEventLog } from '@trainyard/shared/tasks';
 import type { TrainingPool } from './training-pool.js';
 
 export interface TrainDeps {
   pool: TrainingPool;
   registry: ModelRegistry;
-  store: ObjectStore;
   events: TaskEventLog;
   log: Logger;
   /** Told of every epoch run (the metrics). */
@@ -19,11 +17,19 @@ export interface TrainDeps {
 /** Progress goes to Redis at most this often, however fast the epochs are. */
 const progressIntervalMs = 250;
 
+/**
+ * Trains in a pool thread and publishes the model in the tenant's registry. A rerun of a training
+ * that finished already (a retry from Bull Board, a stalled task run again) answers with the
+ * version it made: published weights never change.
+ */
 export function createTrainProcessor(deps: TrainDeps) {
   return async ({ data }: ParsedJob<'train'>, signal: AbortSignal, job: Job): Promise<TrainResult> => {
     const taskId = job.id!;
     const log = deps.log.child({ task_id: taskId });
     const startedAt = Date.now();
+    const registry = deps.registry.forTenant(tenantOf(data));
+    const earlier = await registry.finishedVersionOf(data.model, taskId);
+    if (earlier) return resultOf(earlier, startedAt);
     const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>
       Promise.all([
         job.updateProgress(progress),
@@ -52,44 +58,47 @@ export function createTrainProcessor(deps: TrainDeps) {
     countEpochs(Math.max(0, trained.lossCurve.loss.length + (trained.lossCurve.refit_loss?.length ?? 0) - counted));
 
     // The artifact first, the registry entry last: a version is visible only once complete.
-    const version = await deps.registry.versionFor(data.model, taskId);
-    const files = ['model.json', 'weights.bin'] as const;
-    await Promise.all(files.map((file) => deps.store.put(storageKeys.modelFile(data.model, version, file), trained.files[file])));
-    if (signal.aborted) {
-      // Stopped while uploading: no artifact of an unpublished version stays behind.
-      await Promise.all(files.map((file) => deps.store.delete(storageKeys.modelFile(data.model, version, file))));
-      signal.throwIfAborted();
-    }
-    await deps.registry.publish({
-      model: data.model,
-      version,
-      algorithm: data.algorithm,
-      params: data.params,
-      task: trained.task,
-      input: trained.input,
-      feature_names: trained.featureNames,
-      ...(trained.classes ? { classes: trained.classes } : {}),
-      metrics: trained.metrics,
-      ...(trained.validation && { validation: trained.validation }),
-      training: trained.training,
-      loss_curve: trained.lossCurve,
-      data_hash: trained.dataHash,
-      ...(trained.warnings.length && { warnings: trained.warnings }),
-      size_bytes: trained.sizeBytes,
-      training_task_id: taskId,
-      created_at: new Date().toISOString(),
-    });
-    return {
-      model: data.model,
-      version,
-      algorithm: data.algorithm,
-      metrics: trained.metrics,
-      ...(trained.validation && { validation: trained.validation }),
-      training: trained.training,
-      ...(trained.warnings.length && { warnings: trained.warnings }),
-      fit_ms: trained.fitMs,
-      duration_ms: Date.now() - startedAt,
-    };
+    const version = await registry.versionFor(data.model, taskId);
+    const published = await registry.publishOnce(
+      {
+        model: data.model,
+        version,
+        algorithm: data.algorithm,
+        params: data.params,
+        task: trained.task,
+        input: trained.input,
+        feature_names: trained.featureNames,
+        ...(trained.classes ? { classes: trained.classes } : {}),
+        metrics: trained.metrics,
+        ...(trained.validation && { validation: trained.validation }),
+        training: trained.training,
+        loss_curve: trained.lossCurve,
+        data_hash: trained.dataHash,
+        ...(trained.warnings.length && { warnings: trained.warnings }),
+        size_bytes: trained.sizeBytes,
+        training_task_id: taskId,
+        created_at: new Date().toISOString(),
+      },
+      trained.files,
+      signal,
+    );
+    return resultOf(published, startedAt, trained.fitMs);
+  };
+}
+
+/** A training's result from the version it published; `fitMs` 0 when this run answered with an earlier run's version. */
+function resultOf(version: ModelVersion, startedAt: number, fitMs = 0): TrainResult {
+  const { model, algorithm, metrics, validation, training, warnings } = version;
+  return {
+    model,
+    version: version.version,
+    algorithm,
+    metrics,
+    ...(validation && { validation }),
+    ...(training && { training }),
+    ...(warnings?.length && { warnings }),
+    fit_ms: fitMs,
+    duration_ms: Date.now() - startedAt,
   };
 }
 

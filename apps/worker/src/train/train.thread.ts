@@ -1,10 +1,11 @@
+import { loadModel, type ModelInputs } from '@trainyard/ml/predict';
 import { trainModel } from '@trainyard/ml/train';
 import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datasets';
 import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
-import { AppError } from '@trainyard/shared/platform';
+import { AppError, DataError, tenantOf } from '@trainyard/shared/platform';
 import { createObjectStore } from '@trainyard/shared/storage';
 import { noTracing, startTracing, tracedStore, type Tracing } from '@trainyard/shared/tracing';
-import type { TrainingMessage, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
+import type { TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
 /**
  * Runs in a pool thread, so a long training never blocks the worker's event loop: BullMQ keeps
@@ -32,7 +33,8 @@ async function run({ job, storage, port }: TrainingTask, tracing: Tracing): Prom
   port.on('message', (message: TrainingStop) => message.type === 'stop' && stop.abort());
   try {
     const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
-    const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, job.dataset) : await loadTrainingData(store, job.dataset);
+    const tenant = tenantOf(job);
+    const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, tenant, job.dataset) : await loadTrainingData(store, tenant, job.dataset);
     const trained = await tracing.span('train.fit', { 'trainyard.epochs': Number(job.params.epochs ?? 0) }, () => trainModel(data, {
       algorithm: job.algorithm,
       params: job.params as AlgorithmParams<Algorithm>,
@@ -40,11 +42,33 @@ async function run({ job, storage, port }: TrainingTask, tracing: Tracing): Prom
       log: (line) => send({ type: 'log', line }),
       signal: stop.signal,
     }));
+    await assertPredicts(trained, 'texts' in data ? data.texts[0]! : data.features[0]!);
     return { ok: true, outcome: trained };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: { code: error.code, message: error.message } };
     throw error;
   } finally {
     port.close();
+  }
+}
+
+/**
+ * A training whose numbers overflowed (features near the largest numbers, a learning rate far too
+ * high) would publish a model that can never predict: its loss, its scaling or its predictions are
+ * not finite. It fails instead, and nothing is published.
+ */
+async function assertPredicts(trained: TrainingOutcome, sample: readonly number[] | string): Promise<void> {
+  const diverged = (what: string) => new DataError(`the training diverged: ${what}; scale the features down or lower the learning rate`);
+  const metric = Object.entries(trained.metrics).find(([, value]) => !Number.isFinite(value));
+  if (metric) throw diverged(`${metric[0]} is ${metric[1]}`);
+  const model = await loadModel(trained.files).catch(() => {
+    throw diverged('its feature scaling is not finite');
+  });
+  try {
+    const [prediction] = model.predict([sample] as ModelInputs);
+    const numbers = prediction && ('value' in prediction ? [prediction.value] : Object.values(prediction.probabilities));
+    if (!numbers?.every(Number.isFinite)) throw diverged('its predictions are not finite numbers');
+  } finally {
+    model.dispose();
   }
 }

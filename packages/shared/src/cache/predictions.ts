@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Prediction } from '../jobs/predict.js';
 import { redisScript } from '../platform/redis.js';
+import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -11,7 +12,7 @@ export interface PredictionKeys {
   version: number;
   rowHashes: string[];
   rowKeys: string[];
-  /** BullMQ deduplication id: one job per identical (model, version, rows) batch in flight. */
+  /** BullMQ deduplication id: one job per identical (tenant, model, version, rows) batch in flight. */
   batchId: string;
 }
 
@@ -55,25 +56,34 @@ return rows`;
  * form (the feature values in the model's order, as JSON, hashed with SHA-256): a record input and
  * the same values as an array share an entry. Every entry has a TTL; an index per model version
  * (a sorted set of row hashes scored by expiry) lets a version's entries be dropped without SCAN.
+ * Each tenant's entries live under its own keys.
  */
 export class PredictionCache<T = Prediction> {
   private readonly storeRows;
+  private readonly base: string;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     private readonly namespace: 'predict' | 'embed' = 'predict',
+    readonly tenant = defaultTenant,
   ) {
     this.storeRows = redisScript(redis, 'trainyardStoreCachedRows', storeScript);
+    this.base = `${tenantKeyPrefix(prefix, tenant)}:cache:${namespace}`;
+  }
+
+  /** The same cache, seen as another tenant's. */
+  forTenant(tenant: string): PredictionCache<T> {
+    return tenant === this.tenant ? this : new PredictionCache<T>(this.redis, this.prefix, this.ttlSeconds, this.namespace, tenant);
   }
 
   private versionBase(model: string, version: number): string {
-    return `${this.prefix}:cache:${this.namespace}:${model}:${version}`;
+    return `${this.base}:${model}:${version}`;
   }
 
   private versionsKey(model: string): string {
-    return `${this.prefix}:cache:${this.namespace}:${model}:versions`;
+    return `${this.base}:${model}:versions`;
   }
 
   keysFor(model: string, version: number, rows: readonly unknown[]): PredictionKeys {
@@ -84,7 +94,7 @@ export class PredictionCache<T = Prediction> {
       version,
       rowHashes,
       rowKeys: rowHashes.map((hash) => base + hash),
-      batchId: `${this.namespace}:${model}@${version}:${sha256(rowHashes.join(','))}`,
+      batchId: `${this.tenant === defaultTenant ? '' : `t:${this.tenant}:`}${this.namespace}:${model}@${version}:${sha256(rowHashes.join(','))}`,
     };
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Prediction } from '../jobs/predict.js';
+import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 
 /** Chosen from the paraphrase set in apps/api/test/semantic-cache.int.test.ts (see docs/caching.md). */
 export const defaultSemanticThreshold = 0.9;
@@ -51,20 +52,26 @@ return added`;
  * process keeps a mirror and reads only what other processes appended since (one round trip), so
  * a lookup never re-encodes a cached text and never transfers the whole index; it is a dot product
  * over a contiguous Float32Array. A generation id tells a mirror that the index was dropped or expired.
+ * Each tenant's indexes live under its own keys; the views of every tenant share one set of mirrors.
  */
 export class SemanticIndex {
-  private readonly mirrors = new Map<string, Mirror>();
-
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     /** Entries per model version at most; later texts are answered but not added. */
     private readonly maxEntries = 10_000,
+    readonly tenant = defaultTenant,
+    private readonly mirrors = new Map<string, Mirror>(),
   ) {}
 
+  /** The same index, seen as another tenant's. */
+  forTenant(tenant: string): SemanticIndex {
+    return tenant === this.tenant ? this : new SemanticIndex(this.redis, this.prefix, this.ttlSeconds, this.maxEntries, tenant, this.mirrors);
+  }
+
   private keys(model: string, version: number) {
-    const base = `${this.prefix}:cache:semantic:${model}:${version}`;
+    const base = `${tenantKeyPrefix(this.prefix, this.tenant)}:cache:semantic:${model}:${version}`;
     return { vectors: `${base}:vectors`, entries: `${base}:entries`, seen: `${base}:seen`, generation: `${base}:generation` };
   }
 
@@ -101,13 +108,17 @@ export class SemanticIndex {
   async drop(model: string, version: number): Promise<number> {
     const keys = this.keys(model, version);
     const [[, count]] = (await this.redis.multi().llen(keys.entries).unlink(...Object.values(keys)).exec()) as [[null, number]];
-    this.mirrors.delete(`${model}@${version}`);
+    this.mirrors.delete(this.mirrorId(model, version));
     return count;
+  }
+
+  private mirrorId(model: string, version: number): string {
+    return `${this.tenant}/${model}@${version}`;
   }
 
   /** Brings the mirror up to date with what every process added, in one transaction. */
   private async sync(model: string, version: number): Promise<Mirror> {
-    const id = `${model}@${version}`;
+    const id = this.mirrorId(model, version);
     const keys = this.keys(model, version);
     let mirror = this.mirrors.get(id) ?? { generation: '', vectors: new Float32Array(0), entries: [] };
     const read = (from: Mirror) =>

@@ -1,7 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
 import { AppError, DataError } from '../platform/errors.js';
-import { checkHeader, isDecimal } from './training-data.js';
+import { checkHeader, isDecimal, numericCellProblem } from './training-data.js';
 
 export type ColumnType = 'number' | 'string';
 
@@ -98,10 +98,9 @@ export class CsvCheck extends Transform {
     const types = (this.types ??= record.map((cell) => (isDecimal(cell) ? 'number' : 'string')));
     for (let i = 0; i < record.length; i++) {
       const cell = record[i]!;
-      if (types[i] === 'number' && !isDecimal(cell)) {
-        const what = cell === '' ? 'is empty' : `${JSON.stringify(cell)} is not a number`;
-        throw new DataError(`${where()}, column "${header[i]}": ${what} (the column is numeric from its first row)`);
-      }
+      if (types[i] !== 'number') continue;
+      const problem = numericCellProblem(cell);
+      if (problem) throw new DataError(`${where()}, column "${header[i]}": ${problem}${isDecimal(cell) ? '' : ' (the column is numeric from its first row)'}`);
     }
     this.rows++;
   }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { defaultTenant } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys } from '../storage/keys.js';
 
@@ -41,6 +42,20 @@ export const builtInDatasets: Record<string, BuiltInDataset> = {
   },
 };
 
+/** Own keys only: a dataset named "constructor" is a user's, never something inherited. */
+export function isBuiltInDataset(name: string): boolean {
+  return Object.hasOwn(builtInDatasets, name);
+}
+
+/**
+ * Where a tenant's dataset is stored: in the tenant's own space, except the built-in samples, which
+ * are stored once (where they always were) and read by every tenant.
+ */
+export function datasetKeys(tenant: string, name: string): { csv: string; meta: string } {
+  const keys = storageKeys(isBuiltInDataset(name) ? defaultTenant : tenant);
+  return { csv: keys.dataset(name), meta: keys.datasetMeta(name) };
+}
+
 /**
  * Stores every built-in dataset that storage does not hold yet. Safe for every process to call at
  * start: putIfAbsent never overwrites, not even a dataset a user uploaded under the same name.
@@ -49,7 +64,7 @@ export const builtInDatasets: Record<string, BuiltInDataset> = {
 export async function seedBuiltInDatasets(store: ObjectStore): Promise<string[]> {
   const written: string[] = [];
   for (const [name, dataset] of Object.entries(builtInDatasets)) {
-    if (await store.putIfAbsent(storageKeys.dataset(name), await readFile(dataset.file))) written.push(name);
+    if (await store.putIfAbsent(datasetKeys(defaultTenant, name).csv, await readFile(dataset.file))) written.push(name);
   }
   return written;
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictRequest } from '../jobs/predict.js';
 import { isTextDatasetRef, trainRequest } from '../jobs/train.js';
 import { NotFoundError } from '../platform/errors.js';
+import { defaultTenant } from '../platform/tenants.js';
 import { FsObjectStore } from '../storage/fs-store.js';
 import { seedBuiltInDatasets } from './samples.js';
 import { loadTextTrainingData, parseCsv, textTrainingDataFromInline, textTrainingDataFromTable } from './training-data.js';
@@ -47,14 +48,14 @@ describe('the tickets sample', () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('is seeded and loads by name: 480 tickets in 4 classes', async () => {
-    const tickets = await loadTextTrainingData(store, { name: 'tickets', text: 'text', target: 'label' });
+    const tickets = await loadTextTrainingData(store, defaultTenant, { name: 'tickets', text: 'text', target: 'label' });
     expect(tickets.texts).toHaveLength(480);
     expect(new Set(tickets.labels)).toEqual(new Set(['billing', 'technical', 'shipping', 'account']));
     expect(tickets.texts.every((text) => text.length > 10)).toBe(true);
   });
 
   it('throws NotFoundError for a dataset that is not stored', async () => {
-    await expect(loadTextTrainingData(store, { name: 'nope', text: 'text', target: 'label' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(loadTextTrainingData(store, defaultTenant, { name: 'nope', text: 'text', target: 'label' })).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 

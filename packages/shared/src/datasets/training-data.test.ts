@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError, NotFoundError } from '../platform/errors.js';
+import { defaultTenant } from '../platform/tenants.js';
 import { FsObjectStore } from '../storage/fs-store.js';
 import { storageKeys } from '../storage/keys.js';
 import { builtInDatasets, seedBuiltInDatasets } from './samples.js';
@@ -70,6 +71,13 @@ describe('trainingDataFromTable', () => {
     expect(() => trainingDataFromTable(parseCsv('a,label\nInfinity,x\n1,y\n'), 'label')).toThrow(DataError);
   });
 
+  it('refuses numbers too large for a number (1e400 reads as Infinity), naming line and column', () => {
+    expect(() => trainingDataFromTable(parseCsv('a,b,label\n1,2,x\n3,1e400,y\n'), 'label')).toThrow(
+      dataError(/^line 3 \(data row 2\), column "b": 1e400 is out of range \(not a finite number\)$/),
+    );
+    expect(() => trainingDataFromTable(parseCsv('a,price\n1,2\n3,-1e999\n'), 'price')).toThrow(dataError(/line 3 \(data row 2\), column "price": -1e999 is out of range/));
+  });
+
   it('names an unknown target and lists the columns', () => {
     expect(() => trainingDataFromTable(parseCsv('a,b\n1,2\n3,4\n'), 'price')).toThrow(
       dataError(/^no target column "price"; the columns are: a, b$/),
@@ -111,15 +119,15 @@ describe('built-in datasets in storage', () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   it('seeds every sample once and never overwrites what is stored', async () => {
-    await store.put(storageKeys.dataset('housing'), 'a,b\n1,2\n3,4\n');
+    await store.put(storageKeys(defaultTenant).dataset('housing'), 'a,b\n1,2\n3,4\n');
     expect(await seedBuiltInDatasets(store)).toEqual(['iris', 'tickets']);
     expect(await seedBuiltInDatasets(store)).toEqual([]);
-    expect((await store.get(storageKeys.dataset('housing')))!.toString()).toBe('a,b\n1,2\n3,4\n');
+    expect((await store.get(storageKeys(defaultTenant).dataset('housing')))!.toString()).toBe('a,b\n1,2\n3,4\n');
   });
 
   it('loads iris by name: 150 flowers, 4 measurements, 3 species', async () => {
     await seedBuiltInDatasets(store);
-    const iris = await loadTrainingData(store, { name: 'iris', target: builtInDatasets.iris!.target });
+    const iris = await loadTrainingData(store, defaultTenant, { name: 'iris', target: builtInDatasets.iris!.target });
     expect(iris.featureNames).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
     expect(iris.features).toHaveLength(150);
     expect(new Set(iris.labels)).toEqual(new Set(['setosa', 'versicolor', 'virginica']));
@@ -128,18 +136,27 @@ describe('built-in datasets in storage', () => {
 
   it('loads the housing sample with numeric prices', async () => {
     await seedBuiltInDatasets(store);
-    const housing = await loadTrainingData(store, { name: 'housing', target: builtInDatasets.housing!.target });
+    const housing = await loadTrainingData(store, defaultTenant, { name: 'housing', target: builtInDatasets.housing!.target });
     expect(housing.featureNames).toEqual(['area_m2', 'rooms', 'age_years', 'distance_km']);
     expect(housing.features.length).toBeGreaterThanOrEqual(200);
     expect(housing.labels.every((price) => typeof price === 'number' && price > 0)).toBe(true);
   });
 
   it('throws NotFoundError for a dataset that is not stored', async () => {
-    await expect(loadTrainingData(store, { name: 'nope', target: 'y' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(loadTrainingData(store, defaultTenant, { name: 'nope', target: 'y' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("gives every tenant the built-in samples, and each tenant only its own uploads", async () => {
+    await seedBuiltInDatasets(store);
+    await store.put(storageKeys('acme').dataset('points'), 'x,y\n1,2\n3,4\n');
+    expect((await loadTrainingData(store, 'acme', { name: 'iris', target: 'species' })).features).toHaveLength(150);
+    expect((await loadTrainingData(store, 'acme', { name: 'points', target: 'y' })).features).toEqual([[1], [3]]);
+    await expect(loadTrainingData(store, defaultTenant, { name: 'points', target: 'y' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(loadTrainingData(store, 'globex', { name: 'points', target: 'y' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('converts inline data without touching storage', async () => {
-    const data = await loadTrainingData(store, { inline: { features: [[1], [2]], labels: ['a', 'b'] } });
+    const data = await loadTrainingData(store, defaultTenant, { inline: { features: [[1], [2]], labels: ['a', 'b'] } });
     expect(data).toEqual({ featureNames: ['x0'], features: [[1], [2]], labels: ['a', 'b'] });
   });
 });

@@ -2,7 +2,7 @@ import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import type { DatasetRef, TextDatasetRef } from '../jobs/train.js';
 import { DataError, NotFoundError } from '../platform/errors.js';
 import type { ObjectStore } from '../storage/index.js';
-import { storageKeys } from '../storage/keys.js';
+import { datasetKeys } from './samples.js';
 
 export interface CsvTable {
   columns: string[];
@@ -63,6 +63,15 @@ const decimal = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** A CSV cell training reads as a number. */
 export const isDecimal = (cell: string): boolean => decimal.test(cell);
 
+/**
+ * Why a numeric cell cannot be used, or null when it can: written as a number but too large for
+ * one (1e400 reads as Infinity), which would publish a model that can never predict.
+ */
+export function numericCellProblem(cell: string): string | null {
+  if (!decimal.test(cell)) return cell === '' ? 'is empty' : `${JSON.stringify(cell)} is not a number`;
+  return Number.isFinite(Number(cell)) ? null : `${cell} is out of range (not a finite number)`;
+}
+
 /** Every column but the target is a numeric feature. Errors name the file line and the column. */
 export function trainingDataFromTable(table: CsvTable, target: string): TrainingData {
   const targetIndex = table.columns.indexOf(target);
@@ -76,10 +85,8 @@ export function trainingDataFromTable(table: CsvTable, target: string): Training
   const features = table.rows.map((row, r) =>
     featureIndexes.map((c) => {
       const cell = row[c] ?? '';
-      if (!decimal.test(cell)) {
-        const what = cell === '' ? 'is empty' : `${JSON.stringify(cell)} is not a number`;
-        throw new DataError(`line ${table.lines[r]} (data row ${r + 1}), column "${table.columns[c]}": ${what}`);
-      }
+      const problem = numericCellProblem(cell);
+      if (problem) throw new DataError(`line ${table.lines[r]} (data row ${r + 1}), column "${table.columns[c]}": ${problem}`);
       return Number(cell);
     }),
   );
@@ -91,8 +98,17 @@ export function trainingDataFromTable(table: CsvTable, target: string): Training
   return {
     featureNames: featureIndexes.map((i) => table.columns[i]!),
     features,
-    labels: targets.every((value) => decimal.test(value)) ? targets.map(Number) : targets,
+    labels: targets.every((value) => decimal.test(value)) ? finiteTargets(table, targets, target) : targets,
   };
+}
+
+/** A numeric target column as numbers; a value too large for a number is an error naming its line. */
+function finiteTargets(table: CsvTable, targets: string[], target: string): number[] {
+  return targets.map((value, r) => {
+    const problem = numericCellProblem(value);
+    if (problem) throw new DataError(`line ${table.lines[r]} (data row ${r + 1}), column "${target}": ${problem}`);
+    return Number(value);
+  });
 }
 
 /** Data sent with the request; feature names default to x0, x1, … */
@@ -148,18 +164,18 @@ export function textTrainingDataFromInline(inline: { texts: string[]; labels: (s
   return { textName: 'text', texts: inline.texts, labels: numeric ? inline.labels : inline.labels.map(String) };
 }
 
-/** Reads a stored CSV (NotFoundError when there is none) or takes the inline texts. */
-export async function loadTextTrainingData(store: ObjectStore, ref: TextDatasetRef): Promise<TextTrainingData> {
+/** Reads one of the tenant's stored CSVs (NotFoundError when there is none) or takes the inline texts. */
+export async function loadTextTrainingData(store: ObjectStore, tenant: string, ref: TextDatasetRef): Promise<TextTrainingData> {
   if ('inline' in ref) return textTrainingDataFromInline(ref.inline);
-  const csv = await store.get(storageKeys.dataset(ref.name));
+  const csv = await store.get(datasetKeys(tenant, ref.name).csv);
   if (!csv) throw new NotFoundError(`dataset "${ref.name}" not found`);
   return textTrainingDataFromTable(parseCsv(csv), ref.text, ref.target);
 }
 
-/** Reads a stored CSV (NotFoundError when there is none) or converts inline data. */
-export async function loadTrainingData(store: ObjectStore, ref: DatasetRef): Promise<TrainingData> {
+/** Reads one of the tenant's stored CSVs (NotFoundError when there is none) or converts inline data. */
+export async function loadTrainingData(store: ObjectStore, tenant: string, ref: DatasetRef): Promise<TrainingData> {
   if ('inline' in ref) return trainingDataFromInline(ref.inline);
-  const csv = await store.get(storageKeys.dataset(ref.name));
+  const csv = await store.get(datasetKeys(tenant, ref.name).csv);
   if (!csv) throw new NotFoundError(`dataset "${ref.name}" not found`);
   return trainingDataFromTable(parseCsv(csv), ref.target);
 }

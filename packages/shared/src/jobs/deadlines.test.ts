@@ -9,7 +9,7 @@ const now = 1_700_000_000_000;
 describe('deadline settings', () => {
   it('have defaults per queue: a timeout always, an expiry only when configured', () => {
     const defaults = deadlineLimits(parseEnv(schema, {}));
-    expect(defaults.train.timeout).toEqual({ default: 3_600, max: 86_400 });
+    expect(defaults.train.timeout).toEqual({ default: 3_600, max: 21_600 });
     expect(defaults.predict.timeout).toEqual({ default: 60, max: 3_600 });
     expect(defaults.train.expires.default).toBeUndefined();
   });

@@ -7,7 +7,8 @@ const seconds = z.coerce.number().int().positive();
 export const deadlineEnv = z.object({
   /** Longest run time of one training attempt when the request names none. */
   TRAIN_TIMEOUT_S: seconds.default(3_600),
-  TRAIN_TIMEOUT_MAX_S: seconds.default(86_400),
+  /** A training holds a slot of the train pool: six hours at most, unless the operator allows more. */
+  TRAIN_TIMEOUT_MAX_S: seconds.default(21_600),
   PREDICT_TIMEOUT_S: seconds.default(60),
   PREDICT_TIMEOUT_MAX_S: seconds.default(3_600),
   /** How long a task may wait to start when the request names no expiry; unset: it waits as long as it takes. */

@@ -1,10 +1,24 @@
 import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
+import { tenantName } from '../platform/tenants.js';
 import { aliasName, columnName, datasetName, modelName } from '../platform/names.js';
 import { featureRow, jobDeadline, priority, requestedDeadline, text } from './fields.js';
 
+/**
+ * Feature values keyed by feature name, checked as the object's own keys: zod's record would drop a
+ * feature named "__proto__" (it assigns through a plain object), which is a column name like any other.
+ */
+const featureRecord = z.custom<Record<string, number>>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(([name, number]) => columnName.safeParse(name).success && typeof number === 'number' && Number.isFinite(number)),
+  'an object of feature names to numbers',
+);
+
 /** Tabular models take rows (in feature order or keyed by feature name), text models take texts. */
-const input = z.union([featureRow, z.record(columnName, z.number()), text]);
+const input = z.union([featureRow, featureRecord, text]);
 /** Text models can answer with the pooled text embedding instead of a class. */
 const predictOutput = z.enum(['prediction', 'embedding']).default('prediction');
 
@@ -44,6 +58,8 @@ export const embedRequest = z
 export type EmbedRequest = z.output<typeof embedRequest>;
 /** What a predict job carries: the version is resolved and inputs are rows in feature order, or texts. */
 export const predictJobData = z.object({
+  /** Whose task it is; absent on jobs queued before tenants existed, which belong to `default`. */
+  tenant: tenantName.optional(),
   model: modelName,
   version: z.int().min(1),
   inputs: z.union([z.array(featureRow), z.array(text)]),

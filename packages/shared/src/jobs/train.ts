@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
+import { tenantName } from '../platform/tenants.js';
 import { columnName, datasetName, modelName } from '../platform/names.js';
 import { featureRow, jobDeadline, label, priority, requestedDeadline, text } from './fields.js';
 
@@ -123,6 +124,8 @@ export const trainRequest = z.discriminatedUnion('algorithm', [
 export type TrainRequest = z.output<typeof trainRequest>;
 /** What a train job carries: the request as validated, minus what only the queue needs. */
 export const trainJobData = z.object({
+  /** Whose task it is; absent on jobs queued before tenants existed, which belong to `default`. */
+  tenant: tenantName.optional(),
   model: modelName,
   algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
   dataset: z.union([datasetRef, textDatasetRef]),
@@ -162,8 +165,8 @@ export interface TrainResult {
   metrics: Record<string, number>;
   /** The model fitted on the training split, measured on the held-out rows; absent when nothing was held out. */
   validation?: RowMetrics;
-  /** The published model, measured on the rows it was fitted on (every row after a refit). */
-  training: RowMetrics & { refit: boolean };
+  /** The published model, measured on the rows it was fitted on (every row after a refit); absent for versions made before it was recorded. */
+  training?: RowMetrics & { refit: boolean };
   warnings?: string[];
   /** Worker time spent fitting (data loading, upload and registry left out). */
   fit_ms: number;

@@ -4,8 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Algorithm, LossCurve, RowMetrics } from '../jobs/train.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
+import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
-import { storageKeys } from '../storage/keys.js';
+import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
 
 export interface ModelVersion {
   model: string;
@@ -63,9 +64,10 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`;
 
+// ARGV[2] is a version the task claimed earlier that was deleted since: the task gets a new one.
 const claimVersion = `
 local claimed = redis.call('HGET', KEYS[2], ARGV[1])
-if claimed then return tonumber(claimed) end
+if claimed and claimed ~= ARGV[2] then return tonumber(claimed) end
 local version = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], ARGV[1], version)
 return version`;
@@ -77,23 +79,40 @@ return 0`;
 /** How long alias changes and deletions of one model wait for each other, and how long a lock may be held. */
 const lockWaitMs = 5_000;
 const lockTtlMs = 15_000;
+/** Two runs of one training (a stalled task taken over while it still ran) publish one after the other. */
+const publishLock = { waitMs: 60_000, ttlMs: 60_000 };
 
-const versionKey = /^models\/([^/]+)\/(\d+)\/([^/]+)$/;
+/** A version's file, below the tenant's models root. */
+const versionKey = /^([^/]+)\/(\d+)\/([^/]+)$/;
+
+/** What a training uploads: the artifact, before its metadata marks the version complete. */
+export type ArtifactFiles = Record<Extract<ModelFile, 'model.json' | 'weights.bin'>, string | Uint8Array>;
 
 /**
- * Versions and metadata of trained models. Object storage is the source of truth (metadata.json
- * is written last, after the artifact, and marks a version as complete); Redis holds a
- * write-through copy for speed and the counter that hands out version numbers.
+ * One tenant's trained models: versions and metadata. Object storage is the source of truth
+ * (metadata.json is written last, after the artifact, and marks a version as complete, which is
+ * then never overwritten); Redis holds a write-through copy for speed and the counter that hands
+ * out version numbers.
  */
 export class ModelRegistry {
+  private readonly keys: StorageKeys;
+
   constructor(
     private readonly redis: Redis,
     private readonly store: ObjectStore,
     private readonly prefix: string,
-  ) {}
+    readonly tenant = defaultTenant,
+  ) {
+    this.keys = storageKeys(tenant);
+  }
 
-  private key(model: string, part: 'seq' | 'latest' | 'versions' | 'indexed' | 'tasks' | 'aliases' | 'lock'): string {
-    return `${this.prefix}:model:${model}:${part}`;
+  /** The same stores, seen as another tenant's registry. */
+  forTenant(tenant: string): ModelRegistry {
+    return tenant === this.tenant ? this : new ModelRegistry(this.redis, this.store, this.prefix, tenant);
+  }
+
+  private key(model: string, part: 'seq' | 'latest' | 'versions' | 'indexed' | 'tasks' | 'aliases' | 'lock' | `publish:${number}`): string {
+    return `${tenantKeyPrefix(this.prefix, this.tenant)}:model:${model}:${part}`;
   }
 
   /**
@@ -101,20 +120,51 @@ export class ModelRegistry {
    * gets its first number back, so a crash after upload never leaves a stray version. When Redis has
    * lost the counter, it is first re-seeded (SET NX, so concurrent seeders agree) from storage: from
    * every number storage has seen, deleted versions and unfinished uploads included, so no number is
-   * ever handed out twice (a worker may still cache the old model under it).
+   * ever handed out twice (a worker may still cache the old model under it). A task whose version
+   * was published and deleted since gets a new number: a deleted version never comes back.
    */
   async versionFor(model: string, taskId: string): Promise<number> {
     const seq = this.key(model, 'seq');
     if (!(await this.redis.exists(seq))) {
       await this.redis.set(seq, await this.highestUsedVersion(model), 'NX');
     }
-    const version = await this.redis.eval(claimVersion, 2, seq, this.key(model, 'tasks'), taskId);
-    return Number(version);
+    const claim = (deleted = '') => this.redis.eval(claimVersion, 2, seq, this.key(model, 'tasks'), taskId, deleted).then(Number);
+    const version = await claim();
+    if (!(await this.store.head(this.keys.modelFile(model, version, 'deleted.json')))) return version;
+    return claim(String(version));
+  }
+
+  /** The version a task made, once it is complete: a rerun of a finished training answers with it. */
+  async finishedVersionOf(model: string, taskId: string): Promise<ModelVersion | null> {
+    const claimed = await this.redis.hget(this.key(model, 'tasks'), taskId);
+    return claimed === null ? null : this.get(model, Number(claimed));
+  }
+
+  /**
+   * Uploads a version's artifact, then publishes it, once: when the version is complete already
+   * (another run of the same training got there first) nothing is written and the stored version is
+   * the answer, so published weights never change. Stopped by `signal` during the upload, it
+   * removes what it uploaded and throws the signal's reason.
+   */
+  async publishOnce(meta: ModelVersion, files: ArtifactFiles, signal?: AbortSignal): Promise<ModelVersion> {
+    return this.locked(this.key(meta.model, `publish:${meta.version}`), publishLock, async () => {
+      const published = await this.stored(meta.model, meta.version);
+      if (published) return published;
+      const names = Object.keys(files) as (keyof ArtifactFiles)[];
+      const key = (file: ModelFile) => this.keys.modelFile(meta.model, meta.version, file);
+      await Promise.all(names.map((file) => this.store.put(key(file), files[file])));
+      if (signal?.aborted) {
+        await Promise.all(names.map((file) => this.store.delete(key(file))));
+        signal.throwIfAborted();
+      }
+      await this.publish(meta);
+      return meta;
+    });
   }
 
   /** Records a finished version: storage first, then the Redis copy. */
   async publish(meta: ModelVersion): Promise<void> {
-    await this.store.put(storageKeys.modelFile(meta.model, meta.version, 'metadata.json'), JSON.stringify(meta, null, 2));
+    await this.store.put(this.keys.modelFile(meta.model, meta.version, 'metadata.json'), JSON.stringify(meta, null, 2));
     await this.cache(meta);
   }
 
@@ -137,8 +187,9 @@ export class ModelRegistry {
   async resolve(model: string, ref?: number | string): Promise<ModelVersion | null> {
     if (typeof ref === 'number') return this.get(model, ref);
     if (ref === undefined || ref === latestAlias) return this.get(model);
-    const version = (await this.aliases(model)).aliases[ref];
-    return version === undefined ? null : this.get(model, version);
+    const { aliases } = await this.aliases(model);
+    // Own keys only: an alias named "constructor" is data, never something inherited.
+    return Object.hasOwn(aliases, ref) ? this.get(model, aliases[ref]!) : null;
   }
 
   /** Every version of a model, ascending; empty when there is none. */
@@ -158,8 +209,8 @@ export class ModelRegistry {
   /** Names of models with at least one version, from storage (the source of truth), sorted. */
   async modelNames(): Promise<string[]> {
     const names = new Set<string>();
-    for await (const object of this.store.list(storageKeys.modelsRoot)) {
-      const match = versionKey.exec(object.key);
+    for await (const object of this.store.list(this.keys.modelsRoot)) {
+      const match = versionKey.exec(object.key.slice(this.keys.modelsRoot.length));
       if (match?.[3] === 'metadata.json') names.add(match[1]!);
     }
     return [...names].sort();
@@ -182,7 +233,7 @@ export class ModelRegistry {
   async aliases(model: string): Promise<ModelAliases> {
     const cached = await this.redis.get(this.key(model, 'aliases'));
     if (cached) return JSON.parse(cached) as ModelAliases;
-    const stored = await this.store.get(storageKeys.modelAliases(model));
+    const stored = await this.store.get(this.keys.modelAliases(model));
     const aliases: ModelAliases = stored ? (JSON.parse(stored.toString('utf8')) as ModelAliases) : { aliases: {}, updated_at: null };
     await this.redis.set(this.key(model, 'aliases'), JSON.stringify(aliases));
     return aliases;
@@ -190,7 +241,7 @@ export class ModelRegistry {
 
   /** Points an alias at an existing version (NotFoundError otherwise); storage first, then Redis. */
   async setAlias(model: string, alias: string, version: number): Promise<ModelAliases> {
-    return this.locked(model, async () => {
+    return this.locked(this.key(model, 'lock'), undefined, async () => {
       if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
       const current = await this.aliases(model);
       return this.saveAliases(model, { ...current.aliases, [alias]: version });
@@ -199,9 +250,10 @@ export class ModelRegistry {
 
   /** Removes an alias; NotFoundError when the model has no such alias. */
   async removeAlias(model: string, alias: string): Promise<ModelAliases> {
-    return this.locked(model, async () => {
-      const { [alias]: removed, ...rest } = (await this.aliases(model)).aliases;
-      if (removed === undefined) throw new NotFoundError(`model "${model}" has no alias "${alias}"`);
+    return this.locked(this.key(model, 'lock'), undefined, async () => {
+      const { aliases } = await this.aliases(model);
+      if (!Object.hasOwn(aliases, alias)) throw new NotFoundError(`model "${model}" has no alias "${alias}"`);
+      const { [alias]: _removed, ...rest } = aliases;
       return this.saveAliases(model, rest);
     });
   }
@@ -211,7 +263,7 @@ export class ModelRegistry {
    * A tombstone is written first, so the number stays taken even if Redis later loses the counter.
    */
   async deleteVersion(model: string, version: number): Promise<void> {
-    await this.locked(model, async () => {
+    await this.locked(this.key(model, 'lock'), undefined, async () => {
       if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
       const pointing = Object.entries((await this.aliases(model)).aliases)
         .filter(([, target]) => target === version)
@@ -219,7 +271,7 @@ export class ModelRegistry {
       if (pointing.length) {
         throw new ConflictError('alias_in_use', `version ${version} of "${model}" is the target of ${pointing.join(', ')}; move or delete the alias first`);
       }
-      const file = (name: Parameters<typeof storageKeys.modelFile>[2]) => storageKeys.modelFile(model, version, name);
+      const file = (name: ModelFile) => this.keys.modelFile(model, version, name);
       await this.store.put(file('deleted.json'), JSON.stringify({ model, version, deleted_at: new Date().toISOString() }));
       // metadata.json goes first: without it the version no longer exists, whatever else is left.
       await this.store.delete(file('metadata.json'));
@@ -232,8 +284,8 @@ export class ModelRegistry {
   /** Version numbers present in storage, ascending. */
   async storedVersions(model: string): Promise<number[]> {
     const versions: number[] = [];
-    for await (const object of this.store.list(storageKeys.modelPrefix(model))) {
-      const match = versionKey.exec(object.key);
+    for await (const object of this.store.list(this.keys.modelPrefix(model))) {
+      const match = versionKey.exec(object.key.slice(this.keys.modelsRoot.length));
       if (match?.[3] === 'metadata.json') versions.push(Number(match[2]));
     }
     return versions.sort((a, b) => a - b);
@@ -242,8 +294,8 @@ export class ModelRegistry {
   /** The highest number any object in storage carries: published, deleted or half-uploaded. */
   private async highestUsedVersion(model: string): Promise<number> {
     let highest = 0;
-    for await (const object of this.store.list(storageKeys.modelPrefix(model))) {
-      const match = versionKey.exec(object.key);
+    for await (const object of this.store.list(this.keys.modelPrefix(model))) {
+      const match = versionKey.exec(object.key.slice(this.keys.modelsRoot.length));
       if (match) highest = Math.max(highest, Number(match[2]));
     }
     return highest;
@@ -253,14 +305,19 @@ export class ModelRegistry {
   private async rebuild(model: string): Promise<ModelVersion[]> {
     const found: ModelVersion[] = [];
     for (const v of await this.storedVersions(model)) {
-      const raw = await this.store.get(storageKeys.modelFile(model, v, 'metadata.json'));
-      if (!raw) continue;
-      const meta = JSON.parse(raw.toString('utf8')) as ModelVersion;
+      const meta = await this.stored(model, v);
+      if (!meta) continue;
       await this.cache(meta);
       found.push(meta);
     }
     await this.redis.set(this.key(model, 'indexed'), '1');
     return found;
+  }
+
+  /** A complete version as storage has it, or null. */
+  private async stored(model: string, version: number): Promise<ModelVersion | null> {
+    const raw = await this.store.get(this.keys.modelFile(model, version, 'metadata.json'));
+    return raw ? (JSON.parse(raw.toString('utf8')) as ModelVersion) : null;
   }
 
   private async cache(meta: ModelVersion): Promise<void> {
@@ -274,21 +331,21 @@ export class ModelRegistry {
 
   private async saveAliases(model: string, aliases: Record<string, number>): Promise<ModelAliases> {
     const saved: ModelAliases = { aliases, updated_at: new Date().toISOString() };
-    await this.store.put(storageKeys.modelAliases(model), JSON.stringify(saved, null, 2));
+    await this.store.put(this.keys.modelAliases(model), JSON.stringify(saved, null, 2));
     await this.redis.set(this.key(model, 'aliases'), JSON.stringify(saved));
     return saved;
   }
 
   /**
-   * Alias changes and deletions of one model run one at a time across API replicas, so no alias can
-   * come to point at a version being deleted and no alias change overwrites another.
+   * Runs `work` holding a lock across processes: alias changes and deletions of one model run one at
+   * a time (no alias can come to point at a version being deleted, no alias change overwrites
+   * another), and so do two publishes of one version.
    */
-  private async locked<T>(model: string, work: () => Promise<T>): Promise<T> {
-    const key = this.key(model, 'lock');
+  private async locked<T>(key: string, { waitMs, ttlMs } = { waitMs: lockWaitMs, ttlMs: lockTtlMs }, work: () => Promise<T>): Promise<T> {
     const token = randomUUID();
-    const deadline = Date.now() + lockWaitMs;
-    while (!(await this.redis.set(key, token, 'PX', lockTtlMs, 'NX'))) {
-      if (Date.now() > deadline) throw new UnavailableError(`model "${model}" is busy with another change; try again`);
+    const deadline = Date.now() + waitMs;
+    while (!(await this.redis.set(key, token, 'PX', ttlMs, 'NX'))) {
+      if (Date.now() > deadline) throw new UnavailableError('the model is busy with another change; try again');
       await sleep(20);
     }
     try {

@@ -8,13 +8,28 @@ export const errorCatalog = {
   invalid_json: { status: 400, retryable: false },
   /** A dataset or model that cannot be used as given. */
   invalid_data: { status: 400, retryable: false },
+  /** A request over a cost cap (epochs, layers, units, rows × features, batch size): the message names the cap. */
+  limit_exceeded: { status: 400, retryable: false },
+  /** No API key, or one that is unknown, revoked or expired. */
   unauthorized: { status: 401, retryable: false },
+  /** The key lacks the scope the call needs, or may not use what the request asks for (a priority). */
+  forbidden: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
   already_finished: { status: 409, retryable: false },
   alias_in_use: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },
+  /** An upload that would take the tenant's datasets past its storage quota. */
+  storage_quota_exceeded: { status: 413, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
+  /** An Idempotency-Key sent again with another request body. */
+  idempotency_key_reused: { status: 422, retryable: false },
+  /** The key's request budget for this window is spent; Retry-After says when it refills. */
+  rate_limited: { status: 429, retryable: false },
+  /** The tenant has as many tasks queued and running as its quota allows. */
+  quota_exceeded: { status: 429, retryable: false },
+  /** As many waits and event streams are open as a key (or the API process) may hold. */
+  too_many_streams: { status: 429, retryable: false },
   /** An attempt outlived its task's timeout_s. */
   timeout: { status: 504, retryable: false },
   /** A dependency (Redis, storage) did not answer: a later attempt may find it back. */

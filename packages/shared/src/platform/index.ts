@@ -4,4 +4,5 @@ export * from './logger.js';
 export * from './names.js';
 export * from './redis.js';
 export * from './seeded-random.js';
+export * from './tenants.js';
 export * from './entry.js';

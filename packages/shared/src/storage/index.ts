@@ -25,5 +25,5 @@ export function s3OptionsFromEnv(env: S3Env): S3StoreOptions {
 
 export type { ObjectStore, ObjectInfo } from './object-store.js';
 export type { S3StoreOptions } from './s3-store.js';
-export { storageKeys } from './keys.js';
+export { storageKeys, type ModelFile, type StorageKeys } from './keys.js';
 export { FsObjectStore } from './fs-store.js';

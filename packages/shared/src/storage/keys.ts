@@ -1,4 +1,5 @@
 import { isValidName } from '../platform/names.js';
+import { defaultTenant } from '../platform/tenants.js';
 
 function name(value: string, what: string): string {
   if (!isValidName(value)) throw new Error(`invalid ${what} name: ${JSON.stringify(value)}`);
@@ -10,17 +11,36 @@ function version(value: number): string {
   return String(value);
 }
 
-/** The one place object keys are built, only from validated names. */
-export const storageKeys = {
-  modelsRoot: 'models/',
-  modelPrefix: (model: string) => `models/${name(model, 'model')}/`,
-  modelVersionPrefix: (model: string, v: number) => `models/${name(model, 'model')}/${version(v)}/`,
-  /** deleted.json is a deleted version's tombstone: it keeps the number from ever being handed out again. */
-  modelFile: (model: string, v: number, file: 'model.json' | 'weights.bin' | 'metadata.json' | 'deleted.json') =>
-    `models/${name(model, 'model')}/${version(v)}/${file}`,
-  modelAliases: (model: string) => `models/${name(model, 'model')}/aliases.json`,
-  datasetsRoot: 'datasets/',
-  dataset: (dataset: string) => `datasets/${name(dataset, 'dataset')}.csv`,
-  /** Rows, columns, size and upload time of the CSV beside it. */
-  datasetMeta: (dataset: string) => `datasets/${name(dataset, 'dataset')}.json`,
-};
+export type ModelFile = 'model.json' | 'weights.bin' | 'metadata.json' | 'deleted.json';
+
+/**
+ * One tenant's object keys, built only from validated names. `default` keeps the layout from before
+ * tenants (models/…, datasets/…), so an upgrade moves nothing; every other tenant's objects live
+ * under tenants/{tenant}/.
+ */
+function keysOf(tenant: string) {
+  const root = tenant === defaultTenant ? '' : `tenants/${name(tenant, 'tenant')}/`;
+  return {
+    modelsRoot: `${root}models/`,
+    modelPrefix: (model: string) => `${root}models/${name(model, 'model')}/`,
+    modelVersionPrefix: (model: string, v: number) => `${root}models/${name(model, 'model')}/${version(v)}/`,
+    /** deleted.json is a deleted version's tombstone: it keeps the number from ever being handed out again. */
+    modelFile: (model: string, v: number, file: ModelFile) => `${root}models/${name(model, 'model')}/${version(v)}/${file}`,
+    modelAliases: (model: string) => `${root}models/${name(model, 'model')}/aliases.json`,
+    datasetsRoot: `${root}datasets/`,
+    dataset: (dataset: string) => `${root}datasets/${name(dataset, 'dataset')}.csv`,
+    /** Rows, columns, size and upload time of the CSV beside it. */
+    datasetMeta: (dataset: string) => `${root}datasets/${name(dataset, 'dataset')}.json`,
+  };
+}
+
+export type StorageKeys = ReturnType<typeof keysOf>;
+
+const byTenant = new Map<string, StorageKeys>();
+
+/** The one place object keys are built: a tenant's keys (tenants come from API keys, so they are few). */
+export function storageKeys(tenant: string): StorageKeys {
+  let keys = byTenant.get(tenant);
+  if (!keys) byTenant.set(tenant, (keys = keysOf(tenant)));
+  return keys;
+}

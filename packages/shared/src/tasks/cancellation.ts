@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
+import { tenantOf } from '../platform/tenants.js';
 import type { TaskResource } from './resource.js';
+
+/** A task revoked while it waited, as its user saw it, and whose it is. */
+export interface RevokedTask {
+  task: TaskResource;
+  tenant: string;
+}
 
 /**
  * Cancel requests travel through Redis, so any API replica reaches whichever worker process runs the
@@ -51,8 +58,8 @@ export class TaskCancellation {
    * Keeps what a user sees of a task removed from its queue, for the retention time. Written before
    * the removal: while the job exists readers ignore the record, so nobody ever sees a gap.
    */
-  async keepRevoked(task: TaskResource): Promise<void> {
-    await this.redis.set(this.revokedKey(task.task_id), JSON.stringify(task), 'EX', this.retentionSeconds);
+  async keepRevoked({ task, tenant }: RevokedTask): Promise<void> {
+    await this.redis.set(this.revokedKey(task.task_id), JSON.stringify({ ...task, tenant }), 'EX', this.retentionSeconds);
   }
 
   /** Drops the record again when the removal did not happen (a worker took the task meanwhile). */
@@ -60,8 +67,11 @@ export class TaskCancellation {
     await this.redis.del(this.revokedKey(taskId));
   }
 
-  async revoked(taskId: string): Promise<TaskResource | null> {
+  /** Records kept before tenants existed carry none and belong to `default`. */
+  async revoked(taskId: string): Promise<RevokedTask | null> {
     const stored = await this.redis.get(this.revokedKey(taskId));
-    return stored ? (JSON.parse(stored) as TaskResource) : null;
+    if (!stored) return null;
+    const { tenant, ...task } = JSON.parse(stored) as TaskResource & { tenant?: string };
+    return { task, tenant: tenantOf({ tenant }) };
   }
 }

@@ -69,16 +69,28 @@ export class TaskEventLog {
   }
 
   /**
-   * Waits up to blockMs for events after `afterId` ("0-0" for all) and returns them, or [] when
-   * none came. XREAD BLOCK holds its connection, so `connection` must be one of the caller's
-   * own, without a command timeout: never a shared fail-fast connection.
+   * Waits up to blockMs for events in any of several tasks' logs, each after its own position
+   * ("0-0" for all), and returns what came, by task; an empty map when nothing did. XREAD BLOCK
+   * holds its connection, so `connection` must be one of the caller's own, without a command
+   * timeout: never a shared fail-fast connection.
    */
-  async follow(connection: Redis, taskId: string, afterId: string, blockMs: number): Promise<LoggedTaskEvent[]> {
-    const reply = (await connection.xread('BLOCK', blockMs, 'STREAMS', this.key(taskId), afterId)) as
+  async followMany(connection: Redis, positions: ReadonlyMap<string, string>, blockMs: number, count = 500): Promise<Map<string, LoggedTaskEvent[]>> {
+    const taskIds = [...positions.keys()];
+    const keys = taskIds.map((taskId) => this.key(taskId));
+    const reply = (await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...positions.values())) as
       | [key: string, entries: [id: string, fields: string[]][]][]
       | null;
-    return reply?.[0]?.[1].map(parseEntry) ?? [];
+    const byKey = new Map(keys.map((key, i) => [key, taskIds[i]!]));
+    return new Map((reply ?? []).map(([key, entries]) => [byKey.get(key)!, entries.map(parseEntry)]));
   }
+}
+
+/** Orders two stream ids (`<ms>-<seq>`, each part up to 64 bits): -1, 0 or 1, as for a sort. */
+export function compareEventIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
 function parseEntry([id, fields]: [id: string, fields: string[]]): LoggedTaskEvent {

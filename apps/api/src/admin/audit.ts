@@ -1,0 +1,78 @@
+import type { Request, RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@trainyard/shared/platform';
+import { principalOf } from '../auth/principal.js';
+
+/** One mutating call: who (tenant and key), what, on what, and how it ended ("ok" or the error code). */
+export interface AuditEntry {
+  at: string;
+  tenant: string;
+  /** null for the keys CLI and with AUTH=off. */
+  key_id: string | null;
+  action: string;
+  target: string;
+  outcome: string;
+}
+
+export interface AuditQuery {
+  tenant?: string;
+  limit: number;
+  /** An entry id from a previous page: older entries only. */
+  before?: string;
+}
+
+/**
+ * Every mutating call (uploads and deletions, alias moves, cancels, cache drops, key changes) as one
+ * entry in a capped Redis stream, newest last; GET /v1/admin/audit reads it back newest first.
+ */
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly maxEntries: number,
+    private readonly log: Logger,
+  ) {}
+
+  private get key(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  async append(entry: AuditEntry): Promise<void> {
+    await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxEntries, '*', 'e', JSON.stringify(entry));
+  }
+
+  /** Newest first, a page at a time; `next` is the `before` of the following page. */
+  async list({ tenant, limit, before }: AuditQuery): Promise<{ entries: (AuditEntry & { id: string })[]; next: string | null }> {
+    const entries: (AuditEntry & { id: string })[] = [];
+    let end = before ? `(${before}` : '+';
+    for (;;) {
+      const page = await this.redis.xrevrange(this.key, end, '-', 'COUNT', Math.max(limit, 100));
+      for (const [id, fields] of page) {
+        const entry = JSON.parse(fields[1] ?? '{}') as AuditEntry;
+        if (tenant === undefined || entry.tenant === tenant) entries.push({ id, ...entry });
+        if (entries.length === limit) return { entries, next: id };
+      }
+      if (page.length < Math.max(limit, 100)) return { entries, next: null };
+      end = `(${page.at(-1)![0]}`;
+    }
+  }
+
+  /**
+   * Records the call once its answer is out (the answer never waits for the record), a refused one
+   * (403) too; not one refused for its rate: a flood of those would push real entries out.
+   */
+  records(action: string, target: (req: Request) => string): RequestHandler {
+    return (req, res, next) => {
+      const { tenant, keyId } = principalOf(req);
+      // Read now: Express restores the route's params once its handlers are done.
+      const on = target(req).slice(0, 200);
+      res.on('finish', () => {
+        const outcome = res.statusCode < 400 ? 'ok' : String(res.locals.errorCode ?? res.statusCode);
+        if (outcome === 'rate_limited') return;
+        const entry = { at: new Date().toISOString(), tenant, key_id: keyId, action, target: on, outcome };
+        this.append(entry).catch((error: unknown) => this.log.warn({ err: error, entry }, 'audit entry not recorded'));
+      });
+      next();
+    };
+  }
+}

@@ -1,0 +1,243 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { AppError } from '@trainyard/shared/platform';
+import { compareEventIds, type LoggedTaskEvent, type TaskEventLog } from '@trainyard/shared/tasks';
+
+/** One follow of one task's log: what waits, event stream or `?wait`, reads from it. */
+export interface TaskLogFollow {
+  /** The entries past what was read already, waiting up to `ms` for some; [] when none came. */
+  next(ms: number): Promise<LoggedTaskEvent[]>;
+  /** Ends the follow; any `next` still waiting answers []. */
+  close(): void;
+}
+
+export interface FollowLimits {
+  /** Follows one API key may hold in this process. */
+  perKey: number;
+  /** Follows this process holds at most. */
+  perProcess: number;
+}
+
+/** How long one multiplexed read blocks when nothing interrupts it; new follows interrupt it at once. */
+const blockMs = 10_000;
+const retryMs = 250;
+
+class Follow implements TaskLogFollow {
+  private buffered: LoggedTaskEvent[] = [];
+  private waiter: { resolve: (entries: LoggedTaskEvent[]) => void; reject: (error: unknown) => void } | null = null;
+  private failed: unknown = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly taskId: string,
+    /** The newest entry handed on (or the id the follow started after). */
+    public position: string,
+    /** The API key holding it. */
+    readonly owner: string,
+    private readonly release: (follow: Follow) => void,
+  ) {}
+
+  next(ms: number): Promise<LoggedTaskEvent[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.buffered.length || ms <= 0) return Promise.resolve(this.take());
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.timer = setTimeout(() => this.wake(), ms);
+    });
+  }
+
+  close(): void {
+    this.release(this);
+    this.wake();
+  }
+
+  deliver(entries: LoggedTaskEvent[]): void {
+    const fresh = entries.filter(({ id }) => compareEventIds(id, this.position) > 0);
+    if (!fresh.length) return;
+    this.buffered.push(...fresh);
+    this.position = fresh.at(-1)!.id;
+    this.wake();
+  }
+
+  fail(error: unknown): void {
+    this.failed = error;
+    const waiter = this.waiter;
+    this.waiter = null;
+    clearTimeout(this.timer);
+    waiter?.reject(error);
+  }
+
+  private take(): LoggedTaskEvent[] {
+    return this.buffered.splice(0);
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.waiter = null;
+    clearTimeout(this.timer);
+    waiter.resolve(this.take());
+  }
+}
+
+/**
+ * Follows many tasks' event logs over one Redis connection per process: a single XREAD BLOCK reads
+ * every followed log at once and hands each follow its entries, so a thousand open event streams
+ * and waits hold one connection, not a thousand. A new follow interrupts the read in progress
+ * (CLIENT UNBLOCK, sent on the shared connection) so the next read includes it at once. Each API key,
+ * and the process, may hold a bounded number of follows: 429 beyond.
+ */
+export class TaskFollower {
+  private readonly follows = new Map<string, Set<Follow>>();
+  private readonly perOwner = new Map<string, number>();
+  private count = 0;
+  /** The positions of the read in flight, by task id. */
+  private reading: ReadonlyMap<string, string> | null = null;
+  private clientId: string | null = null;
+  private idle: (() => void) | null = null;
+  private closed = false;
+  private running = false;
+  private interrupting = false;
+  private interruptWanted = false;
+
+  constructor(
+    private readonly events: TaskEventLog,
+    /** The blocking connection, opened on first use; nothing else runs on it. */
+    private readonly connection: Redis,
+    /** The API's shared connection, which sends CLIENT UNBLOCK. */
+    private readonly control: Redis,
+    private readonly limits: FollowLimits,
+  ) {
+    // Another connection (after a reconnect) has another client id.
+    connection.on('close', () => (this.clientId = null));
+  }
+
+  /** Starts following a task's log after `afterId`, for `owner` (an API key's id); 429 beyond the caps. */
+  follow(taskId: string, afterId: string, owner: string): TaskLogFollow {
+    if (this.closed) throw new AppError('unavailable', 'the API is stopping; try again');
+    const held = this.perOwner.get(owner) ?? 0;
+    if (held >= this.limits.perKey) throw new AppError('too_many_streams', `this key holds ${held} waits and event streams on this API replica, its limit`);
+    if (this.count >= this.limits.perProcess) throw new AppError('too_many_streams', 'this API replica holds as many waits and event streams as it may; try again shortly');
+    this.perOwner.set(owner, held + 1);
+    this.count++;
+    const follow = new Follow(taskId, afterId, owner, (done) => this.release(done));
+    const ofTask = this.follows.get(taskId) ?? new Set();
+    ofTask.add(follow);
+    this.follows.set(taskId, ofTask);
+    this.start();
+    if (!this.covered(follow)) this.interrupt();
+    return follow;
+  }
+
+  /** Ends every follow and the blocking connection. */
+  close(): void {
+    this.closed = true;
+    this.failAll(new AppError('unavailable', 'the API is stopping'));
+    this.idle?.();
+    this.connection.disconnect();
+  }
+
+  private release(follow: Follow): void {
+    const ofTask = this.follows.get(follow.taskId);
+    if (!ofTask?.delete(follow)) return;
+    if (!ofTask.size) this.follows.delete(follow.taskId);
+    this.count--;
+    const held = (this.perOwner.get(follow.owner) ?? 1) - 1;
+    if (held) this.perOwner.set(follow.owner, held);
+    else this.perOwner.delete(follow.owner);
+  }
+
+  /** Ends every follow with an error; each stream or wait decides what to answer. */
+  private failAll(error: unknown): void {
+    for (const ofTask of [...this.follows.values()]) {
+      for (const follow of ofTask) {
+        this.release(follow);
+        follow.fail(error);
+      }
+    }
+  }
+
+  /** The read in flight already reads this follow's log from at or before its position. */
+  private covered(follow: Follow): boolean {
+    const position = this.reading?.get(follow.taskId);
+    return position !== undefined && compareEventIds(position, follow.position) <= 0;
+  }
+
+  /** Each followed log's position: the oldest of its follows'. */
+  private positions(): Map<string, string> {
+    const positions = new Map<string, string>();
+    for (const [taskId, ofTask] of this.follows) {
+      for (const { position } of ofTask) {
+        const current = positions.get(taskId);
+        if (current === undefined || compareEventIds(position, current) < 0) positions.set(taskId, position);
+      }
+    }
+    return positions;
+  }
+
+  private start(): void {
+    if (this.idle) {
+      const wake = this.idle;
+      this.idle = null;
+      wake();
+    }
+    if (this.running) return;
+    this.running = true;
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      if (!this.follows.size) {
+        await new Promise<void>((wake) => (this.idle = wake));
+        continue;
+      }
+      try {
+        if (this.connection.status === 'wait') await this.connection.connect();
+        this.clientId ??= String(await this.connection.client('ID'));
+        // Read the positions right before the command goes out: a follow added from here on sees
+        // `reading` and interrupts this read if it does not cover it.
+        const positions = this.positions();
+        if (!positions.size) continue;
+        this.reading = positions;
+        const read = this.events.followMany(this.connection, positions, blockMs);
+        const entries = await read.finally(() => (this.reading = null));
+        for (const [taskId, logged] of entries) for (const follow of this.follows.get(taskId) ?? []) follow.deliver(logged);
+      } catch (error) {
+        if (this.closed) break;
+        this.failAll(error);
+        await sleep(retryMs);
+      }
+    }
+    this.running = false;
+  }
+
+  /** Asks for the read in flight to end, so the next one includes the follows it does not cover. */
+  private interrupt(): void {
+    this.interruptWanted = true;
+    if (!this.interrupting) void this.interruptReads();
+  }
+
+  /**
+   * UNBLOCK can reach Redis before it began to block on the read just sent: then it answers 0 and
+   * goes again. A follow asking meanwhile gets another round once this read has ended.
+   */
+  private async interruptReads(): Promise<void> {
+    this.interrupting = true;
+    try {
+      while (this.interruptWanted) {
+        this.interruptWanted = false;
+        const read = this.reading;
+        if (!read || !this.clientId) break;
+        for (let tries = 0; tries < 100 && this.reading === read; tries++) {
+          if (Number(await this.control.client('UNBLOCK', this.clientId)) === 1) break;
+          await sleep(1);
+        }
+      }
+    } catch {
+      // The shared connection is down: the read ends by itself within blockMs.
+    } finally {
+      this.interrupting = false;
+    }
+  }
+}

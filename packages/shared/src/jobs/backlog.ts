@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import { redisScript } from '../platform/redis.js';
+import { tenantKeyPrefix } from '../platform/tenants.js';
+import { taskTypes, type TaskType } from '../tasks/ids.js';
+import type { JobState } from '../tasks/status.js';
+
+/** BullMQ's largest priority number (the least urgent). */
+const maxBullmqPriority = 2 ** 21 - 1;
+/** Room for a request's own priority (1–100) within one round of a tenant's backlog. */
+const round = 100;
+/** A request that names no priority. */
+export const defaultPriority = 50;
+
+/**
+ * The BullMQ priority of a task, fair between tenants: its round comes first (how many of the
+ * tenant's tasks on the queue are unfinished, waiting or running, plus one), the request's own
+ * priority second. A tenant's first task ties with every other tenant's first and goes before their
+ * second, so however many tasks one tenant has queued, another tenant's first waits only for the
+ * tasks already running (and, at most, the one first task of each tenant that queued before it).
+ * Equal priorities run in the order they came (BullMQ is FIFO within one priority).
+ */
+export function fairPriority(unfinishedAhead: number, requested = defaultPriority): number {
+  return Math.min((unfinishedAhead + 1) * round + requested, maxBullmqPriority);
+}
+
+// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue.
+// ARGV: task id, now, quota. Answers how many of the tenant's tasks on this queue are unfinished
+// ahead of this one, or -1 when the tenant has its quota of unfinished tasks already.
+const admitScript = `
+local total = 0
+for _, key in ipairs(KEYS) do total = total + redis.call('ZCARD', key) end
+if total >= tonumber(ARGV[3]) then return -1 end
+local ahead = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return ahead`;
+
+const unfinishedStates: ReadonlySet<JobState> = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children', 'active']);
+
+/**
+ * Each tenant's unfinished tasks (queued or running) per task queue, in Redis beside the queues:
+ * the quota counts them, the fair priority counts those on the task's queue. The API admits a task
+ * right before queueing it; whoever records its final status (a worker, or the API revoking a
+ * waiting task) takes it out again.
+ */
+export class TaskBacklog {
+  private readonly admitTask;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    this.admitTask = redisScript(redis, 'trainyardAdmitTask', admitScript);
+  }
+
+  private key(tenant: string, queue: TaskType): string {
+    return `${tenantKeyPrefix(this.prefix, tenant)}:backlog:${queue}`;
+  }
+
+  /**
+   * Counts a task in before it is queued, in one command: null when the tenant has `quota`
+   * unfinished tasks already, else how many of its tasks on the queue are unfinished ahead of it.
+   */
+  async admit(tenant: string, queue: TaskType, taskId: string, quota: number): Promise<number | null> {
+    const keys = [queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type));
+    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, Date.now(), quota));
+    return ahead < 0 ? null : ahead;
+  }
+
+  /** The task finished, left its queue, or was never queued after all. */
+  async finished(tenant: string, queue: TaskType, taskId: string): Promise<void> {
+    await this.redis.zrem(this.key(tenant, queue), taskId);
+  }
+
+  /**
+   * Takes out the tasks whose end nobody recorded (BullMQ failed a task that stalled too often,
+   * retention removed it): called when a tenant reaches its quota, with each task's BullMQ state.
+   * Answers how many it took out.
+   */
+  async prune(tenant: string, stateOf: (queue: TaskType, taskId: string) => Promise<JobState>): Promise<number> {
+    let pruned = 0;
+    for (const queue of taskTypes) {
+      const key = this.key(tenant, queue);
+      const ids = await this.redis.zrange(key, 0, -1);
+      const states = await Promise.all(ids.map((id) => stateOf(queue, id)));
+      const gone = ids.filter((_, i) => !unfinishedStates.has(states[i]!));
+      if (gone.length) pruned += await this.redis.zrem(key, ...gone);
+    }
+    return pruned;
+  }
+}

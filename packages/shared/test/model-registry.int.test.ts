@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
+import { ModelRegistry, type ModelVersion } from '../src/models/registry.js';
+import { NotFoundError } from '../src/platform/errors.js';
+import { FsObjectStore } from '../src/storage/fs-store.js';
+
+/** The registry against real Redis and a real store: tenants apart, versions published once, aliases as plain data. */
+
+const prefix = testPrefix('registry');
+const root = mkdtempSync(join(tmpdir(), 'ty-registry-'));
+const redis = new Redis(redisUrl);
+const store = new FsObjectStore(root);
+const registry = new ModelRegistry(redis, store, prefix);
+
+afterAll(async () => {
+  redis.disconnect();
+  await deletePrefix(prefix);
+  rmSync(root, { recursive: true, force: true });
+});
+
+const meta = (model: string, version: number, taskId = `train-${version}`): ModelVersion => ({
+  model,
+  version,
+  algorithm: 'logistic-regression',
+  params: {},
+  task: 'classification',
+  feature_names: ['a'],
+  classes: ['x', 'y'],
+  metrics: {},
+  size_bytes: 4,
+  training_task_id: taskId,
+  created_at: new Date().toISOString(),
+});
+
+const storedKeys = async (under: string) => {
+  const keys: string[] = [];
+  for await (const object of store.list(under)) keys.push(object.key);
+  return keys;
+};
+
+describe('the model registry', () => {
+  it('keeps tenant default in the layout from before tenants and every other tenant under its own keys', async () => {
+    await registry.publish(meta('shared-name', 1));
+    await registry.forTenant('acme').publish(meta('shared-name', 1));
+    await registry.forTenant('acme').publish(meta('shared-name', 2));
+    expect(await storedKeys('models/shared-name/')).toEqual(['models/shared-name/1/metadata.json']);
+    expect(await storedKeys('tenants/acme/models/shared-name/')).toEqual(['tenants/acme/models/shared-name/1/metadata.json', 'tenants/acme/models/shared-name/2/metadata.json']);
+    expect(await redis.exists(`${prefix}:model:shared-name:latest`, `${prefix}:t:acme:model:shared-name:latest`)).toBe(2);
+    expect((await registry.get('shared-name'))?.version).toBe(1);
+    expect((await registry.forTenant('acme').get('shared-name'))?.version).toBe(2);
+    expect(await registry.forTenant('globex').get('shared-name')).toBeNull();
+    expect(await registry.forTenant('globex').list()).toEqual([]);
+  });
+
+  it('publishes a version once: a second run of the same training gets the stored version, not its own weights', async () => {
+    const version = await registry.versionFor('once', 'train-once');
+    const runs = await Promise.all(
+      ['first', 'second'].map((run) => registry.publishOnce({ ...meta('once', version, 'train-once'), params: { run } }, { 'model.json': run, 'weights.bin': new TextEncoder().encode(run) })),
+    );
+    expect(runs[1]).toEqual(runs[0]);
+    const winner = (runs[0]!.params as { run: string }).run;
+    expect((await store.get(`models/once/${version}/weights.bin`))!.toString()).toBe(winner);
+    expect((await store.get(`models/once/${version}/model.json`))!.toString()).toBe(winner);
+    expect(await registry.finishedVersionOf('once', 'train-once')).toEqual(runs[0]);
+    expect(await registry.versionFor('once', 'train-once')).toBe(version);
+  });
+
+  it('gives a training whose version was deleted a new number', async () => {
+    const version = await registry.versionFor('deleted', 'train-d');
+    await registry.publishOnce(meta('deleted', version, 'train-d'), { 'model.json': '{}', 'weights.bin': new Uint8Array(4) });
+    await registry.deleteVersion('deleted', version);
+    expect(await registry.finishedVersionOf('deleted', 'train-d')).toBeNull();
+    expect(await registry.versionFor('deleted', 'train-d')).toBe(version + 1);
+  });
+
+  it('takes alias names such as constructor as plain data, never as something inherited', async () => {
+    await registry.publish(meta('aliased', 1));
+    expect(await registry.resolve('aliased', 'constructor')).toBeNull();
+    expect(await registry.resolve('aliased', 'hasOwnProperty')).toBeNull();
+    await expect(registry.removeAlias('aliased', 'constructor')).rejects.toBeInstanceOf(NotFoundError);
+    await registry.setAlias('aliased', 'constructor', 1);
+    expect((await registry.resolve('aliased', 'constructor'))?.version).toBe(1);
+    expect((await registry.removeAlias('aliased', 'constructor')).aliases).toEqual({});
+  });
+});
