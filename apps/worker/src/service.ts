@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createLogger, createRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
-import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
+import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
+import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '@trainyard/shared/tasks';
 import type { WorkerConfig } from './config.js';
 import { createMailer, type Mailer } from './notify/mailer.js';
 import { createNotifyProcessor } from './notify/notify.processor.js';
@@ -14,6 +14,7 @@ import { createNotifyWorker } from './notify/notify.worker.js';
 import { logModelCacheStats } from './predict/model-cache-stats.js';
 import { createPredictPipeline } from './predict/pipeline.js';
 import { TaskControl } from './tasks/control.js';
+import { TaskBookkeeping } from './tasks/bookkeeping.js';
 import { workerName } from './tasks/identity.js';
 import { FinalStatusRecorder } from './tasks/record-final.js';
 import { createTaskWorker, type TaskWorkerOptions } from './tasks/worker.js';
@@ -61,11 +62,15 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const subscriber = redis.duplicate();
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
+  // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
+  const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp]);
+  const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
+  const runtime = { bookkeeping, control, final: new FinalStatusRecorder(bookkeeping, notifications) };
   const taskWorker = (concurrency: number): TaskWorkerOptions => ({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
     concurrency,
-    runtime: { events, control, final: new FinalStatusRecorder(events, notifications) },
+    runtime,
     log,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -89,6 +94,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
         predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
         embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
         semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl, config.SEMANTIC_CACHE_MAX_ENTRIES),
+        writes: cache.redis === redis ? writes : new RedisBatch(cache.redis, [cachedRowsOp]),
       },
       log,
     });

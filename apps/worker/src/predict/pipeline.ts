@@ -5,7 +5,8 @@ import type { SemanticIndex } from '@trainyard/shared/cache';
 import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
 import { NotFoundError, type Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
-import { cacheAnswers, type AnswerCaches } from './cached-answers.js';
+import type { Attempt } from '../tasks/attempt.js';
+import { answerWrites, type AnswerCaches } from './cached-answers.js';
 import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
 import { ModelCache } from './model-cache.js';
 import { PredictionBatcher } from './prediction-batcher.js';
@@ -41,7 +42,7 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
  * The one predict processor: a predict job's data is parsed once (by the task runtime), then the
  * job's variant decides the path: plain predictions (batched across concurrent tasks), predictions
  * through the semantic cache, embeddings, or a dataset's embeddings precomputed into the cache.
- * Answers are cached before the task completes. Predictions run on the main thread: small models
+ * Answers are cached with the task's SUCCESS (one batched command with its final status). Predictions run on the main thread: small models
  * answer in microseconds, far below a thread hop.
  */
 export async function createPredictPipeline(deps: PredictDeps) {
@@ -49,9 +50,10 @@ export async function createPredictPipeline(deps: PredictDeps) {
   const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version));
   const batcher = new PredictionBatcher();
 
-  const process = async ({ data }: ParsedJob<'predict'>, _signal: AbortSignal, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
+  const process = async ({ data }: ParsedJob<'predict'>, attempt: Attempt, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
     const { model, version } = data;
     const loaded = await models.get(model, version);
+    const cacheWith = (answers: Parameters<typeof answerWrites>[2]) => answerWrites(deps.caches, data, answers).forEach(attempt.withOutcome);
     switch (variantOf(data)) {
       case 'embed-dataset':
         return embedDataset({ model, version, loaded, dataset: data.embed_dataset! }, { store: deps.store, embeddings: deps.caches.embeddings }, (percent) =>
@@ -59,19 +61,19 @@ export async function createPredictPipeline(deps: PredictDeps) {
         );
       case 'embeddings': {
         const embeddings = loaded.embed(data.inputs);
-        await cacheAnswers(deps.caches, data, { embeddings }, deps.log);
+        cacheWith({ embeddings });
         return { model, version, embeddings };
       }
       case 'semantic': {
         const texts = data.inputs as string[];
         const threshold = data.semantic_threshold!;
         const { predictions, allBorrowed } = await answerSemantically({ model, version, loaded, texts, threshold }, deps.caches.semantic, deps.log);
-        await cacheAnswers(deps.caches, data, { predictions }, deps.log);
+        cacheWith({ predictions });
         return { model, version, predictions, ...(allBorrowed ? { cached: 'semantic' as const } : {}) };
       }
       case 'predictions': {
         const predictions = await batcher.predict(loaded, data.inputs);
-        await cacheAnswers(deps.caches, data, { predictions }, deps.log);
+        cacheWith({ predictions });
         return { model, version, predictions };
       }
     }

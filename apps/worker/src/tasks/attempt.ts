@@ -1,16 +1,25 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { TaskDeadline } from '@trainyard/shared/jobs';
 import type { NotifyTarget } from '@trainyard/shared/notify';
-import { expiredUnstarted, statusEvent, type TaskEventLog, type TaskType } from '@trainyard/shared/tasks';
+import { expiredUnstarted, statusEvent, type TaskType } from '@trainyard/shared/tasks';
+import type { OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
 import { untilStopped, type TaskControl } from './control.js';
 import { isRetryable, TaskRevokedError, taskErrorOf } from './errors.js';
 import { workerName } from './identity.js';
 import type { FinalStatusRecorder } from './record-final.js';
 
 export interface AttemptRuntime {
-  events: TaskEventLog;
+  bookkeeping: TaskBookkeeping;
   control: TaskControl;
   final: FinalStatusRecorder;
+}
+
+/** What an attempt's work gets. */
+export interface Attempt {
+  /** Aborts on a cancel request (TaskRevokedError) or at the timeout (TaskTimeoutError). */
+  signal: AbortSignal;
+  /** A write to make with the task's SUCCESS, before it shows. */
+  withOutcome(write: OutcomeWrite): void;
 }
 
 /** The job data the runtime reads; each task type's data has these beside its own. */
@@ -26,7 +35,7 @@ export async function runAttempt<R>(
   job: Job<TaskJobData>,
   type: TaskType,
   runtime: AttemptRuntime,
-  work: (signal: AbortSignal) => Promise<R>,
+  work: (attempt: Attempt) => Promise<R>,
 ): Promise<R> {
   const taskId = job.id!;
   const attempt = job.attemptsMade + 1;
@@ -35,19 +44,16 @@ export async function runAttempt<R>(
     await runtime.final.record(job, type, statusEvent('EXPIRED', attempt, workerName));
     throw new UnrecoverableError('expired: not started before its expiry');
   }
-  // Not awaited: the same connection keeps it ordered before the outcome, and the work need not wait.
-  // A lost STARTED entry is harmless; the outcome below is what must be recorded.
-  const started = runtime.events.append(taskId, statusEvent('STARTED', attempt, workerName)).catch(() => {});
+  const writes: OutcomeWrite[] = [];
   try {
-    const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal, cancelledEarlier) => {
-      if (await cancelledEarlier) throw new TaskRevokedError();
-      return untilStopped(signal, work(signal));
+    const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal) => {
+      // STARTED and the cancel check go out together; a cancel requested before the task got here wins.
+      if (await runtime.bookkeeping.started(taskId, statusEvent('STARTED', attempt, workerName))) throw new TaskRevokedError();
+      return untilStopped(signal, work({ signal, withOutcome: (write) => writes.push(write) }));
     });
-    await started;
-    await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result);
+    await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result, writes);
     return result;
   } catch (error) {
-    await started;
     if (error instanceof TaskRevokedError) {
       await runtime.final.record(job, type, statusEvent('REVOKED', attempt, workerName));
       throw new UnrecoverableError(`revoked: ${error.message}`);
@@ -55,7 +61,7 @@ export async function runAttempt<R>(
     const taskError = taskErrorOf(error);
     const retrying = isRetryable(error) && attempt < (job.opts.attempts ?? 1);
     if (retrying) {
-      await runtime.events.append(taskId, statusEvent('RETRY', attempt, workerName, taskError));
+      await runtime.bookkeeping.append(taskId, statusEvent('RETRY', attempt, workerName, taskError));
       throw error;
     }
     await runtime.final.record(job, type, statusEvent('FAILURE', attempt, workerName, taskError));

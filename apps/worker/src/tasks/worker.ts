@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
 import type { Logger } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
-import { runAttempt, type AttemptRuntime } from './attempt.js';
+import { runAttempt, type Attempt, type AttemptRuntime } from './attempt.js';
 
 export interface TaskWorkerOptions {
   connection: Redis;
@@ -15,8 +15,8 @@ export interface TaskWorkerOptions {
   stalledIntervalMs: number;
 }
 
-/** What a task queue's processor gets: the job with its data parsed once, and the attempt's AbortSignal. */
-export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, signal: AbortSignal, raw: Job<QueueData<T>>) => Promise<R>;
+/** What a task queue's processor gets: the job with its data parsed once, and the attempt (its AbortSignal, writes with its outcome). */
+export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, attempt: Attempt, raw: Job<QueueData<T>>) => Promise<R>;
 
 /**
  * A BullMQ worker for one task queue: each job's data is parsed against the job catalog once, and
@@ -25,7 +25,7 @@ export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, signal: A
  */
 export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskProcessor<T, R>, options: TaskWorkerOptions): Worker<QueueData<T>, R, JobNameOf<T>> {
   const attempt = (job: Job<QueueData<T>, R, JobNameOf<T>>) =>
-    runAttempt(job, type, options.runtime, async (signal) => process(parseJob(type, job), signal, job));
+    runAttempt(job, type, options.runtime, async (attempt) => process(parseJob(type, job), attempt, job));
   const worker = new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, {
     connection: options.connection,
     prefix: options.prefix,

@@ -4,6 +4,7 @@ import type { ModelRegistry } from '@trainyard/shared/models';
 import type { Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import type { TaskEventLog } from '@trainyard/shared/tasks';
+import type { Attempt } from '../tasks/attempt.js';
 import type { TrainingPool } from './training-pool.js';
 
 export interface TrainDeps {
@@ -18,7 +19,7 @@ export interface TrainDeps {
 const progressIntervalMs = 250;
 
 export function createTrainProcessor(deps: TrainDeps) {
-  return async ({ data }: ParsedJob<'train'>, signal: AbortSignal, job: Job): Promise<TrainResult> => {
+  return async ({ data }: ParsedJob<'train'>, { signal }: Attempt, job: Job): Promise<TrainResult> => {
     const taskId = job.id!;
     const startedAt = Date.now();
     const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>

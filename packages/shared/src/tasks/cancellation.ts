@@ -1,5 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import type { TaskResource } from './resource.js';
+
+/** Whether a task's cancel flag is set (1) or not (0): workers check it with the task's STARTED event. */
+export const cancelRequestedOp: ScriptOpKind = { name: 'cancel-requested', lua: `return redis.call('EXISTS', keys[1])` };
 
 /**
  * Cancel requests travel through Redis, so any API replica reaches whichever worker process runs the
@@ -23,7 +27,7 @@ export class TaskCancellation {
     return `${this.prefix}:task:${taskId}:cancel`;
   }
 
-  private revokedKey(taskId: string): string {
+  revokedKey(taskId: string): string {
     return `${this.prefix}:task:${taskId}:revoked`;
   }
 
@@ -36,8 +40,9 @@ export class TaskCancellation {
       .exec();
   }
 
-  async isRequested(taskId: string): Promise<boolean> {
-    return (await this.redis.exists(this.flagKey(taskId))) === 1;
+  /** Whether a cancel was requested, as an op of a RedisBatch: its result is 1 when one was. */
+  requestedOp(taskId: string): ScriptOp {
+    return { kind: cancelRequestedOp, keys: [this.flagKey(taskId)], args: [] };
   }
 
   /** The subset of the given tasks with a pending cancel request, for a worker that may have missed a message. */
