@@ -7,7 +7,7 @@ import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
-import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
+import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader } from '@trainyard/shared/tasks';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { Closing } from './http/closing.js';
@@ -48,6 +48,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     reportOutages(redis, log, 'queue'),
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const answered = new AnsweredTasks(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 
   // Built-in samples are usable from the first request, whichever process started first.
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
@@ -62,6 +64,9 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     queues,
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
     events,
+    tasks: new TaskReader(redis, queues, events, cancels, answered),
+    answered,
+    cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
     embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
     // The API only drops semantic indexes; workers fill them.
@@ -72,7 +77,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
     webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
     deadlines: deadlineLimits(config),
-    cancels: new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S),
+    cancels,
     retentionSeconds: config.TASK_RETENTION_S,
     bodyLimit: config.BODY_LIMIT,
     datasets: new DatasetCatalog(store),

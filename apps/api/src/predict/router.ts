@@ -14,7 +14,7 @@ export type PredictRouterDeps = PredictSubmitDeps & EmbedDatasetDeps & WaitDeps;
 export function predictRouter(deps: PredictRouterDeps): Router {
   const router = Router();
   const answer = async (req: Request, res: Response, task: SubmittedTask | CachedPredictTask) => {
-    if (task.status === 'SUCCESS') return void res.status(200).json(task);
+    if (task.status === 'SUCCESS') return void res.status(200).location(`/v1/tasks/${task.task_id}`).json(task);
     await answerSubmitted(deps, req, res, task);
   };
 

@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import type { TaskResource } from './resource.js';
+
+/** Where an answered task's result holds its answers. */
+export type AnswersField = 'predictions' | 'embeddings';
+
+/**
+ * Tasks answered at submit time (a prediction whose rows were all cached): never queued, so kept
+ * here as the finished task the user was given, for the retention time, and any replica reads the
+ * id back like any other. A record is a hash: the task without its answers (`task`), the result
+ * field the answers go to (`field`), and the answers as one JSON array (`answers`), which the cache
+ * lookup writes as it reads them.
+ */
+export class AnsweredTasks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly retentionSeconds: number,
+  ) {}
+
+  key(taskId: string): string {
+    return `${this.prefix}:task:${taskId}:answered`;
+  }
+
+  /** The record's fields besides the answers. */
+  fields(task: TaskResource, field: AnswersField): Record<string, string> {
+    return { task: JSON.stringify(task), field };
+  }
+
+  /** Keeps a record in a command of its own, when the answers were read from another Redis. */
+  async keep(task: TaskResource, field: AnswersField, answers: unknown[]): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.key(task.task_id), { ...this.fields(task, field), answers: JSON.stringify(answers) })
+      .expire(this.key(task.task_id), this.retentionSeconds)
+      .exec();
+  }
+}
+
+/** The task a record holds, or null for an empty (absent) one. */
+export function answeredTaskOf(record: Record<string, string>): TaskResource | null {
+  if (!record.task || !record.answers) return null;
+  const task = JSON.parse(record.task) as TaskResource;
+  return { ...task, result: { ...(task.result as object), [record.field ?? 'predictions']: JSON.parse(record.answers) } };
+}
