@@ -12,6 +12,7 @@ import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { Closing } from './http/closing.js';
 import { blockingConnections } from './tasks/blocking-redis.js';
+import { TaskCompletions } from './tasks/completions.js';
 
 export interface ApiService {
   url: string;
@@ -55,6 +56,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
 
   const followers = blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-follower`);
+  const completions = new TaskCompletions(redis, queues, followers, log);
   const closing = new Closing();
   const ttl = config.PREDICT_CACHE_TTL;
   const app = createApp({
@@ -73,6 +75,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl),
     notifications: new TaskNotifications(queues, events),
     followers,
+    completions,
     closing,
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
     webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
@@ -101,6 +104,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     clearInterval(idle);
     clearTimeout(cut);
     await queues.close().catch(() => {});
+    completions.close();
     followers.close();
     redis.disconnect();
     cache.redis.disconnect();

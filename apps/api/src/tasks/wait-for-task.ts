@@ -1,21 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '@trainyard/shared/platform';
-import { terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
+import { taskTypeOf, terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
 import type { Closing } from '../http/closing.js';
-import type { BlockingConnections } from './blocking-redis.js';
+import type { TaskCompletions } from './completions.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface WaitDeps extends ReadTaskDeps {
-  followers: BlockingConnections;
+  completions: TaskCompletions;
   /** When the API stops, a waiting request answers with the task as it stands. */
   closing: Closing;
 }
 
 export const maxWaitSeconds = 60;
-/** Also looks at the task itself this often, for an end the log never recorded (a task that stalled too often). */
+/** Also looks at the task itself this often, for an end BullMQ reports no event for (an expiry while waiting). */
 const recheckMs = 5_000;
-/** The log records the final status just before BullMQ stores the outcome (about one Redis round trip); this covers the gap. */
-const settleMs = 2_000;
 
 export interface WaitedTask {
   task: TaskResource;
@@ -25,52 +23,36 @@ export interface WaitedTask {
 const isFinished = (task: TaskResource) => terminalStatuses.has(task.status);
 
 /**
- * The task once it has finished, or as it stands after `seconds` or when the API stops. Follows
- * the task's event log with a blocking read on a connection of its own, closed when done or when
- * `clientGone` aborts.
+ * The task once it has finished, or as it stands after `seconds` or when the API stops. Waits for
+ * the task's job to end (TaskCompletions), then reads the task again: BullMQ reports the end in
+ * the same script that stores the outcome, so the read sees the final status with its result.
  */
 export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, clientGone: AbortSignal): Promise<WaitedTask> {
   const deadline = Date.now() + seconds * 1_000;
-  // The log position first: whatever is appended after it, the follow below sees. Both go out on
-  // the one shared connection, in this order, without waiting for each other.
-  const [lastId, task] = await Promise.all([deps.events.lastId(taskId), readTask(deps, taskId)]);
-  let after = lastId;
-  if (isFinished(task) || seconds <= 0) return { task, finished: isFinished(task) };
-
-  const connection = await deps.followers.acquire();
+  const type = taskTypeOf(taskId);
+  // Watching starts before the read, so an end right after the read is not missed.
+  const watch = type && seconds > 0 ? deps.completions.watch(type, taskId) : null;
   const { signal, release } = deps.closing.withSignal(clientGone);
-  const close = () => connection.disconnect();
-  if (signal.aborted) close();
-  else signal.addEventListener('abort', close, { once: true });
   try {
-    while (Date.now() < deadline && !signal.aborted) {
-      const logged = await deps.events.follow(connection, taskId, after, Math.min(recheckMs, deadline - Date.now()));
-      after = logged.at(-1)?.id ?? after;
-      const ended = logged.some(({ event }) => event.type === 'status' && terminalStatuses.has(event.status));
-      if (ended) return await settled(deps, taskId);
-      const current = await readTask(deps, taskId);
-      if (isFinished(current)) return { task: current, finished: true };
+    let task = await readTask(deps, taskId);
+    const stopped = aborted(signal);
+    while (watch && !isFinished(task) && !signal.aborted && Date.now() < deadline) {
+      const pause = new AbortController();
+      const recheck = sleep(Math.min(recheckMs, deadline - Date.now()), undefined, { signal: pause.signal }).catch(() => {});
+      await Promise.race([watch.next(), recheck, stopped]);
+      pause.abort();
+      if (clientGone.aborted) break;
+      task = await readTask(deps, taskId);
     }
-  } catch (error) {
-    if (!signal.aborted) throw error;
+    return { task, finished: isFinished(task) };
   } finally {
-    signal.removeEventListener('abort', close);
     release();
-    deps.followers.release(connection);
+    watch?.stop();
   }
-  if (clientGone.aborted) return { task, finished: false };
-  const current = await readTask(deps, taskId);
-  return { task: current, finished: isFinished(current) };
 }
 
-async function settled(deps: ReadTaskDeps, taskId: string): Promise<WaitedTask> {
-  const until = Date.now() + settleMs;
-  // The gap is usually shorter than a millisecond: look again at once, then back off.
-  for (let pauseMs = 0; ; pauseMs = Math.min(Math.max(1, pauseMs * 2), 20)) {
-    const task = await readTask(deps, taskId);
-    if (isFinished(task) || Date.now() > until) return { task, finished: isFinished(task) };
-    await sleep(pauseMs);
-  }
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }
 
 /** `Prefer: wait=N` (RFC 7240), capped at 60 s; a preference, so a malformed one is ignored. */

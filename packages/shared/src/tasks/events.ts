@@ -70,12 +70,6 @@ export class TaskEventLog {
     return entries.map(parseLogEntry);
   }
 
-  /** The id of the newest event, or "0-0" (before any) while the log is empty. */
-  async lastId(taskId: string): Promise<string> {
-    const [newest] = await this.redis.xrevrange(this.key(taskId), '+', '-', 'COUNT', 1);
-    return newest?.[0] ?? '0-0';
-  }
-
   /**
    * Waits up to blockMs for events after `afterId` ("0-0" for all) and returns them, or [] when
    * none came. XREAD BLOCK holds its connection, so `connection` must be one of the caller's
