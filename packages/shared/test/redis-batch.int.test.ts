@@ -52,6 +52,16 @@ describe('RedisBatch', () => {
     expect(after).toEqual({ status: 'fulfilled', value: 2 });
   });
 
+  it('says when an op is on its way: a command sent after that on the same connection runs after it', async () => {
+    const batch = new RedisBatch(redis, [push]);
+    const { sent, done } = batch.send({ kind: push, keys: ['ordered'], args: ['first'] });
+    await sent;
+    const after = redis.rpush('ordered', 'second');
+    expect(await done).toBe(1);
+    expect(await after).toBe(2);
+    expect(await redis.lrange('ordered', 0, -1)).toEqual(['first', 'second']);
+  });
+
   it('refuses an op of a kind it was not built for', () => {
     const batch = new RedisBatch(redis, [push]);
     expect(() => batch.write({ kind: fail, keys: ['x'], args: [] })).toThrow(/no fail ops/);

@@ -31,8 +31,16 @@ export class TaskBookkeeping {
     return (await this.batch.write<number>(this.cancels.requestedOp(taskId))) === 1;
   }
 
+  /**
+   * Appends an event that BullMQ's next command for the task (completing, failing or retrying its
+   * job) must follow: resolves once the event is sent, ahead of that command on the same connection,
+   * without waiting for its reply. A failed append is logged; BullMQ's own state of the job stays
+   * what readers go by.
+   */
   async append(taskId: string, event: TaskEvent): Promise<void> {
-    await this.batch.write(this.events.appendOp(taskId, event));
+    const { sent, done } = this.batch.send(this.events.appendOp(taskId, event));
+    done.catch((error: unknown) => this.log.warn({ err: error, taskId, event: event.type === 'status' ? event.status : event.type }, 'task event not recorded'));
+    await sent;
   }
 
   /** Appends a final event after the writes that go with it: those bound elsewhere first, the rest in the same batch. */

@@ -53,8 +53,20 @@ return results`;
 /** Keys and arguments one script carries at most: a call spreads them as JavaScript arguments. */
 const maxItems = 60_000;
 
+/** An op queued in a batch. */
+export interface SentOp<T> {
+  /**
+   * Resolves once the op's command is handed to the connection: any command sent on the same
+   * connection after that runs after the op, with no need to wait for its reply.
+   */
+  sent: Promise<void>;
+  /** The op's result, once its script has run. */
+  done: Promise<T>;
+}
+
 interface Pending {
   op: ScriptOp;
+  sent: () => void;
   resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -82,14 +94,22 @@ export class RedisBatch {
 
   /** Queues an op; resolves with its result once the script that carries it has run. */
   write<T = unknown>(op: ScriptOp): Promise<T> {
+    return this.send<T>(op).done;
+  }
+
+  /** Queues an op, telling apart the moment its command leaves (`sent`) from its result (`done`). */
+  send<T = unknown>(op: ScriptOp): SentOp<T> {
     if (!this.kinds.has(op.kind.name)) throw new Error(`this batch runs no ${op.kind.name} ops`);
     const items = op.keys.length + op.args.length + 3;
     // A full batch goes now: its command is written before this op's.
     if (this.pending.length && this.pendingItems + items > maxItems) void this.flush();
     this.pendingItems += items;
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ op, resolve: resolve as (result: unknown) => void, reject }) === 1) setImmediate(() => void this.flush());
+    let sent = () => {};
+    const sending = new Promise<void>((resolve) => (sent = resolve));
+    const done = new Promise<T>((resolve, reject) => {
+      if (this.pending.push({ op, sent, resolve: resolve as (result: unknown) => void, reject }) === 1) setImmediate(() => void this.flush());
     });
+    return { sent: sending, done };
   }
 
   private async flush(): Promise<void> {
@@ -103,8 +123,16 @@ export class RedisBatch {
       keys.push(...op.keys);
       args.push(op.kind.name, op.keys.length, op.args.length, ...op.args);
     }
+    let reply: Promise<unknown>;
     try {
-      const results = (await this.run(keys.length, ...keys, ...args)) as unknown[];
+      // ioredis hands the command to the connection as it is called: from here on it is ahead of any later one.
+      reply = this.run(keys.length, ...keys, ...args);
+    } catch (error) {
+      reply = Promise.reject(error);
+    }
+    for (const { sent } of batch) sent();
+    try {
+      const results = (await reply) as unknown[];
       batch.forEach(({ resolve, reject }, i) => (results[i] instanceof Error ? reject(results[i]) : resolve(results[i])));
     } catch (error) {
       for (const { reject } of batch) reject(error);
