@@ -5,7 +5,7 @@ import type { Logger } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
 import type { BlockingConnections } from './blocking-redis.js';
 
-/** A watch on one task: `next()` resolves at the next end BullMQ reports for its job. */
+/** A watch on one task: `next()` resolves once BullMQ has reported an end of its job since the last call (or the watch began). */
 export interface CompletionWatch {
   next(): Promise<void>;
   stop(): void;
@@ -71,18 +71,24 @@ class QueueFollower {
   ) {}
 
   watch(taskId: string): CompletionWatch {
-    let wake = () => {};
-    let ended = new Promise<void>((resolve) => (wake = resolve));
+    // An end reported while nobody awaited next() is kept for the next call, never lost.
+    let ended = false;
+    let wake: (() => void) | null = null;
     const waiter = () => {
-      wake();
-      ended = new Promise<void>((resolve) => (wake = resolve));
+      if (wake) wake();
+      else ended = true;
+      wake = null;
     };
     const waiters = this.waiters.get(taskId) ?? new Set();
     waiters.add(waiter);
     this.waiters.set(taskId, waiters);
     if (!this.following) this.start();
     return {
-      next: () => ended,
+      next: () => {
+        if (!ended) return new Promise<void>((resolve) => (wake = resolve));
+        ended = false;
+        return Promise.resolve();
+      },
       stop: () => {
         waiters.delete(waiter);
         if (!waiters.size) this.waiters.delete(taskId);
