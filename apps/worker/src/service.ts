@@ -1,25 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
-import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '@trainyard/shared/tasks';
 import type { WorkerConfig } from './config.js';
-import { createMailer, type Mailer } from './notify/mailer.js';
-import { createNotifyProcessor } from './notify/notify.processor.js';
-import { createNotifyWorker } from './notify/notify.worker.js';
+import type { Mailer } from './notify/mailer.js';
 import { logModelCacheStats } from './predict/model-cache-stats.js';
-import { createPredictPipeline } from './predict/pipeline.js';
-import { TaskControl } from './tasks/control.js';
 import { TaskBookkeeping } from './tasks/bookkeeping.js';
+import { TaskControl } from './tasks/control.js';
 import { workerName } from './tasks/identity.js';
 import { FinalStatusRecorder } from './tasks/record-final.js';
 import { createTaskWorker, type TaskWorkerOptions } from './tasks/worker.js';
-import { createTrainProcessor } from './train/train.processor.js';
-import { TrainingPool } from './train/training-pool.js';
+import type { TrainingPool } from './train/training-pool.js';
 
 export interface WorkerService {
   name: string;
@@ -80,12 +76,16 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   let pool: TrainingPool | undefined;
   let mailer: Mailer | undefined;
   let stopStats = () => {};
+  // Each queue's code (and what it loads: piscina, TensorFlow.js, nodemailer) is imported only by a
+  // replica that serves the queue, so a predict-only worker never holds the others'.
   if (config.WORKER_QUEUES.includes('train')) {
+    const [{ TrainingPool }, { createTrainProcessor }] = await Promise.all([import('./train/training-pool.js'), import('./train/train.processor.js')]);
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS);
     const train = createTrainProcessor({ pool, registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX), store, events, log });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
   }
   if (config.WORKER_QUEUES.includes('predict')) {
+    const { createPredictPipeline } = await import('./predict/pipeline.js');
     const ttl = config.PREDICT_CACHE_TTL;
     const predict = await createPredictPipeline({
       store,
@@ -103,6 +103,11 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   }
   if (config.WORKER_QUEUES.includes('notify')) {
     if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: webhooks go out unsigned and receivers cannot verify them');
+    const [{ createMailer }, { createNotifyProcessor }, { createNotifyWorker }] = await Promise.all([
+      import('./notify/mailer.js'),
+      import('./notify/notify.processor.js'),
+      import('./notify/notify.worker.js'),
+    ]);
     mailer = createMailer(config, log);
     const notify = createNotifyProcessor({
       mailer,

@@ -4,7 +4,13 @@ import type { TrainJobData } from '@trainyard/shared/jobs';
 import { AppError } from '@trainyard/shared/platform';
 import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
-/** Threads that load TensorFlow.js; an idle one exits so its memory goes back to the system. */
+/**
+ * Threads that load TensorFlow.js: about 90 MB each, and about a second to start. An idle one exits
+ * after idleMs, so a worker gives that memory back soon after a burst of trainings while trainings
+ * in a row keep their thread.
+ */
+const idleMs = 10_000;
+
 export class TrainingPool {
   private readonly pool: Piscina<TrainingTask, TrainingReply>;
 
@@ -18,7 +24,7 @@ export class TrainingPool {
       filename: new URL('./train.thread.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: threads,
-      idleTimeout: 60_000,
+      idleTimeout: idleMs,
     });
   }
 
