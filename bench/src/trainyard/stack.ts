@@ -26,18 +26,18 @@ export interface StackOptions {
 /** Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder. */
 export class TrainyardStack {
   readonly client: JsonClient;
-  private worker: NodeProcess | null;
+  private worker: NodeProcess | null = null;
+  private readonly extraWorkers = new Set<NodeProcess>();
 
   private constructor(
     private readonly options: StackOptions,
     readonly prefix: string,
     readonly url: string,
     private readonly storageDir: string,
+    private readonly env: Record<string, string>,
     private readonly api: NodeProcess,
-    worker: NodeProcess,
   ) {
     this.client = new JsonClient(url);
-    this.worker = worker;
   }
 
   static async start(options: StackOptions): Promise<TrainyardStack> {
@@ -57,18 +57,8 @@ export class TrainyardStack {
       // Started as npm start and the image start it.
       nodeArgs: [...apiNodeFlags, ...options.nodeArgs],
     });
-    const worker = NodeProcess.start({
-      label: 'worker',
-      script: options.workerMain,
-      env: {
-        ...env,
-        WORKER_QUEUES: 'train,predict',
-        TRAIN_CONCURRENCY: String(options.trainConcurrency),
-        PREDICT_CONCURRENCY: String(options.predictConcurrency),
-      },
-      nodeArgs: options.nodeArgs,
-    });
-    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, storageDir, api, worker);
+    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, storageDir, env, api);
+    stack.worker = stack.spawnWorker('worker', 'train,predict');
     try {
       await stack.ready();
     } catch (error) {
@@ -87,6 +77,51 @@ export class TrainyardStack {
     return this.worker.rssBytes();
   }
 
+  /**
+   * Another worker process on the same queues' prefix, serving `queues` (WORKER_QUEUES), once it is
+   * connected to each of them. Stopped with the stack, or earlier by the caller.
+   */
+  async addWorker(label: string, queues: string): Promise<NodeProcess> {
+    const worker = this.spawnWorker(label, queues);
+    this.extraWorkers.add(worker);
+    const names = queues.split(',');
+    const before = await this.workerCounts(names);
+    await waitFor(`the ${label} to connect`, async () => (await this.workerCounts(names)).every((count, i) => count > before[i]!), {
+      timeoutMs: this.options.timeoutMs,
+      intervalMs: 100,
+      giveUpIf: () => worker.assertRunning(),
+    });
+    return worker;
+  }
+
+  async stopWorkerProcess(worker: NodeProcess): Promise<void> {
+    this.extraWorkers.delete(worker);
+    await worker.stop();
+  }
+
+  private spawnWorker(label: string, queues: string): NodeProcess {
+    return NodeProcess.start({
+      label,
+      script: this.options.workerMain,
+      env: {
+        ...this.env,
+        WORKER_QUEUES: queues,
+        TRAIN_CONCURRENCY: String(this.options.trainConcurrency),
+        PREDICT_CONCURRENCY: String(this.options.predictConcurrency),
+      },
+      nodeArgs: this.options.nodeArgs,
+    });
+  }
+
+  private async workerCounts(names: string[]): Promise<number[]> {
+    const queues = names.map((name) => new Queue(name, { prefix: this.prefix, connection: { url: this.options.redisUrl } }));
+    try {
+      return await Promise.all(queues.map((queue) => queue.getWorkersCount()));
+    } finally {
+      await Promise.all(queues.map((queue) => queue.close()));
+    }
+  }
+
   /** Stops the worker only, so nothing drains the queues while the submit path is measured. */
   async stopWorker(): Promise<void> {
     await this.worker?.stop();
@@ -100,7 +135,7 @@ export class TrainyardStack {
 
   async stop(): Promise<void> {
     this.client.close();
-    await Promise.all([this.api.stop(), this.worker?.stop()]);
+    await Promise.all([this.api.stop(), this.worker?.stop(), ...[...this.extraWorkers].map((worker) => worker.stop())]);
     await deletePrefix(this.options.redisUrl, this.prefix);
     await rm(this.storageDir, { recursive: true, force: true });
   }
