@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { assertSafeKey, assertSafePrefix, type ObjectInfo, type ObjectStore } from './object-store.js';
+import { assertSafeKey, assertSafePrefix, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store.js';
 
 export interface S3StoreOptions {
   /** An S3-compatible server such as MinIO; unset means AWS S3. */
@@ -104,13 +104,18 @@ export class S3ObjectStore implements ObjectStore {
     return Buffer.concat(chunks);
   }
 
-  async getStream(key: string): Promise<Readable | null> {
+  async getStream(key: string, range?: ByteRange): Promise<Readable | null> {
     const { sdk, client } = await this.connect();
+    // S3 has no empty range: ask for the object's first byte (so a missing key still reads null) and drop it.
+    const empty = range !== undefined && range.end <= range.start;
+    const Range = range && (empty ? 'bytes=0-0' : `bytes=${range.start}-${range.end - 1}`);
     try {
-      const { Body } = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const { Body } = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), ...(Range ? { Range } : {}) }));
       // On Node the SDK's body is the HTTP response stream.
       if (!(Body instanceof Readable)) throw new Error(`S3 returned no readable body for ${key}`);
-      return Body;
+      if (!empty) return Body;
+      Body.destroy();
+      return Readable.from([]);
     } catch (error) {
       if (error instanceof sdk.NoSuchKey) return null;
       throw error;
