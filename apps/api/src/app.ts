@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@trainyard/shared/platform';
 import { boardPath, queueBoard, type BoardCredentials } from './admin/queue-board.js';
+import { batchRouter, type BatchRouterDeps } from './batch/router.js';
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
@@ -15,6 +16,7 @@ import { trainRouter, type TrainRouterDeps } from './train/router.js';
 export interface AppDeps
   extends TrainRouterDeps,
     PredictRouterDeps,
+    BatchRouterDeps,
     TaskEventsDeps,
     HealthDeps,
     DatasetRouterDeps,
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', requireRedis(deps.redis));
   app.use(trainRouter(deps));
   app.use(predictRouter(deps));
+  app.use(batchRouter(deps));
   app.use(taskRouter(deps));
   app.use(taskEventsRouter(deps));
   app.use(modelRouter(deps));

@@ -45,7 +45,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const queues = new JobQueues(
     redis,
     config.QUEUE_PREFIX,
-    { train: taskRetries(config), predict: taskRetries(config), notify: notifyRetries(config) },
+    { train: taskRetries(config), predict: taskRetries(config), batch: taskRetries(config), notify: notifyRetries(config) },
     reportOutages(redis, log, 'queue'),
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);

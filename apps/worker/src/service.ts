@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { JobQueues, notifyRetries } from '@trainyard/shared/jobs';
+import { chunkRetries, JobQueues, notifyRetries, type QueueName } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '@trainyard/shared/tasks';
 import type { WorkerConfig } from './config.js';
+import { ChunkLedger } from './batch/chunk-ledger.js';
 import type { Mailer } from './notify/mailer.js';
 import { logModelCacheStats } from './predict/model-cache-stats.js';
 import { TaskBookkeeping } from './tasks/bookkeeping.js';
@@ -39,7 +40,8 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
   const store = createObjectStore(storage.url, storage.s3);
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'queue'));
+  // Workers add notifications, and batches add their chunks.
+  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config), 'batch-chunks': chunkRetries(config) }, reportOutages(redis, log, 'queue'));
   const notifications = new TaskNotifications(queues, events);
 
   const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);
@@ -84,12 +86,19 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     const train = createTrainProcessor({ pool, registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX), store, events, log });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
   }
-  if (config.WORKER_QUEUES.includes('predict')) {
+  // Predictions and batch chunks share the loaded models.
+  const scores = (queue: QueueName) => config.WORKER_QUEUES.includes(queue);
+  const models =
+    scores('predict') || scores('batch-chunks')
+      ? await (await import('./predict/stored-models.js')).modelsFromStore(store, config.MODEL_CACHE_MB * 1024 * 1024)
+      : undefined;
+  if (models) stopStats = logModelCacheStats(() => models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
+  if (models && scores('predict')) {
     const { createPredictPipeline } = await import('./predict/pipeline.js');
     const ttl = config.PREDICT_CACHE_TTL;
-    const predict = await createPredictPipeline({
+    const predict = createPredictPipeline({
       store,
-      modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024,
+      models,
       caches: {
         predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
         embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
@@ -98,8 +107,37 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       },
       log,
     });
-    workers.push(createTaskWorker('predict', predict.process, taskWorker(config.PREDICT_CONCURRENCY)));
-    stopStats = logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
+    workers.push(createTaskWorker('predict', predict, taskWorker(config.PREDICT_CONCURRENCY)));
+  }
+  const ledger = new ChunkLedger(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  if (scores('batch')) {
+    const { createBatchProcessor } = await import('./batch/batch.processor.js');
+    const batch = createBatchProcessor({
+      store,
+      registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+      queues,
+      ledger,
+      events,
+      log,
+      rowsPerChunk: config.BATCH_CHUNK_ROWS,
+    });
+    workers.push(createTaskWorker('batch', batch, taskWorker(config.BATCH_CONCURRENCY)));
+  }
+  if (models && scores('batch-chunks')) {
+    const { createChunkWorker } = await import('./batch/chunk.worker.js');
+    workers.push(
+      createChunkWorker(
+        { store, models, ledger },
+        {
+          connection: redis,
+          prefix: config.QUEUE_PREFIX,
+          concurrency: config.BATCH_CHUNK_CONCURRENCY,
+          lockDurationMs: config.WORKER_LOCK_MS,
+          stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+          log,
+        },
+      ),
+    );
   }
   if (config.WORKER_QUEUES.includes('notify')) {
     if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: webhooks go out unsigned and receivers cannot verify them');
@@ -141,3 +179,4 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   };
   return { name: workerName, stop: () => (stopped ??= stop()) };
 }
+

@@ -21,7 +21,7 @@ export interface SubmitDeps {
 }
 
 /** The job that carries each task type. */
-const taskJobs = { train: 'model.train', predict: 'model.predict' } as const;
+const taskJobs = { train: 'model.train', predict: 'model.predict', batch: 'batch.predict' } as const;
 
 /** What a submit request says about queueing, beside the job's own data. */
 export type QueueRequest = RequestedDeadline & { priority?: number };
@@ -31,7 +31,10 @@ export async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | unde
   if (notify?.webhook) await assertDeliverableWebhook(notify.webhook, deps.webhookAllowHosts);
 }
 
-/** Queues a task under a new id; its job data carries the deadlines, fixed now from the request and the queue's limits. */
+/**
+ * Queues a task under a new id (or the `jobId` of extraOptions, for a task that stored something
+ * under its id first); its job data carries the deadlines, fixed now from the request and the queue's limits.
+ */
 export async function enqueueTask<T extends TaskType>(
   deps: SubmitDeps,
   type: T,

@@ -1,20 +1,19 @@
 import type { Job } from 'bullmq';
-import { initBackend } from '@trainyard/ml/backend';
-import { loadModel } from '@trainyard/ml/predict';
 import type { SemanticIndex } from '@trainyard/shared/cache';
 import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
-import { NotFoundError, type Logger } from '@trainyard/shared/platform';
-import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
+import type { Logger } from '@trainyard/shared/platform';
+import type { ObjectStore } from '@trainyard/shared/storage';
 import type { Attempt } from '../tasks/attempt.js';
 import { answerWrites, type AnswerCaches } from './cached-answers.js';
 import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
-import { ModelCache } from './model-cache.js';
+import type { ModelCache } from './model-cache.js';
 import { PredictionBatcher } from './prediction-batcher.js';
 import { answerSemantically } from './semantic.js';
 
 export interface PredictDeps {
   store: ObjectStore;
-  modelCacheBytes: number;
+  /** Loaded models, shared with batch chunks in a worker that scores both. */
+  models: ModelCache;
   caches: AnswerCaches & { semantic: SemanticIndex };
   log: Logger;
 }
@@ -28,16 +27,6 @@ function variantOf(data: PredictJobData): PredictVariant {
   return data.semantic_threshold === undefined ? 'predictions' : 'semantic';
 }
 
-/** Loads a model version's artifact from object storage: the only state workers share. */
-async function loadFromStore(store: ObjectStore, model: string, version: number) {
-  const [topology, weights] = await Promise.all([
-    store.get(storageKeys.modelFile(model, version, 'model.json')),
-    store.get(storageKeys.modelFile(model, version, 'weights.bin')),
-  ]);
-  if (!topology || !weights) throw new NotFoundError(`model ${model} version ${version} is not in storage`);
-  return loadModel({ 'model.json': topology.toString('utf8'), 'weights.bin': new Uint8Array(weights) });
-}
-
 /**
  * The one predict processor: a predict job's data is parsed once (by the task runtime), then the
  * job's variant decides the path: plain predictions (batched across concurrent tasks), predictions
@@ -45,9 +34,8 @@ async function loadFromStore(store: ObjectStore, model: string, version: number)
  * Answers are cached with the task's SUCCESS (one batched command with its final status). Predictions run on the main thread: small models
  * answer in microseconds, far below a thread hop.
  */
-export async function createPredictPipeline(deps: PredictDeps) {
-  await initBackend();
-  const models = new ModelCache(deps.modelCacheBytes, (model, version) => loadFromStore(deps.store, model, version));
+export function createPredictPipeline(deps: PredictDeps) {
+  const { models } = deps;
   const batcher = new PredictionBatcher();
 
   const process = async ({ data }: ParsedJob<'predict'>, attempt: Attempt, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
@@ -78,5 +66,5 @@ export async function createPredictPipeline(deps: PredictDeps) {
       }
     }
   };
-  return { process, models };
+  return process;
 }

@@ -1,10 +1,11 @@
 import type { Job } from 'bullmq';
-import type { ParsedJob, TrainProgress, TrainResult } from '@trainyard/shared/jobs';
+import type { ParsedJob, TrainResult } from '@trainyard/shared/jobs';
 import type { ModelRegistry } from '@trainyard/shared/models';
 import type { Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import type { TaskEventLog } from '@trainyard/shared/tasks';
 import type { Attempt } from '../tasks/attempt.js';
+import { progressReporter } from '../tasks/progress.js';
 import type { TrainingPool } from './training-pool.js';
 
 export interface TrainDeps {
@@ -15,19 +16,11 @@ export interface TrainDeps {
   log: Logger;
 }
 
-/** Progress goes to Redis at most this often, however fast the epochs are. */
-const progressIntervalMs = 250;
-
 export function createTrainProcessor(deps: TrainDeps) {
   return async ({ data }: ParsedJob<'train'>, { signal }: Attempt, job: Job): Promise<TrainResult> => {
     const taskId = job.id!;
     const startedAt = Date.now();
-    const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>
-      Promise.all([
-        job.updateProgress(progress),
-        deps.events.append(taskId, { type: 'progress', progress, at: new Date().toISOString() }),
-      ]).catch((error: unknown) => deps.log.warn({ err: error, taskId }, 'progress not recorded')),
-    );
+    const reportProgress = progressReporter(job, deps.events, deps.log);
 
     const trained = await deps.pool.train(data, (message) => {
       if (message.type === 'progress') reportProgress(message.progress);
@@ -61,23 +54,4 @@ export function createTrainProcessor(deps: TrainDeps) {
     });
     return { model: data.model, version, algorithm: data.algorithm, metrics: trained.metrics, duration_ms: Date.now() - startedAt };
   };
-}
-
-/** Calls send with the newest value at most once per interval; flush() sends what is still held back. */
-function throttled<T>(intervalMs: number, send: (value: T) => Promise<unknown>) {
-  let last = 0;
-  let pending: T | undefined;
-  let inFlight: Promise<unknown> = Promise.resolve();
-  const report = (value: T) => {
-    pending = value;
-    if (Date.now() - last < intervalMs) return;
-    last = Date.now();
-    pending = undefined;
-    inFlight = send(value);
-  };
-  report.flush = async () => {
-    await inFlight;
-    if (pending !== undefined) await send(pending);
-  };
-  return report;
 }

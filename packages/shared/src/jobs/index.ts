@@ -1,3 +1,4 @@
+export * from './batch.js';
 export * from './catalog.js';
 export * from './deadlines.js';
 export * from './fields.js';

@@ -4,7 +4,7 @@ import { aliasName, columnName, datasetName, modelName } from '../platform/names
 import { featureRow, jobDeadline, priority, requestedDeadline, text } from './fields.js';
 
 /** Tabular models take rows (in feature order or keyed by feature name), text models take texts. */
-const input = z.union([featureRow, z.record(columnName, z.number()), text]);
+export const predictInput = z.union([featureRow, z.record(columnName, z.number()), text]);
 /** Text models can answer with the pooled text embedding instead of a class. */
 const predictOutput = z.enum(['prediction', 'embedding']).default('prediction');
 
@@ -13,7 +13,7 @@ export const predictRequest = z.strictObject({
   model: modelName,
   /** A version number, an alias (production) or latest; latest when left out. */
   version: z.union([z.int().min(1), aliasName]).optional(),
-  inputs: z.array(input).min(1).max(10_000),
+  inputs: z.array(predictInput).min(1).max(10_000),
   output: predictOutput,
   /**
    * false: skip the prediction cache and run the model (the fresh answer still refreshes the cache).

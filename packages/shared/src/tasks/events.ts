@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { TrainProgress } from '../jobs/train.js';
 import type { ErrorCode } from '../platform/errors.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
+import type { TaskProgress } from './progress.js';
 import type { TaskStatus } from './status.js';
 
 export interface TaskError {
@@ -11,7 +11,7 @@ export interface TaskError {
 
 export type StatusEvent = { type: 'status'; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskError };
 
-export type TaskEvent = StatusEvent | { type: 'progress'; progress: TrainProgress; at: string };
+export type TaskEvent = StatusEvent | { type: 'progress'; progress: TaskProgress; at: string };
 
 /** A status change as it is logged now; `worker` names the process that made it, when a worker did. */
 export function statusEvent(status: TaskStatus, attempt: number, worker?: string, error?: TaskError): StatusEvent {
