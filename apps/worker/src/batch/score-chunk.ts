@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import type { LoadedModel } from '@trainyard/ml/predict';
 import { csvRecords, isDecimal } from '@trainyard/shared/datasets';
 import type { BatchChunkJobData } from '@trainyard/shared/jobs';
@@ -15,16 +17,16 @@ export interface ChunkDeps {
   ledger: ChunkLedger;
 }
 
-/** Rows per model call: the call's fixed cost vanishes, and a chunk's memory stays small. */
-const rowsPerCall = 4_096;
+/** Rows per model call: the call's fixed cost vanishes, and a block's lines leave for storage before they pile up. */
+const rowsPerCall = 1_024;
 
 type ModelInput = number[] | string;
 
 /**
  * Scores one chunk of a batch: reads its bytes of the input, turns each record into the model's
- * input (its features in order, or its text), runs the model a block of rows at a time, writes the
- * chunk's lines and refused rows under keys of its own, and records its counts. Run again (its
- * worker died), it writes the same objects and counts again: no row is counted twice.
+ * input (its features in order, or its text), runs the model a block of rows at a time and streams
+ * the lines to storage, under keys of its own (the refused rows too), then records its counts. Run
+ * again (its worker died), it writes the same objects and counts again: no row is counted twice.
  */
 export async function scoreChunk(data: BatchChunkJobData, deps: ChunkDeps): Promise<ChunkCounts> {
   const { task_id: taskId, index } = data;
@@ -35,38 +37,50 @@ export async function scoreChunk(data: BatchChunkJobData, deps: ChunkDeps): Prom
   const source = await deps.store.getStream(batchInputKey(taskId, data.input), { start: data.bytes[0], end: data.bytes[1] });
   if (!source) throw new NotFoundError(`the input of batch ${taskId} is not in storage`);
 
-  const output: string[] = [];
+  // The lines stream to storage a block at a time: a chunk never holds its whole output.
+  const output = new PassThrough();
+  const stored = deps.store.put(storageKeys.batchChunk(taskId, index, 'output'), output);
+  stored.catch(() => {});
   const refused: [row: number, line: string][] = [];
+  let completed = 0;
   let block: ModelInput[] = [];
   let blockRows: number[] = [];
-  const score = () => {
+  const score = async () => {
+    let text = '';
     for (const [k, prediction] of predictEach(model, block).entries()) {
-      if ('error' in prediction) refused.push([blockRows[k]!, lines.error(blockRows[k]!, prediction.error)]);
-      else output.push(lines.prediction(blockRows[k]!, prediction));
+      if ('error' in prediction) {
+        refused.push([blockRows[k]!, lines.error(blockRows[k]!, prediction.error)]);
+      } else {
+        text += lines.prediction(blockRows[k]!, prediction);
+        completed++;
+      }
     }
     block = [];
     blockRows = [];
+    if (!output.write(text)) await once(output, 'drain');
   };
-  let row = data.first_row;
-  for await (const record of csvRecords(source)) {
-    const input = inputOf(record as string[]);
-    if (typeof input === 'object' && !Array.isArray(input)) {
-      refused.push([row, lines.error(row, input.error)]);
-    } else {
-      block.push(input);
-      blockRows.push(row);
-      if (block.length === rowsPerCall) score();
+  try {
+    let row = data.first_row;
+    for await (const record of csvRecords(source)) {
+      const input = inputOf(record as string[]);
+      if (typeof input === 'object' && !Array.isArray(input)) {
+        refused.push([row, lines.error(row, input.error)]);
+      } else {
+        block.push(input);
+        blockRows.push(row);
+        if (block.length === rowsPerCall) await score();
+      }
+      row++;
     }
-    row++;
+    await score();
+    output.end();
+  } catch (error) {
+    output.destroy(error as Error);
+    throw error;
   }
-  score();
-
   refused.sort((a, b) => a[0] - b[0]);
-  await Promise.all([
-    deps.store.put(storageKeys.batchChunk(taskId, index, 'output'), output.join('')),
-    deps.store.put(storageKeys.batchChunk(taskId, index, 'errors'), refused.map(([, line]) => line).join('')),
-  ]);
-  const counts = { completed: output.length, failed: refused.length };
+  await Promise.all([stored, deps.store.put(storageKeys.batchChunk(taskId, index, 'errors'), refused.map(([, line]) => line).join(''))]);
+  const counts = { completed, failed: refused.length };
   await deps.ledger.done(taskId, index, { ...counts, worker: workerName });
   return counts;
 }
