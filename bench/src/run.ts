@@ -12,6 +12,7 @@ import { RawBullmq } from './ceilings/raw-bullmq.js';
 import { renderFigures, runDetails, writeFigures } from './report/document.js';
 import { rows } from './report/rows.js';
 import { textTable } from './report/table.js';
+import { measureBatchThroughput } from './scenarios/batch-throughput.js';
 import { measureCacheHits } from './scenarios/cache-hit.js';
 import { measureIdleLatency } from './scenarios/idle-latency.js';
 import { measureLateAnswers } from './scenarios/late-answers.js';
@@ -89,6 +90,9 @@ async function main(): Promise<void> {
   log('cache hits');
   const cacheHits = await measureCacheHits(stack, { model, ...settings.cacheHits, timeoutMs });
 
+  log(`batch predictions: ${settings.batch.rows} rows, ${settings.batch.workers} workers`);
+  const batch = await measureBatchThroughput(stack, { model, ...settings.batch, sampleHz: memory.sampleHz });
+
   log('Redis work per task');
   const redisWork = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
 
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
     latency: latencyFigures,
     lateAnswers,
     cacheHits,
+    batch,
     redisWork,
     workerRss: {
       atStart: workerRssAtStart,

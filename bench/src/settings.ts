@@ -63,6 +63,13 @@ export const settings = {
     reads: 200,
   },
 
+  batch: {
+    rows: 500_000,
+    repetitions: 3,
+    /** Worker processes serving batch and batch-chunks (the target is stated for two). */
+    workers: 2,
+  },
+
   memory: {
     models: 10,
     /** Epochs per trained model: enough for a real model, short enough to train ten in seconds. */

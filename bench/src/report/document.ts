@@ -38,7 +38,7 @@ export function renderFigures(results: BenchResults, table: readonly Row[]): str
 const perTask = (top: [string, number][]) => top.map(([name, count]) => `${name} ${count.toFixed(2)}`).join(', ');
 
 /** One line per scenario with every repetition's figure and how ours was observed. */
-export function runDetails({ submit, throughput, latency, lateAnswers, cacheHits, redisWork, workerRss, models }: BenchResults): string[] {
+export function runDetails({ submit, throughput, latency, lateAnswers, cacheHits, batch, redisWork, workerRss, models }: BenchResults): string[] {
   return [
     `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
       `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
@@ -61,6 +61,9 @@ export function runDetails({ submit, throughput, latency, lateAnswers, cacheHits
       `GET ?wait ${lateAnswers.getWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.getWait.maxMs} ms.`,
     `- Cache hits, ${settings.cacheHits.rounds} paired rounds of ${settings.cacheHits.seconds} s, autocannon ${settings.cacheHits.connections} connections: ` +
       `ours ${list(cacheHits.ours.runs)} answers/s; plain Express ${list(cacheHits.plain.runs)} answers/s.`,
+    `- Batch predictions: a stored iris-shaped dataset of ${batch.rows} rows, ${settings.batch.repetitions} runs, scored by ${batch.workers} worker processes ` +
+      `serving batch and batch-chunks (default chunks of 10,000 rows, 2 at a time per worker), from the POST to the client holding the finished task: ` +
+      `${list(batch.rowsPerSecond.runs)} rows/s; peak RSS of each worker ${batch.peakRssBytes.map(mb).join(' and ')} MB.`,
     `- Redis work, on the bench's private redis-server (CONFIG RESETSTAT, then INFO commandstats and INFO cpu after ${redisWork.tasks} tasks, ` +
       `${settings.throughput.submitConcurrency} in flight): ours ${redisWork.ours.commands.toFixed(1)} commands and ${redisWork.ours.cpuMicros.toFixed(0)} µs per task ` +
       `(${perTask(redisWork.ours.top)}); raw ${redisWork.raw.commands.toFixed(1)} commands and ${redisWork.raw.cpuMicros.toFixed(0)} µs (${perTask(redisWork.raw.top)}). ` +

@@ -1,5 +1,6 @@
 import type { Machine } from '../support/machine.js';
 import { percentile, type Repeated } from '../support/stats.js';
+import type { BatchFigures } from '../scenarios/batch-throughput.js';
 import type { CacheHitFigures } from '../scenarios/cache-hit.js';
 import type { LatencyFigures } from '../scenarios/idle-latency.js';
 import type { LateAnswerFigures, LateAnswers } from '../scenarios/late-answers.js';
@@ -20,6 +21,7 @@ export interface BenchResults {
   latency: LatencyFigures;
   lateAnswers: LateAnswerFigures;
   cacheHits: CacheHitFigures;
+  batch: BatchFigures;
   redisWork: RedisWorkFigures;
   /** Worker RSS (process tree) when ready, after training the models, after loading each once, and after the throughput runs. */
   workerRss: { atStart: number; afterTraining: number; afterLoading: number; afterThroughput: number; predictOnly: number };
@@ -44,7 +46,7 @@ const fixed = (value: number, digits = 0) => value.toFixed(digits);
 const spread = ({ median, min, max }: Repeated, digits = 0) => `${fixed(median, digits)} (${fixed(min, digits)}–${fixed(max, digits)})`;
 
 export function rows(results: BenchResults): Row[] {
-  const { submit, throughput, latency, lateAnswers, cacheHits, redisWork } = results;
+  const { submit, throughput, latency, lateAnswers, cacheHits, batch, redisWork } = results;
   const workerMb = mb(results.workerRss.afterLoading);
   const predictOnlyMb = mb(results.workerRss.predictOnly);
   const apiMb = mb(submit.oursPeakRssBytes);
@@ -119,6 +121,16 @@ export function rows(results: BenchResults): Row[] {
       target: '≤ 2.00×',
       met: cpu <= 2,
     },
+    {
+      figure: `Batch predictions, iris rows/s end to end, ${batch.workers} workers`,
+      before: '—',
+      ours: spread(batch.rowsPerSecond),
+      ceiling: `${fixed(throughput.ours.median)} rows/s one row per POST /v1/predict (warm throughput)`,
+      comparison: `${fixed(batch.rowsPerSecond.median / throughput.ours.median, 0)}×`,
+      target: '≥ 100000 rows/s',
+      met: batch.rowsPerSecond.median >= 100_000,
+    },
+    budgetRow(`Batch worker peak RSS while scoring ${batch.rows} rows (MB)`, '—', mb(Math.max(...batch.peakRssBytes)), 250),
     budgetRow(`Worker RSS after loading ${results.models} models (MB)`, '208', workerMb, 250),
     budgetRow(`Predict-only worker RSS after loading ${results.models} models (MB)`, '—', predictOnlyMb, 130),
     budgetRow('API peak RSS under submit load (MB)', '118', apiMb, 150),
