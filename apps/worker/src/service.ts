@@ -107,7 +107,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       },
       log,
     });
-    workers.push(createTaskWorker('predict', predict, taskWorker(config.PREDICT_CONCURRENCY)));
+    workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY), earlyCancel: 'alongside' }));
   }
   const ledger = new ChunkLedger(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   if (scores('batch')) {

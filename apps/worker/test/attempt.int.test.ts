@@ -132,6 +132,16 @@ describe('runAttempt', () => {
     expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
   });
 
+  it('ends REVOKED a task cancelled before it got here whose work ran alongside the check (a prediction), dropping its result', async () => {
+    const job = await pickedUp();
+    await cancels.request(job.id!);
+    let ran = false;
+    const outcome = runAttempt(job, 'predict', runtime, async () => (ran = true), 'alongside');
+    await expect(outcome).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(ran).toBe(true);
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
+  });
+
   it('stops running work when a cancel is published, and records REVOKED', async () => {
     const job = await pickedUp();
     const outcome = runAttempt(job, 'predict', runtime, ({ signal }) => {

@@ -26,6 +26,14 @@ export interface Attempt {
 export type TaskJobData = NotifyTarget & { deadline?: TaskDeadline };
 
 /**
+ * How an attempt meets a cancel requested before it got here (the flag, read with STARTED): the
+ * task ends REVOKED either way. `before`: the work waits for the check and never starts (a
+ * training). `alongside`: the work starts at once and its result is dropped (a prediction, whose
+ * milliseconds of work write nothing but its outcome): no round trip ahead of it.
+ */
+export type EarlyCancelCheck = 'before' | 'alongside';
+
+/**
  * Runs one attempt of a task and records it in the task's event log: STARTED, then SUCCESS, or
  * RETRY/FAILURE with the attempt's error, or REVOKED when a cancel stopped it. A task past its
  * expiry never starts: it is recorded EXPIRED. Errors that another attempt cannot cure (the error
@@ -36,6 +44,7 @@ export async function runAttempt<R>(
   type: TaskType,
   runtime: AttemptRuntime,
   work: (attempt: Attempt) => Promise<R>,
+  earlyCancel: EarlyCancelCheck = 'before',
 ): Promise<R> {
   const taskId = job.id!;
   const attempt = job.attemptsMade + 1;
@@ -48,8 +57,12 @@ export async function runAttempt<R>(
   try {
     const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal) => {
       // STARTED and the cancel check go out together; a cancel requested before the task got here wins.
-      if (await runtime.bookkeeping.started(taskId, statusEvent('STARTED', attempt, workerName))) throw new TaskRevokedError();
-      return untilStopped(signal, work({ signal, withOutcome: (write) => writes.push(write) }));
+      const cancelledEarlier = runtime.bookkeeping.started(taskId, statusEvent('STARTED', attempt, workerName));
+      cancelledEarlier.catch(() => {});
+      if (earlyCancel === 'before' && (await cancelledEarlier)) throw new TaskRevokedError();
+      const result = await untilStopped(signal, work({ signal, withOutcome: (write) => writes.push(write) }));
+      if (await cancelledEarlier) throw new TaskRevokedError();
+      return result;
     });
     await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result, writes);
     return result;

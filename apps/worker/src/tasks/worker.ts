@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
 import type { Logger } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
-import { runAttempt, type Attempt, type AttemptRuntime } from './attempt.js';
+import { runAttempt, type Attempt, type AttemptRuntime, type EarlyCancelCheck } from './attempt.js';
 
 export interface TaskWorkerOptions {
   connection: Redis;
@@ -13,6 +13,8 @@ export interface TaskWorkerOptions {
   log: Logger;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** How the queue's attempts meet a cancel requested before they started ('before' unless said). */
+  earlyCancel?: EarlyCancelCheck;
 }
 
 /** What a task queue's processor gets: the job with its data parsed once, and the attempt (its AbortSignal, writes with its outcome). */
@@ -25,7 +27,7 @@ export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, attempt: 
  */
 export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskProcessor<T, R>, options: TaskWorkerOptions): Worker<QueueData<T>, R, JobNameOf<T>> {
   const attempt = (job: Job<QueueData<T>, R, JobNameOf<T>>) =>
-    runAttempt(job, type, options.runtime, async (attempt) => process(parseJob(type, job), attempt, job));
+    runAttempt(job, type, options.runtime, async (attempt) => process(parseJob(type, job), attempt, job), options.earlyCancel);
   const worker = new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, {
     connection: options.connection,
     prefix: options.prefix,
