@@ -2,9 +2,10 @@ import { Redis } from 'ioredis';
 
 /**
  * Connections for blocking reads (XREAD BLOCK holds its connection, and the API's shared
- * connection fails commands after 2 s). Each waiting request or event stream takes one of its
- * own; when it is done the connection goes back to a small idle set, so the next follower skips
- * the connect. A connection dropped mid-read (the client left) is closed, never reused.
+ * connection fails commands after 2 s). Each event stream, and each task queue's completions
+ * reader (TaskCompletions), takes one of its own; when it is done the connection goes back to a
+ * small idle set, so the next follower skips the connect. A connection dropped mid-read (the
+ * client left) is closed, never reused.
  */
 export interface BlockingConnections {
   acquire(): Promise<Redis>;
