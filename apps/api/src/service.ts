@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { deadlineLimits, JobQueues, notifyRetries, taskRetries } from '@trainyard/shared/jobs';
+import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, taskRetries } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
@@ -45,7 +45,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const queues = new JobQueues(
     redis,
     config.QUEUE_PREFIX,
-    { train: taskRetries(config), predict: taskRetries(config), batch: taskRetries(config), notify: notifyRetries(config) },
+    // batch-chunks too, though only workers add to it: the board shows every queue.
+    { train: taskRetries(config), predict: taskRetries(config), batch: taskRetries(config), 'batch-chunks': chunkRetries(config), notify: notifyRetries(config) },
     reportOutages(redis, log, 'queue'),
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
