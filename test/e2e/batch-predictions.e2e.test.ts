@@ -153,6 +153,17 @@ describe('POST /v1/batch-predictions', () => {
     expect(files).toEqual([]);
   }, 120_000);
 
+  it('fails, saying why, when its dataset is uploaded again while it runs', async () => {
+    const rows = csvOf(Array.from({ length: bigRows }, (_, n) => row(n)));
+    await upload('changing', rows);
+    const taskId = (await batch({ dataset: 'changing' })).body.task_id as string;
+    await pollUntil(api.url, taskId, (task) => ((task.progress as { rows_done?: number } | null)?.rows_done ?? 0) > 0, 60_000);
+    await upload('changing', rows.replaceAll('unknown', 'other'));
+    const task = await waitForTask(api.url, taskId, ['SUCCESS', 'FAILURE', 'REVOKED'], 120_000);
+    expect(task.status).toBe('FAILURE');
+    expect(task.error).toEqual({ code: 'invalid_data', message: expect.stringContaining('changed while the batch ran') });
+  }, 180_000);
+
   it('loses and duplicates nothing when the worker running it is SIGKILLed mid-way', async () => {
     const taskId = (await batch({ dataset: 'many' })).body.task_id as string;
     const { task: running } = await pollUntil(api.url, taskId, (task) => ((task.progress as { rows_done?: number } | null)?.rows_done ?? 0) > bigRows / 10, 120_000);

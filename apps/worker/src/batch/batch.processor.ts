@@ -8,9 +8,10 @@ import { AppError, DataError, NotFoundError, type Logger } from '@trainyard/shar
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import type { TaskEventLog } from '@trainyard/shared/tasks';
 import type { Attempt } from '../tasks/attempt.js';
+import { isRetryable } from '../tasks/errors.js';
 import { progressReporter } from '../tasks/progress.js';
 import type { ChunkLedger } from './chunk-ledger.js';
-import { batchInputKey } from './input.js';
+import { batchInputKey, inputStamp } from './input.js';
 import { BatchLines } from './lines.js';
 import { RecordSpans, type RecordSpan } from './record-spans.js';
 
@@ -40,8 +41,8 @@ export const chunkJobId = (taskId: string, index: number) => `${taskId}-chunk-${
  * no parsing), queues a chunk job for each that any batch worker scores in parallel, follows their
  * progress in the chunk ledger, then streams the chunks' lines, in order, into one output object
  * and one error file. Run again after its worker died, it queues only the chunks not done yet: no
- * chunk is scored twice into the output, none is skipped. Cancelled or timed out, it stops its
- * chunks and removes what they wrote.
+ * chunk is scored twice into the output, none is skipped. Cancelled, timed out or failed for good,
+ * it stops its chunks and removes what they wrote.
  */
 export function createBatchProcessor(deps: BatchDeps) {
   return async ({ data }: ParsedJob<'batch'>, { signal }: Attempt, job: Job): Promise<BatchPredictResult> => {
@@ -68,7 +69,10 @@ export function createBatchProcessor(deps: BatchDeps) {
         duration_ms: Date.now() - startedAt,
       };
     } catch (error) {
-      if (signal.aborted) await stopChunks(deps, taskId).catch((failure: unknown) => deps.log.warn({ err: failure, taskId }, 'batch not cleaned up'));
+      // Cancelled, timed out, or failed for good: the chunks left are stopped. A batch that will
+      // be tried again keeps them, and resumes.
+      const final = signal.aborted || !isRetryable(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (final) await stopChunks(deps, taskId).catch((failure: unknown) => deps.log.warn({ err: failure, taskId }, 'batch not cleaned up'));
       throw error;
     }
   };
@@ -76,7 +80,9 @@ export function createBatchProcessor(deps: BatchDeps) {
 
 /** Splits the input into chunks and queues those not scored yet; the header is checked against the model first. */
 async function queueChunks(deps: BatchDeps, taskId: string, data: BatchJobData, model: ModelVersion, signal: AbortSignal): Promise<{ spans: number; rows: number }> {
-  const source = await deps.store.getStream(batchInputKey(taskId, data.input));
+  const inputKey = batchInputKey(taskId, data.input);
+  const stamp = await inputStamp(deps.store, inputKey, taskId);
+  const source = await deps.store.getStream(inputKey);
   if (!source) throw new NotFoundError(`the input of batch ${taskId} is not in storage`);
   const ledger = await deps.ledger.read(taskId);
   // Chunks that gave up in an earlier run are tried again.
@@ -104,6 +110,7 @@ async function queueChunks(deps: BatchDeps, taskId: string, data: BatchJobData, 
           version: data.version,
           input: data.input,
           bytes: [span.start, span.end] as [number, number],
+          input_stamp: stamp,
           first_row: span.firstRow,
           columns: columns!,
           output: data.output,

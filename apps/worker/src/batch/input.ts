@@ -1,7 +1,23 @@
 import type { BatchInput } from '@trainyard/shared/jobs';
-import { storageKeys } from '@trainyard/shared/storage';
+import { DataError, NotFoundError } from '@trainyard/shared/platform';
+import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 
 /** The CSV a batch reads: the stored dataset it names, or its own inline rows, stored by the API. */
 export function batchInputKey(taskId: string, input: BatchInput): string {
   return 'dataset' in input ? storageKeys.dataset(input.dataset) : storageKeys.batchInput(taskId);
+}
+
+/**
+ * The input's stamp (its size and time of writing) as it is now: a dataset uploaded again while a
+ * batch runs would shift the byte ranges its chunks read, so each chunk, once it has read its
+ * bytes, compares the stamp the input was split with.
+ */
+export async function inputStamp(store: ObjectStore, key: string, taskId: string): Promise<string> {
+  const info = await store.head(key);
+  if (!info) throw new NotFoundError(`the input of batch ${taskId} is not in storage`);
+  return `${info.size}@${info.updatedAt.getTime()}`;
+}
+
+export async function assertInputUnchanged(store: ObjectStore, key: string, taskId: string, stamp: string): Promise<void> {
+  if ((await inputStamp(store, key, taskId)) !== stamp) throw new DataError(`the input of batch ${taskId} changed while the batch ran`);
 }

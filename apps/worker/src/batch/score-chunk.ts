@@ -8,7 +8,7 @@ import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import type { ModelCache } from '../predict/model-cache.js';
 import { workerName } from '../tasks/identity.js';
 import type { ChunkCounts, ChunkLedger } from './chunk-ledger.js';
-import { batchInputKey } from './input.js';
+import { assertInputUnchanged, batchInputKey } from './input.js';
 import { BatchLines } from './lines.js';
 
 export interface ChunkDeps {
@@ -34,7 +34,8 @@ export async function scoreChunk(data: BatchChunkJobData, deps: ChunkDeps): Prom
   const model = await deps.models.get(data.model, data.version);
   const lines = new BatchLines(data.output, model.classes);
   const inputOf = recordReader(model, data.columns);
-  const source = await deps.store.getStream(batchInputKey(taskId, data.input), { start: data.bytes[0], end: data.bytes[1] });
+  const inputKey = batchInputKey(taskId, data.input);
+  const source = await deps.store.getStream(inputKey, { start: data.bytes[0], end: data.bytes[1] });
   if (!source) throw new NotFoundError(`the input of batch ${taskId} is not in storage`);
 
   // The lines stream to storage a block at a time: a chunk never holds its whole output.
@@ -73,9 +74,12 @@ export async function scoreChunk(data: BatchChunkJobData, deps: ChunkDeps): Prom
       row++;
     }
     await score();
+    // Checked once the bytes are read: an input written again since it was split read other rows.
+    await assertInputUnchanged(deps.store, inputKey, taskId, data.input_stamp);
     output.end();
   } catch (error) {
-    output.destroy(error as Error);
+    // The store sees the stream end early and keeps nothing; the error is this chunk's.
+    output.destroy();
     throw error;
   }
   refused.sort((a, b) => a[0] - b[0]);

@@ -52,6 +52,8 @@ export const batchChunkJobData = z.object({
   input: batchInput,
   /** Bytes [start, end) of the input CSV. */
   bytes: z.tuple([z.int().min(0), z.int().min(0)]),
+  /** The input as it was split (its size and time of writing): a chunk refuses an input that changed since. */
+  input_stamp: z.string(),
   /** Row number of the chunk's first record; the input's first row after its header is row 1. */
   first_row: z.int().min(1),
   /** The input's header. */
