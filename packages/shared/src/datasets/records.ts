@@ -7,9 +7,14 @@ import { parse } from 'csv-parse';
  */
 export const csvReadOptions = { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true } as const;
 
-/** The records of CSV bytes as they stream (a header is a record like any other), read as stored datasets are. */
+/**
+ * The records of CSV bytes as they stream (a header is a record like any other), read as stored
+ * datasets are. A failing source fails the iteration (pipe alone would leave it hanging).
+ */
 export function csvRecords(source: Readable): AsyncIterable<string[]> {
-  return source.pipe(parse(csvReadOptions));
+  const parser = parse(csvReadOptions);
+  source.once('error', (error) => parser.destroy(error));
+  return source.pipe(parser);
 }
 
 /** A CSV field, quoted when it holds a separator, a quote or a line break. */
