@@ -9,23 +9,14 @@ import { measureBatchThroughput } from './scenarios/batch-throughput.js';
 import { settings, trainBody } from './settings.js';
 import { PrivateRedis } from './support/private-redis.js';
 import { awaitSuccess, submitTask } from './trainyard/tasks.js';
-import { TrainyardStack } from './trainyard/stack.js';
+import { benchStack, TrainyardStack } from './trainyard/stack.js';
 
 const rows = Number(process.argv[2] ?? 2_000_000);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 const redis = await PrivateRedis.start(settings.waitTimeoutMs);
 try {
-  const stack = await TrainyardStack.start({
-    apiMain: settings.apiMain,
-    workerMain: settings.workerMain,
-    redisUrl: redis.url,
-    logLevel: settings.logLevel,
-    trainConcurrency: 1,
-    predictConcurrency: settings.throughput.workerConcurrency,
-    timeoutMs: settings.waitTimeoutMs,
-    nodeArgs: [],
-  });
+  const stack = await TrainyardStack.start(benchStack(redis.url));
   try {
     await awaitSuccess(stack.client, await submitTask(stack.client, '/v1/train', trainBody('large', settings.memory.epochs)), settings.waitTimeoutMs);
     let apiPeak = 0;

@@ -15,7 +15,7 @@ import { PrivateRedis } from './support/private-redis.js';
 import { deletePrefix, uniquePrefix } from './support/redis-keys.js';
 import { median, percentile } from './support/stats.js';
 import { measureCacheHits } from './scenarios/cache-hit.js';
-import { TrainyardStack } from './trainyard/stack.js';
+import { benchStack, TrainyardStack } from './trainyard/stack.js';
 import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
 
 const cachedTexts = 10_000;
@@ -68,16 +68,7 @@ async function semanticLookupCost(redisUrl: string): Promise<string[]> {
 }
 
 async function hitVersusMiss(redisUrl: string): Promise<string[]> {
-  const stack = await TrainyardStack.start({
-    apiMain: settings.apiMain,
-    workerMain: settings.workerMain,
-    redisUrl,
-    logLevel: settings.logLevel,
-    trainConcurrency: 1,
-    predictConcurrency: settings.throughput.workerConcurrency,
-    timeoutMs: settings.waitTimeoutMs,
-    nodeArgs: [],
-  });
+  const stack = await TrainyardStack.start(benchStack(redisUrl));
   try {
     const model = 'cache-bench';
     await awaitSuccess(stack.client, await submitTask(stack.client, '/v1/train', trainBody(model, 20)), settings.waitTimeoutMs);

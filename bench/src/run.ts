@@ -24,7 +24,7 @@ import { predictBody, settings, trainBody } from './settings.js';
 import { describeBuild } from './support/build.js';
 import { describeMachine } from './support/machine.js';
 import { PrivateRedis } from './support/private-redis.js';
-import { TrainyardStack } from './trainyard/stack.js';
+import { benchStack, TrainyardStack } from './trainyard/stack.js';
 import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
 
 const t0 = performance.now();
@@ -52,16 +52,9 @@ async function main(): Promise<void> {
   stops.push(() => bare.stop());
   const raw = await RawBullmq.start(redisUrl, bare.prefix, throughput.workerConcurrency, timeoutMs);
   stops.push(() => raw.stop());
-  const stack = await TrainyardStack.start({
-    apiMain: settings.apiMain,
-    workerMain: settings.workerMain,
-    redisUrl,
-    logLevel: settings.logLevel,
-    trainConcurrency: 1,
-    predictConcurrency: throughput.workerConcurrency,
-    timeoutMs,
-    nodeArgs: settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [],
-  });
+  const stack = await TrainyardStack.start(
+    benchStack(redisUrl, settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : []),
+  );
   stops.push(() => stack.stop());
   const workerRssAtStart = stack.workerRssBytes();
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { apiNodeFlags } from '../../../scripts/processes.js';
+import { settings } from '../settings.js';
 import { freePort, JsonClient } from '../support/http.js';
 import { NodeProcess } from '../support/processes.js';
 import { obliterateQueue } from '../support/queues.js';
@@ -21,6 +22,20 @@ export interface StackOptions {
   timeoutMs: number;
   /** Node flags for both processes, e.g. --cpu-prof. */
   nodeArgs: string[];
+}
+
+/** The stack as the bench runs it: the builds, log level and concurrencies of the settings. */
+export function benchStack(redisUrl: string, nodeArgs: string[] = []): StackOptions {
+  return {
+    apiMain: settings.apiMain,
+    workerMain: settings.workerMain,
+    redisUrl,
+    logLevel: settings.logLevel,
+    trainConcurrency: 1,
+    predictConcurrency: settings.throughput.workerConcurrency,
+    timeoutMs: settings.waitTimeoutMs,
+    nodeArgs,
+  };
 }
 
 /** Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder. */
