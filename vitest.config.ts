@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
  * - `*.test.ts`: unit tests, in-process only (no sockets, no child processes), next to their module in src/
  *   (or in the package's test/ when they exercise the package as a whole);
  * - `*.int.test.ts`: integration tests against real services (Redis, S3, SMTP, HTTP), in the package's test/;
- * - `*.e2e.test.ts`: the built API and worker as real processes, in test/e2e/.
+ * - `*.e2e.test.ts`: the built API and worker as real processes, in test/e2e/;
+ * - `*.soak.test.ts`: e2e under sustained load (test/soak/), a project of its own so it can be run
+ *   (`--project soak`) and timed alone; it runs beside the others in `npm test`.
  */
 const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
 const ignored = ['**/node_modules/**', '**/dist/**'];
@@ -13,9 +15,10 @@ const ignored = ['**/node_modules/**', '**/dist/**'];
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, '**/*.int.test.ts', '**/*.e2e.test.ts'] } },
+      { test: { ...shared, name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, '**/*.int.test.ts', '**/*.e2e.test.ts', '**/*.soak.test.ts'] } },
       { test: { ...shared, name: 'integration', include: ['**/*.int.test.ts'], exclude: ignored } },
       { test: { ...shared, name: 'e2e', include: ['**/*.e2e.test.ts'], exclude: ignored } },
+      { test: { ...shared, name: 'soak', include: ['**/*.soak.test.ts'], exclude: ignored } },
     ],
   },
 });

@@ -8,14 +8,14 @@
  * Every process it starts is stopped and every Redis key it wrote is deleted.
  */
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { nearestIn, SemanticIndex, unit } from '@trainyard/shared/cache';
 import { predictBody, settings, trainBody } from './settings.js';
+import { PrivateRedis } from './support/private-redis.js';
 import { deletePrefix, uniquePrefix } from './support/redis-keys.js';
 import { median, percentile } from './support/stats.js';
-import { PlainExpressServer } from './ceilings/plain-express.js';
-import { TrainyardStack } from './trainyard/stack.js';
+import { measureCacheHits } from './scenarios/cache-hit.js';
+import { benchStack, TrainyardStack } from './trainyard/stack.js';
 import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
 
 const cachedTexts = 10_000;
@@ -32,8 +32,8 @@ async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
   return [result, performance.now() - start];
 }
 
-async function semanticLookupCost(): Promise<string[]> {
-  const redis = new Redis(settings.redisUrl);
+async function semanticLookupCost(redisUrl: string): Promise<string[]> {
+  const redis = new Redis(redisUrl);
   const prefix = uniquePrefix('cache-bench');
   const lines: string[] = [];
   try {
@@ -61,23 +61,14 @@ async function semanticLookupCost(): Promise<string[]> {
       );
     }
   } finally {
-    await deletePrefix(settings.redisUrl, prefix);
+    await deletePrefix(redisUrl, prefix);
     redis.disconnect();
   }
   return lines;
 }
 
-async function hitVersusMiss(): Promise<string[]> {
-  const stack = await TrainyardStack.start({
-    apiMain: settings.apiMain,
-    workerMain: settings.workerMain,
-    redisUrl: settings.redisUrl,
-    logLevel: settings.logLevel,
-    trainConcurrency: 1,
-    predictConcurrency: settings.throughput.workerConcurrency,
-    timeoutMs: settings.waitTimeoutMs,
-    nodeArgs: [],
-  });
+async function hitVersusMiss(redisUrl: string): Promise<string[]> {
+  const stack = await TrainyardStack.start(benchStack(redisUrl));
   try {
     const model = 'cache-bench';
     await awaitSuccess(stack.client, await submitTask(stack.client, '/v1/train', trainBody(model, 20)), settings.waitTimeoutMs);
@@ -98,29 +89,7 @@ async function hitVersusMiss(): Promise<string[]> {
       missLatency.push(took);
     }
 
-    const load = async (url: string) => {
-      const result = await autocannon({
-        url: `${url}/v1/predict`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(cached),
-        connections: http.connections,
-        duration: http.seconds,
-      });
-      return result['2xx'] / result.duration;
-    };
-    // The ceiling answers the same body our cache hit does, from memory.
-    const answer = (await stack.client.post('/v1/predict', cached)).body;
-    const plain = await PlainExpressServer.start(JSON.stringify(answer), settings.waitTimeoutMs);
-    const rounds: { ours: number; plain: number }[] = [];
-    try {
-      for (let round = 0; round < 3; round++) rounds.push({ plain: await load(plain.url), ours: await load(stack.url) });
-    } finally {
-      await plain.stop();
-    }
-    const hitsPerSecond = median(rounds.map((r) => r.ours));
-    const plainPerSecond = median(rounds.map((r) => r.plain));
-    const hitRatio = median(rounds.map((r) => r.ours / r.plain));
+    const hits = await measureCacheHits(stack, { model, ...http, rounds: 3, timeoutMs: settings.waitTimeoutMs });
     const missCount = { answered: 0 };
     const [, missSeconds] = await timed(async () => {
       const deadline = performance.now() + http.seconds * 1000;
@@ -135,14 +104,20 @@ async function hitVersusMiss(): Promise<string[]> {
       `${name.padEnd(6)} p50 ${ms(median(latency))}  p99 ${ms(percentile(latency, 99))}  ${Math.round(perSecond)} answers/s at ${http.connections} connections`;
     return [
       'POST /v1/predict, one iris row (hit: 200 from the cache; miss: a new row answered through the queue, Prefer: wait):',
-      row('hit', hitLatency, hitsPerSecond),
+      row('hit', hitLatency, hits.ours.median),
       row('miss', missLatency, missCount.answered / (missSeconds / 1000)),
-      `cache hit vs plain Express answering the same body from memory (median of 3 paired rounds): ${Math.round(hitsPerSecond)} vs ${Math.round(plainPerSecond)} answers/s = ${hitRatio.toFixed(2)}× (target ≥ 0.9×)`,
+      `cache hit vs plain Express answering the same body from memory (median of 3 paired rounds): ${Math.round(hits.ours.median)} vs ${Math.round(hits.plain.median)} answers/s = ${hits.ratio.median.toFixed(2)}× (target ≥ 0.9×)`,
     ];
   } finally {
     await stack.stop();
   }
 }
 
-const lines = [...(await semanticLookupCost()), ...(await hitVersusMiss())];
-console.log(lines.join('\n'));
+// Its own redis-server, like npm run bench: the shared Redis is nobody's to load.
+const server = await PrivateRedis.start(settings.waitTimeoutMs);
+try {
+  const lines = [...(await semanticLookupCost(server.url)), ...(await hitVersusMiss(server.url))];
+  console.log(lines.join('\n'));
+} finally {
+  await server.stop();
+}

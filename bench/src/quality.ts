@@ -13,6 +13,7 @@ import { runReferences, type ReferenceJob } from './quality/reference.js';
 import { qualityTable, type QualityRow } from './quality/report.js';
 import { irisEndToEnd, trainAndScore, uploadTrainingRows } from './quality/trainyard-runs.js';
 import { settings } from './settings.js';
+import { PrivateRedis } from './support/private-redis.js';
 import { median } from './support/stats.js';
 import { describeMachine } from './support/machine.js';
 import { TrainyardStack } from './trainyard/stack.js';
@@ -24,7 +25,9 @@ const repetitions = 3;
 const warmRuns = 10;
 
 async function main(): Promise<void> {
-  const machine = await describeMachine(settings.redisUrl);
+  // A redis-server of the bench's own, as npm run bench uses: no other work shares it.
+  const redis = await PrivateRedis.start(settings.waitTimeoutMs);
+  const machine = await describeMachine(redis.url);
   const withSklearn = await sklearnAvailable();
   if (!withSklearn) {
     console.log('scikit-learn is not installed for /usr/bin/python3 (apt-get install -y python3-sklearn): no reference column, and only our own samples.');
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
     stack = await TrainyardStack.start({
       apiMain: settings.apiMain,
       workerMain: settings.workerMain,
-      redisUrl: settings.redisUrl,
+      redisUrl: redis.url,
       logLevel: settings.logLevel,
       trainConcurrency: 1,
       predictConcurrency: 4,
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     console.log(`Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, Redis ${machine.redis}, load average ${machine.loadAverage.toFixed(2)} at start.`);
   } finally {
     await stack?.stop();
+    await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

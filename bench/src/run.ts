@@ -1,7 +1,8 @@
 /**
  * npm run bench: measures Trainyard next to the ceiling each figure is judged against, prints the
- * table and writes it to docs/benchmarks.md. Every process it starts is stopped and every Redis
- * key it wrote is deleted, whether the run succeeds or not.
+ * table and writes it to docs/benchmarks.md. Everything runs on a redis-server of the bench's own
+ * (its statistics are reset and read); every process it starts is stopped, whether the run
+ * succeeds or not.
  */
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
@@ -12,14 +13,19 @@ import { renderFigures, runDetails, writeFigures } from './report/document.js';
 import { rows } from './report/rows.js';
 import { textTable } from './report/table.js';
 import { measureAuthCost } from './scenarios/auth-cost.js';
+import { measureBatchThroughput } from './scenarios/batch-throughput.js';
+import { measureCacheHits } from './scenarios/cache-hit.js';
 import { measureIdleLatency } from './scenarios/idle-latency.js';
-import { workerRssAfterLoading } from './scenarios/memory.js';
+import { measureLateAnswers } from './scenarios/late-answers.js';
+import { predictOnlyWorkerRss, workerRssAfterLoading } from './scenarios/memory.js';
+import { measureRedisWork } from './scenarios/redis-work.js';
 import { measureSubmitPath } from './scenarios/submit-path.js';
 import { measureWarmThroughput } from './scenarios/warm-throughput.js';
 import { predictBody, settings, trainBody } from './settings.js';
 import { describeBuild } from './support/build.js';
 import { describeMachine } from './support/machine.js';
-import { TrainyardStack } from './trainyard/stack.js';
+import { PrivateRedis } from './support/private-redis.js';
+import { benchStack, TrainyardStack } from './trainyard/stack.js';
 import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
 
 const t0 = performance.now();
@@ -34,8 +40,11 @@ process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const machine = await describeMachine(settings.redisUrl);
-  const { throughput, submit, latency, authCost, memory, redisUrl, waitTimeoutMs: timeoutMs } = settings;
+  const { throughput, submit, latency, authCost, memory, waitTimeoutMs: timeoutMs } = settings;
+  const redis = await PrivateRedis.start(timeoutMs);
+  stops.push(() => redis.stop());
+  const redisUrl = redis.url;
+  const machine = await describeMachine(redisUrl);
   const models = Array.from({ length: memory.models }, (_, i) => `bench-iris-${i}`);
   const model = models[0]!;
 
@@ -44,16 +53,9 @@ async function main(): Promise<void> {
   stops.push(() => bare.stop());
   const raw = await RawBullmq.start(redisUrl, bare.prefix, throughput.workerConcurrency, timeoutMs);
   stops.push(() => raw.stop());
-  const stack = await TrainyardStack.start({
-    apiMain: settings.apiMain,
-    workerMain: settings.workerMain,
-    redisUrl,
-    logLevel: settings.logLevel,
-    trainConcurrency: 1,
-    predictConcurrency: throughput.workerConcurrency,
-    timeoutMs,
-    nodeArgs: settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [],
-  });
+  const stack = await TrainyardStack.start(
+    benchStack(redisUrl, settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : []),
+  );
   stops.push(() => stack.stop());
   const workerRssAtStart = stack.workerRssBytes();
 
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   // Measured before the load scenarios, whose heap growth is not what this figure is about.
   log(`worker memory after loading ${models.length} models`);
   const workerRssAfterLoad = await workerRssAfterLoading(stack, models, timeoutMs);
+  const predictOnlyRss = await predictOnlyWorkerRss(stack, models, timeoutMs);
 
   log('idle latency');
   const latencyFigures = await measureIdleLatency(stack, raw, { model, ...latency });
@@ -74,6 +77,18 @@ async function main(): Promise<void> {
   log('warm throughput');
   const throughputFigures = await measureWarmThroughput(stack, raw, bare, { redisUrl, model, ...throughput });
   const workerRssAfterThroughput = stack.workerRssBytes();
+
+  log('late answers of Prefer: wait and GET ?wait');
+  const lateAnswers = await measureLateAnswers(stack, { model, ...settings.lateAnswers });
+
+  log('cache hits');
+  const cacheHits = await measureCacheHits(stack, { model, ...settings.cacheHits, timeoutMs });
+
+  log(`batch predictions: ${settings.batch.rows} rows, ${settings.batch.workers} workers`);
+  const batch = await measureBatchThroughput(stack, { model, ...settings.batch, sampleHz: memory.sampleHz });
+
+  log('Redis work per task');
+  const redisWork = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
 
   log('submit path (workers stopped, nothing drains)');
   await Promise.all([stack.stopWorker(), raw.stopWorker()]);
@@ -99,11 +114,16 @@ async function main(): Promise<void> {
     auth: authFigures,
     throughput: throughputFigures,
     latency: latencyFigures,
+    lateAnswers,
+    cacheHits,
+    batch,
+    redisWork,
     workerRss: {
       atStart: workerRssAtStart,
       afterTraining: workerRssAfterTraining,
       afterLoading: workerRssAfterLoad,
       afterThroughput: workerRssAfterThroughput,
+      predictOnly: predictOnlyRss,
     },
     models: models.length,
   };

@@ -12,7 +12,6 @@ export const settings = {
   workerMain: process.env.BENCH_WORKER_MAIN ?? repoFile('apps/worker/dist/main.js'),
   /** Where the generated figures go. */
   docPath: repoFile('docs/benchmarks.md'),
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** Log level handed to the API and the worker: per-request logging is not what is measured. */
   logLevel: 'warn',
   /** When set, the API and the worker write V8 CPU profiles (node --cpu-prof) into this folder. */
@@ -50,6 +49,32 @@ export const settings = {
     warmup: 100,
     samples: 1_000,
     blocks: 4,
+  },
+
+  lateAnswers: {
+    /** Per way of waiting; the target is stated per 10,000. */
+    samples: 10_000,
+    concurrency: 16,
+    lateMs: 50,
+  },
+
+  cacheHits: {
+    connections: 16,
+    seconds: 2,
+    rounds: 3,
+  },
+
+  redisWork: {
+    tasks: 2_000,
+    /** Finished tasks read back once each, for the cost of a GET. */
+    reads: 200,
+  },
+
+  batch: {
+    rows: 500_000,
+    repetitions: 3,
+    /** Worker processes serving batch and batch-chunks (the target is stated for two). */
+    workers: 2,
   },
 
   memory: {

@@ -218,7 +218,7 @@ describe('a bad dataset', () => {
 });
 
 describe('Bull Board', () => {
-  it('serves the board to an admin API key and lists the train and predict queues', async () => {
+  it('serves the board to an admin API key and lists every queue', async () => {
     const authorization = `Basic ${Buffer.from(`anyone:${testAdminKey}`).toString('base64')}`;
     const page = await fetch(`${api.url}/admin/queues`, { headers: { authorization } });
     expect(page.status).toBe(200);
@@ -227,7 +227,7 @@ describe('Bull Board', () => {
 
     const queues = await request(`${api.url}/admin/queues/api/queues`, { headers: { authorization } });
     expect(queues.status).toBe(200);
-    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['notify', 'predict', 'train']);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['batch', 'batch-chunks', 'notify', 'predict', 'train']);
   });
 
   it('asks for basic auth when credentials are configured', async () => {
@@ -243,6 +243,6 @@ describe('Bull Board', () => {
     expect((await fetch(`${otherApi.url}/admin/queues`, { headers: { authorization } })).status).toBe(200);
     const queues = await request(`${otherApi.url}/admin/queues/api/queues`, { headers: { authorization } });
     expect(queues.status).toBe(200);
-    expect(queues.body.queues).toHaveLength(3);
+    expect(queues.body.queues).toHaveLength(5);
   });
 });

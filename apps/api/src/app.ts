@@ -1,9 +1,10 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@trainyard/shared/platform';
 import type { Tracing } from '@trainyard/shared/tracing';
-import { boardPath, queueBoard, type BoardAccess } from './admin/queue-board.js';
+import { boardPath, queueBoard, type BoardAccess, type BoardCredentials } from './admin/queue-board.js';
 import { adminRouter, type AdminRouterDeps } from './admin/router.js';
 import { authentication, type Authenticator } from './auth/authenticator.js';
+import { batchRouter, type BatchRouterDeps } from './batch/router.js';
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
@@ -23,6 +24,7 @@ export interface AppDeps
   extends TrainRouterDeps,
     PredictRouterDeps,
     TaskRouterDeps,
+    BatchRouterDeps,
     TaskEventsDeps,
     HealthDeps,
     DatasetRouterDeps,
@@ -54,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
   app.use(trainRouter(deps));
   app.use(predictRouter(deps));
+  app.use(batchRouter(deps));
   app.use(taskRouter(deps));
   app.use(taskEventsRouter(deps));
   app.use(modelRouter(deps));

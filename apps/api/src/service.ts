@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { deadlineLimits, JobQueues, notifyRetries, TaskBacklog, taskRetries } from '@trainyard/shared/jobs';
+import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
-import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
+import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader } from '@trainyard/shared/tasks';
 import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
 import { Access } from './auth/access.js';
@@ -22,6 +22,8 @@ import { createApiMetrics } from './metrics/api-metrics.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { Idempotency } from './tasks/idempotency.js';
 import { TaskFollower } from './tasks/task-follower.js';
+import { blockingConnections } from './tasks/blocking-redis.js';
+import { TaskCompletions } from './tasks/completions.js';
 
 export interface ApiService {
   url: string;
@@ -55,11 +57,14 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const queues = new JobQueues(
     redis,
     config.QUEUE_PREFIX,
-    { train: taskRetries(config), predict: taskRetries(config), notify: notifyRetries(config) },
+    // batch-chunks too, though only workers add to it: the board shows every queue.
+    { train: taskRetries(config), predict: taskRetries(config), batch: taskRetries(config), 'batch-chunks': chunkRetries(config), notify: notifyRetries(config) },
     reportOutages(redis, log, 'queue'),
     tracing.bullmq,
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const answered = new AnsweredTasks(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 
   // Built-in samples are usable from the first request, whichever process started first.
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
@@ -72,13 +77,15 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const rateLimits =
     authenticator &&
     new RateLimits(redis, config.QUEUE_PREFIX, { windowSeconds: config.RATE_LIMIT_WINDOW_S, submit: config.RATE_LIMIT_SUBMITS, read: config.RATE_LIMIT_READS });
-  // One blocking connection for every wait and event stream of this process, named for CLIENT LIST.
+  // One blocking connection for every event stream of this process, named for CLIENT LIST.
   const followerConnection = createRedis(config.REDIS_URL, { role: 'api', log, label: 'task follower' }, {
     connectionName: `${config.QUEUE_PREFIX}-task-follower`,
     lazyConnect: true,
     commandTimeout: undefined,
   });
   const followers = new TaskFollower(events, followerConnection, redis, { perKey: config.FOLLOW_MAX_PER_KEY, perProcess: config.FOLLOW_MAX_PER_PROCESS });
+  // Waits follow their job's end on each task queue's event stream: a blocking connection per queue.
+  const completions = new TaskCompletions(redis, queues, blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-completions`), log);
   const closing = new Closing();
   const ttl = config.PREDICT_CACHE_TTL;
   const metrics = createApiMetrics(queues.all(), redis);
@@ -91,12 +98,16 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     queues,
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
     events,
+    tasks: new TaskReader(redis, queues, events, cancels, answered),
+    answered,
+    cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
     embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
     // The API only drops semantic indexes; workers fill them.
     semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl),
     notifications: new TaskNotifications(queues, events),
     followers,
+    completions,
     closing,
     keys,
     authenticator,
@@ -116,7 +127,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
     webhookAllowHosts: config.WEBHOOK_ALLOW_HOSTS,
     deadlines: deadlineLimits(config),
-    cancels: new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S),
+    cancels,
     retentionSeconds: config.TASK_RETENTION_S,
     bodyLimit: config.BODY_LIMIT,
     datasets: new DatasetCatalog(store),
@@ -146,6 +157,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     clearInterval(idle);
     clearTimeout(cut);
     await queues.close().catch(() => {});
+    completions.close();
     followers.close();
     await authenticator?.close();
     redis.disconnect();

@@ -21,6 +21,7 @@ const prefix = testPrefix('access');
 const storageDir = mkdtempSync(join(tmpdir(), 'ty-access-'));
 let apis: (RunningProcess & { url: string })[] = [];
 let taskId: string;
+let batchId: string;
 const keys: Record<'acme' | 'revoked' | 'read' | 'submit' | 'readSubmit' | 'noAdmin', string> = {} as never;
 
 const version = (v: number): ModelVersion => ({
@@ -56,6 +57,9 @@ beforeAll(async () => {
   const submitted = await request(`${a!.url}/v1/train`, { body: { model: 'flowers', algorithm: 'logistic-regression', dataset: { name: 'points', target: 'side' } } });
   expect(submitted.status).toBe(202);
   taskId = submitted.body.task_id;
+  const batch = await request(`${a!.url}/v1/batch-predictions`, { body: { model: 'flowers', dataset: 'points', output: 'csv' } });
+  expect(batch.status).toBe(202);
+  batchId = batch.body.task_id;
 
   const scoped = async (tenant: string, scopes: ('read' | 'submit' | 'manage' | 'admin')[]) => (await createKey(a!.url, { tenant, scopes })).key;
   keys.acme = await scoped('acme', ['read', 'submit', 'manage']);
@@ -118,11 +122,28 @@ const endpoints: Record<string, Endpoint> = {
   'PUT /v1/models/{name}/aliases/{alias}': { method: 'PUT', path: () => '/v1/models/flowers/aliases/production', body: { version: 2 }, lacking: 'readSubmit' },
   'DELETE /v1/models/{name}/aliases/{alias}': { method: 'DELETE', path: () => '/v1/models/flowers/aliases/production', lacking: 'readSubmit' },
   'DELETE /v1/models/{name}/cache': { method: 'DELETE', path: () => '/v1/models/flowers/cache', lacking: 'readSubmit' },
+  'POST /v1/batch-predictions': { method: 'POST', path: () => '/v1/batch-predictions', body: { model: 'flowers', dataset: 'points', output: 'jsonl' }, lacking: 'read' },
+  'GET /v1/batch-predictions/{id}': { method: 'GET', path: () => `/v1/batch-predictions/${batchId}`, lacking: 'submit' },
+  'GET /v1/batch-predictions/{id}/output': { method: 'GET', path: () => `/v1/batch-predictions/${batchId}/output`, lacking: 'submit' },
+  'GET /v2/models/{name}': { method: 'GET', path: () => '/v2/models/flowers', lacking: 'submit' },
+  'GET /v2/models/{name}/ready': { method: 'GET', path: () => '/v2/models/flowers/ready', lacking: 'submit' },
+  'POST /v2/models/{name}/infer': {
+    method: 'POST',
+    path: () => '/v2/models/flowers/infer',
+    body: { inputs: [{ name: 'input-0', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] },
+    lacking: 'read',
+  },
   'POST /v1/admin/keys': { method: 'POST', path: () => '/v1/admin/keys', body: { tenant: 'acme', name: 'x', scopes: ['admin'] }, lacking: 'noAdmin' },
   'GET /v1/admin/keys': { method: 'GET', path: () => '/v1/admin/keys', lacking: 'noAdmin' },
   'DELETE /v1/admin/keys/{id}': { method: 'DELETE', path: () => '/v1/admin/keys/key_0000000000000000', lacking: 'noAdmin' },
   'GET /v1/admin/audit': { method: 'GET', path: () => '/v1/admin/audit', lacking: 'noAdmin' },
 };
+
+/** The inference protocol (/v2) answers errors as `{ "error": "…" }`: its status says which. */
+function expectError(endpoint: Endpoint, body: any, code: string): void {
+  if (endpoint.path().startsWith('/v2/')) expect(body.error).toEqual(expect.any(String));
+  else expect(body.error.code).toBe(code);
+}
 
 async function call(api: { url: string }, endpoint: Endpoint, key: string | null) {
   const { method, body, contentType } = endpoint;
@@ -138,7 +159,7 @@ describe.each(['A', 'B'])('on API replica %s', (replica) => {
       for (const key of [null, unknownKey, keys.revoked]) {
         const response = await call(api(), endpoint, key);
         expect(response.status, `key ${key}`).toBe(401);
-        expect(response.body.error.code).toBe('unauthorized');
+        expectError(endpoint, response.body, 'unauthorized');
         expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="trainyard"/);
       }
     });
@@ -146,7 +167,7 @@ describe.each(['A', 'B'])('on API replica %s', (replica) => {
     it('answers 403 to a key without its scope', async () => {
       const response = await call(api(), endpoint, keys[endpoint.lacking]);
       expect(response.status).toBe(403);
-      expect(response.body.error.code).toBe('forbidden');
+      expectError(endpoint, response.body, 'forbidden');
       expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
     });
 
@@ -157,7 +178,7 @@ describe.each(['A', 'B'])('on API replica %s', (replica) => {
       if (endpoint.otherTenant) endpoint.otherTenant(response.status, response.body);
       else {
         expect(response.status).toBe(404);
-        expect(response.body.error.code).toBe('not_found');
+        expectError(endpoint, response.body, 'not_found');
       }
     });
   });

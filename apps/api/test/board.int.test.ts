@@ -51,7 +51,7 @@ describe('Bull Board', () => {
     const page = await fetch(`${readOnly.url}/admin/queues`, { headers: boardAuth() });
     expect(page.status).toBe(200);
     expect(page.headers.get('x-powered-by')).toBeNull();
-    expect((await queues(writable, boardAuth())).body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['notify', 'predict', 'train']);
+    expect((await queues(writable, boardAuth())).body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['batch', 'batch-chunks', 'notify', 'predict', 'train']);
 
     const manager = await createKey(readOnly.url, { tenant: 'default', scopes: ['read', 'submit', 'manage'] });
     expect((await queues(readOnly, boardAuth(manager.key))).status).toBe(401);

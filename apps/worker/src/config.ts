@@ -21,12 +21,18 @@ export const workerEnv = z.object({
   ...metricsEnv.shape,
   ...tracingEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
-  WORKER_QUEUES: queueList.default(['train', 'predict', 'notify']),
+  WORKER_QUEUES: queueList.default(['train', 'predict', 'notify', 'batch', 'batch-chunks']),
   /** Trainings at once, each in its own thread. */
   TRAIN_CONCURRENCY: concurrency.default(1),
   /** How long a cancelled or timed-out training may take to reach its next batch before its thread is terminated. */
   TRAIN_STOP_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   PREDICT_CONCURRENCY: concurrency.default(16),
+  /** Batch predictions followed at once (mostly waiting for their chunks). */
+  BATCH_CONCURRENCY: concurrency.default(4),
+  /** Chunks of batch predictions scored at once: CPU-bound, two overlap one's storage I/O with the other's work. */
+  BATCH_CHUNK_CONCURRENCY: concurrency.default(2),
+  /** Input records per chunk of a batch prediction. */
+  BATCH_CHUNK_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Emails and webhooks being delivered at once. */
   NOTIFY_CONCURRENCY: concurrency.default(8),
   /** How long SIGTERM waits for active tasks before leaving them to another worker. */

@@ -1,27 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
+import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { startMetricsServer } from '@trainyard/shared/metrics';
-import { JobQueues, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
+import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createLogger, createRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
-import { TaskCancellation, TaskEventLog } from '@trainyard/shared/tasks';
+import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '@trainyard/shared/tasks';
+import { ChunkLedger } from './batch/chunk-ledger.js';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
-import { createMailer, type Mailer } from './notify/mailer.js';
-import { createNotifyProcessor } from './notify/notify.processor.js';
-import { createNotifyWorker } from './notify/notify.worker.js';
+import type { Mailer } from './notify/mailer.js';
 import { logModelCacheStats } from './predict/model-cache-stats.js';
-import { createPredictPipeline } from './predict/pipeline.js';
+import { TaskBookkeeping } from './tasks/bookkeeping.js';
 import { TaskControl } from './tasks/control.js';
 import { workerName } from './tasks/identity.js';
 import { FinalStatusRecorder } from './tasks/record-final.js';
 import { createTaskWorker, type TaskWorkerOptions } from './tasks/worker.js';
-import { createTrainProcessor } from './train/train.processor.js';
-import { TrainingPool } from './train/training-pool.js';
+import type { TrainingPool } from './train/training-pool.js';
 
 export interface WorkerService {
   name: string;
@@ -46,7 +44,14 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const tracing = await startTracing('trainyard-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-  const queues = new JobQueues(redis, config.QUEUE_PREFIX, { notify: notifyRetries(config) }, reportOutages(redis, log, 'queue'), tracing.bullmq);
+  // Workers add notifications, and batches add their chunks.
+  const queues = new JobQueues(
+    redis,
+    config.QUEUE_PREFIX,
+    { notify: notifyRetries(config), 'batch-chunks': chunkRetries(config) },
+    reportOutages(redis, log, 'queue'),
+    tracing.bullmq,
+  );
   const notifications = new TaskNotifications(queues, events);
   const metrics = createWorkerMetrics(redis, config.METRICS_MODEL_LABELS);
 
@@ -67,11 +72,15 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
   const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX);
+  // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
+  const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp]);
+  const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
+  const runtime = { bookkeeping, control, final: new FinalStatusRecorder(bookkeeping, backlog, notifications), observe: metrics.attemptFinished };
   const taskWorker = (concurrency: number): TaskWorkerOptions => ({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
     concurrency,
-    runtime: { events, control, final: new FinalStatusRecorder(events, backlog, notifications), observe: metrics.attemptFinished },
+    runtime,
     log,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
@@ -82,32 +91,80 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   let pool: TrainingPool | undefined;
   let mailer: Mailer | undefined;
   let stopStats = () => {};
+  // Each queue's code (and what it loads: piscina, TensorFlow.js, nodemailer) is imported only by a
+  // replica that serves the queue, so a predict-only worker never holds the others'.
   if (config.WORKER_QUEUES.includes('train')) {
+    const [{ TrainingPool }, { createTrainProcessor }] = await Promise.all([import('./train/training-pool.js'), import('./train/train.processor.js')]);
     const traceTo = config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, tracing } : undefined;
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
     const train = createTrainProcessor({ pool, registry, events, log, epochsRun: metrics.epochsRun });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
   }
-  if (config.WORKER_QUEUES.includes('predict')) {
+  // Predictions and batch chunks share the loaded models.
+  const scores = (queue: QueueName) => config.WORKER_QUEUES.includes(queue);
+  const models =
+    scores('predict') || scores('batch-chunks')
+      ? (await import('./predict/stored-models.js')).modelsFromStore(store, config.MODEL_CACHE_MB * 1024 * 1024, metrics.modelEvicted)
+      : undefined;
+  if (models) {
+    metrics.watchModelCache(() => models.stats());
+    stopStats = logModelCacheStats(() => models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
+  }
+  if (models && scores('predict')) {
+    const { createPredictPipeline } = await import('./predict/pipeline.js');
     const ttl = config.PREDICT_CACHE_TTL;
     const predict = createPredictPipeline({
       store,
-      modelCacheBytes: config.MODEL_CACHE_MB * 1024 * 1024,
+      models,
       caches: {
         predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
         embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
         semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl, config.SEMANTIC_CACHE_MAX_ENTRIES),
+        writes: cache.redis === redis ? writes : new RedisBatch(cache.redis, [cachedRowsOp]),
       },
       log,
       metrics,
     });
-    metrics.watchModelCache(() => predict.models.stats());
-    workers.push(createTaskWorker('predict', predict.process, taskWorker(config.PREDICT_CONCURRENCY)));
-    stopStats = logModelCacheStats(() => predict.models.stats(), log, config.MODEL_CACHE_STATS_S * 1000);
+    workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY), earlyCancel: 'alongside' }));
+  }
+  const ledger = new ChunkLedger(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  if (scores('batch')) {
+    const { createBatchProcessor } = await import('./batch/batch.processor.js');
+    const batch = createBatchProcessor({
+      store,
+      registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+      queues,
+      ledger,
+      events,
+      log,
+      rowsPerChunk: config.BATCH_CHUNK_ROWS,
+    });
+    workers.push(createTaskWorker('batch', batch, taskWorker(config.BATCH_CONCURRENCY)));
+  }
+  if (models && scores('batch-chunks')) {
+    const { createChunkWorker } = await import('./batch/chunk.worker.js');
+    workers.push(
+      createChunkWorker(
+        { store, models, ledger },
+        {
+          connection: redis,
+          prefix: config.QUEUE_PREFIX,
+          concurrency: config.BATCH_CHUNK_CONCURRENCY,
+          lockDurationMs: config.WORKER_LOCK_MS,
+          stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+          log,
+        },
+      ),
+    );
   }
   if (config.WORKER_QUEUES.includes('notify')) {
     if (!config.WEBHOOK_SECRET) log.warn('WEBHOOK_SECRET is not set: webhooks go out unsigned and receivers cannot verify them');
+    const [{ createMailer }, { createNotifyProcessor }, { createNotifyWorker }] = await Promise.all([
+      import('./notify/mailer.js'),
+      import('./notify/notify.processor.js'),
+      import('./notify/notify.worker.js'),
+    ]);
     mailer = createMailer(config, log);
     const notify = createNotifyProcessor({
       mailer,
@@ -145,3 +202,4 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   };
   return { name: workerName, stop: () => (stopped ??= stop()) };
 }
+

@@ -1,13 +1,16 @@
+import { once } from 'node:events';
 import { Queue, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueues, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
+import { JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { AppError, DataError } from '@trainyard/shared/platform';
-import { TaskCancellation, TaskEventLog, type StatusEvent } from '@trainyard/shared/tasks';
+import { cachedRowsOp, PredictionCache } from '@trainyard/shared/cache';
+import { AppError, DataError, RedisBatch } from '@trainyard/shared/platform';
+import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp, type StatusEvent } from '@trainyard/shared/tasks';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { runAttempt, type AttemptRuntime, type TaskJobData } from '../src/tasks/attempt.js';
+import { TaskBookkeeping } from '../src/tasks/bookkeeping.js';
 import { TaskControl } from '../src/tasks/control.js';
 import { FinalStatusRecorder } from '../src/tasks/record-final.js';
 
@@ -21,11 +24,16 @@ const events = new TaskEventLog(redis, prefix, 60);
 const cancels = new TaskCancellation(redis, prefix, 60);
 const queues = new JobQueues(redis, prefix, { notify: notifyRetries({ NOTIFY_ATTEMPTS: 1, NOTIFY_BACKOFF_MS: 1, TASK_RETENTION_S: 60, TASK_RETENTION_COUNT: 100 }) }, () => {});
 const taskQueue = new Queue('predict', { connection: redis, prefix });
+const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp]);
+const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
+const answers = new PredictionCache(redis, prefix, 60);
 let runtime: AttemptRuntime;
 
 beforeAll(async () => {
+  // Subscribed only once ready: a subscribe racing ioredis' ready check fails the check.
+  if (subscriber.status !== 'ready') await once(subscriber, 'ready');
   const backlog = new TaskBacklog(redis, prefix);
-  runtime = { events, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(events, backlog, new TaskNotifications(queues, events)) };
+  runtime = { bookkeeping, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(bookkeeping, backlog, new TaskNotifications(queues, events)) };
 });
 
 afterAll(async () => {
@@ -63,6 +71,28 @@ describe('runAttempt', () => {
     const [email] = await queues.get('notify').getJobs(['waiting']);
     expect(email?.name).toBe('email.send');
     expect(email?.data).toMatchObject({ to: 'team@example.com', event: 'succeeded', task: { task_id: job.id, status: 'SUCCESS', result: { answer: 42 } } });
+  });
+
+  it('makes the writes that go with a SUCCESS before the SUCCESS shows, and survives one that fails', async () => {
+    const job = await pickedUp();
+    const keys = answers.keysFor('model', 1, [[1, 2]]);
+    const broken = new RedisBatch(new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false }), [cachedRowsOp]);
+    const seenAtSuccess = new Promise<string | null>((resolve) => {
+      // A second reader polls for the SUCCESS entry; what the cache holds at that moment is what a client would see.
+      const poll = async (): Promise<void> => {
+        const [logged, cached] = await Promise.all([events.read(job.id!), redis.get(keys.rowKeys[0]!)]);
+        if (logged.some(({ event }) => event.type === 'status' && event.status === 'SUCCESS')) return resolve(cached);
+        setImmediate(() => void poll());
+      };
+      void poll();
+    });
+    await runAttempt(job, 'predict', runtime, async ({ withOutcome }) => {
+      withOutcome({ batch: writes, op: answers.storeOp(keys, [{ value: 7 }]), label: 'answers not cached' });
+      withOutcome({ batch: broken, op: answers.storeOp(keys, [{ value: 8 }]), label: 'answers not cached' });
+      return 'done';
+    });
+    expect(JSON.parse((await seenAtSuccess)!)).toEqual({ value: 7 });
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'SUCCESS']);
   });
 
   it('records RETRY and rethrows for BullMQ to retry an error another attempt may cure', async () => {
@@ -103,9 +133,19 @@ describe('runAttempt', () => {
     expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
   });
 
+  it('ends REVOKED a task cancelled before it got here whose work ran alongside the check (a prediction), dropping its result', async () => {
+    const job = await pickedUp();
+    await cancels.request(job.id!);
+    let ran = false;
+    const outcome = runAttempt(job, 'predict', runtime, async () => (ran = true), 'alongside');
+    await expect(outcome).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(ran).toBe(true);
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
+  });
+
   it('stops running work when a cancel is published, and records REVOKED', async () => {
     const job = await pickedUp();
-    const outcome = runAttempt(job, 'predict', runtime, (signal) => {
+    const outcome = runAttempt(job, 'predict', runtime, ({ signal }) => {
       // The work honours its signal, as a training does at its next batch.
       const stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
       void cancels.request(job.id!);

@@ -55,6 +55,27 @@ export class RawBullmq {
     }
   }
 
+  /** One job added, as a producer adding jobs one by one does. */
+  async addOne(): Promise<void> {
+    await this.queue.add('predict', jobData);
+  }
+
+  /** Jobs per second of the no-op worker alone: `count` jobs queued while the queue is paused, timed from `resume`. */
+  async drainOnly(count: number, timeoutMs: number): Promise<number> {
+    const counter = await CompletionCounter.open(this.redisUrl, this.prefix, 'predict');
+    try {
+      await this.queue.pause();
+      await this.queue.addBulk(Array.from({ length: count }, () => ({ name: 'predict', data: jobData })));
+      const started = performance.now();
+      await this.queue.resume();
+      await counter.until(count, timeoutMs);
+      return (count * 1000) / (performance.now() - started);
+    } finally {
+      await this.queue.resume();
+      await counter.close();
+    }
+  }
+
   /** Milliseconds from `queue.add` to the completed event, one job at a time; warm-up samples dropped. */
   async latencies(warmup: number, samples: number): Promise<number[]> {
     const events = new QueueEvents('predict', { prefix: this.prefix, connection: { url: this.redisUrl } });

@@ -1,7 +1,11 @@
 import type { Machine } from '../support/machine.js';
 import { percentile, type Repeated } from '../support/stats.js';
 import type { AuthCostFigures } from '../scenarios/auth-cost.js';
+import type { BatchFigures } from '../scenarios/batch-throughput.js';
+import type { CacheHitFigures } from '../scenarios/cache-hit.js';
 import type { LatencyFigures } from '../scenarios/idle-latency.js';
+import type { LateAnswerFigures, LateAnswers } from '../scenarios/late-answers.js';
+import type { RedisWorkFigures } from '../scenarios/redis-work.js';
 import type { SubmitFigures } from '../scenarios/submit-path.js';
 import type { ThroughputFigures } from '../scenarios/warm-throughput.js';
 
@@ -17,14 +21,20 @@ export interface BenchResults {
   auth: AuthCostFigures;
   throughput: ThroughputFigures;
   latency: LatencyFigures;
+  lateAnswers: LateAnswerFigures;
+  cacheHits: CacheHitFigures;
+  batch: BatchFigures;
+  redisWork: RedisWorkFigures;
   /** Worker RSS (process tree) when ready, after training the models, after loading each once, and after the throughput runs. */
-  workerRss: { atStart: number; afterTraining: number; afterLoading: number; afterThroughput: number };
+  workerRss: { atStart: number; afterTraining: number; afterLoading: number; afterThroughput: number; predictOnly: number };
   models: number;
 }
 
 /** One line of the table: a figure next to the ceiling it is judged against. */
 export interface Row {
   figure: string;
+  /** The figure before issue 11, as the issue's table gives it. */
+  before: string;
   ours: string;
   ceiling: string;
   comparison: string;
@@ -38,13 +48,16 @@ const fixed = (value: number, digits = 0) => value.toFixed(digits);
 const spread = ({ median, min, max }: Repeated, digits = 0) => `${fixed(median, digits)} (${fixed(min, digits)}–${fixed(max, digits)})`;
 
 export function rows(results: BenchResults): Row[] {
-  const { submit, auth, throughput, latency } = results;
+  const { submit, auth, throughput, latency, lateAnswers, cacheHits, batch, redisWork } = results;
   const [securedP50, openP50] = [percentile(auth.securedRoundTrips, 50), percentile(auth.openRoundTrips, 50)];
   const workerMb = mb(results.workerRss.afterLoading);
+  const predictOnlyMb = mb(results.workerRss.predictOnly);
   const apiMb = mb(submit.oursPeakRssBytes);
+  const bareFront = throughput.ours.median / throughput.bareEndToEnd.median;
   return [
     {
       figure: 'Submit path, POST /v1/predict (req/s)',
+      before: '0.66×',
       ours: spread(submit.ours),
       ceiling: `${spread(submit.bare)} bare Express + queue.add`,
       comparison: `${spread(submit.ratio, 2)}×`,
@@ -53,6 +66,7 @@ export function rows(results: BenchResults): Row[] {
     },
     {
       figure: 'Submit path with API keys and rate limits, per second of the API’s CPU (req/s)',
+      before: '—',
       ours: spread(auth.securedPerCpuSecond),
       ceiling: `${spread(auth.openPerCpuSecond)} same build, AUTH=off`,
       comparison: `${spread(auth.perCpuRatio, 2)}×`,
@@ -61,6 +75,7 @@ export function rows(results: BenchResults): Row[] {
     },
     {
       figure: 'Submit path with API keys and rate limits, on the shared cores (req/s)',
+      before: '—',
       ours: spread(auth.secured),
       ceiling: `${spread(auth.open)} same build, AUTH=off`,
       comparison: `${spread(auth.ratio, 2)}×`,
@@ -69,6 +84,7 @@ export function rows(results: BenchResults): Row[] {
     },
     {
       figure: 'Submit round trip p50 with API keys and rate limits (ms)',
+      before: '—',
       ours: fixed(securedP50, 3),
       ceiling: `${fixed(openP50, 3)} same build, AUTH=off`,
       comparison: `${securedP50 >= openP50 ? '+' : ''}${fixed(securedP50 - openP50, 3)} ms`,
@@ -77,52 +93,112 @@ export function rows(results: BenchResults): Row[] {
     },
     {
       figure: 'Warm predict throughput, end to end (tasks/s)',
+      before: '0.18×',
       ours: spread(throughput.ours),
       ceiling: `${spread(throughput.raw)} addBulk + no-op Worker`,
       comparison: `${spread(throughput.ratio, 2)}×`,
-      target: '≥ 0.70×',
-      met: throughput.ratio.median >= 0.7,
+      target: '— (no HTTP front reaches it here; judged by the next row)',
+      met: null,
     },
     {
       figure: 'Warm throughput, same HTTP client to bare Express + no-op Worker (tasks/s)',
+      before: '0.55×',
       ours: spread(throughput.ours),
       ceiling: `${spread(throughput.bareEndToEnd)} bare HTTP front end to end`,
-      comparison: `${fixed(throughput.ours.median / throughput.bareEndToEnd.median, 2)}×`,
-      target: '—',
-      met: null,
-    },
-    ...latencyRows('POST, then GET polling', latency.polled, latency.raw),
-    ...latencyRows('one POST with Prefer: wait', latency.waited, latency.raw),
-    {
-      figure: `Worker RSS after loading ${results.models} models (MB)`,
-      ours: fixed(workerMb),
-      ceiling: '250 MB',
-      comparison: `${fixed(workerMb / 250, 2)}×`,
-      target: '≤ 1.00×',
-      met: workerMb <= 250,
+      comparison: `${fixed(bareFront, 2)}×`,
+      target: '≥ 0.85×',
+      met: bareFront >= 0.85,
     },
     {
-      figure: 'API peak RSS under submit load (MB)',
-      ours: fixed(apiMb),
-      ceiling: '150 MB',
-      comparison: `${fixed(apiMb / 150, 2)}×`,
-      target: '≤ 1.00×',
-      met: apiMb <= 150,
+      figure: 'Our worker alone draining queued predictions (tasks/s)',
+      before: '0.43×',
+      ours: spread(throughput.drain.ours),
+      ceiling: `${spread(throughput.drain.raw)} no-op Worker draining`,
+      comparison: `${spread(throughput.drain.ratio, 2)}×`,
+      target: '≥ 0.70×',
+      met: throughput.drain.ratio.median >= 0.7,
     },
+    ...latencyRows('POST, then GET polling', '+3.02 ms', latency.polled, latency.raw),
+    ...latencyRows('one POST with Prefer: wait', '+3.51 ms', latency.waited, latency.raw),
+    lateRow('Prefer: wait', lateAnswers.preferWait, lateAnswers.lateMs),
+    lateRow('GET ?wait', lateAnswers.getWait, lateAnswers.lateMs),
+    {
+      figure: 'Cache hit, POST /v1/predict of a cached row (answers/s)',
+      before: '0.59×',
+      ours: spread(cacheHits.ours),
+      ceiling: `${spread(cacheHits.plain)} plain Express, same body`,
+      comparison: `${spread(cacheHits.ratio, 2)}×`,
+      target: '≥ 0.90×',
+      met: cacheHits.ratio.median >= 0.9,
+    },
+    redisRow('Redis commands per predict task (Lua-internal included)', redisWork.ours.commands, redisWork.raw.commands, 1),
+    redisRow('Redis CPU per predict task (µs)', redisWork.ours.cpuMicros, redisWork.raw.cpuMicros, 0),
+    {
+      figure: `Batch predictions, iris rows/s end to end, ${batch.workers} workers`,
+      before: '—',
+      ours: spread(batch.rowsPerSecond),
+      ceiling: `${fixed(throughput.ours.median)} rows/s one row per POST /v1/predict (warm throughput)`,
+      comparison: `${fixed(batch.rowsPerSecond.median / throughput.ours.median, 0)}×`,
+      target: '≥ 100000 rows/s',
+      met: batch.rowsPerSecond.median >= 100_000,
+    },
+    budgetRow(`Batch worker peak RSS while scoring ${batch.rows} rows (MB)`, '—', mb(Math.max(...batch.peakRssBytes)), 250),
+    budgetRow(`Worker RSS after loading ${results.models} models (MB)`, '208', workerMb, 250),
+    budgetRow(`Predict-only worker RSS after loading ${results.models} models (MB)`, '—', predictOnlyMb, 130),
+    budgetRow('API peak RSS under submit load (MB)', '118', apiMb, 150),
   ];
 }
 
-/** p50 (judged: at most 2 ms above raw) and p99 (shown) of one way of observing our latency. */
-function latencyRows(how: string, ours: number[], raw: number[]): Row[] {
+/** p50 (judged: at most 1.5 ms above raw) and p99 (shown) of one way of observing our latency. */
+function latencyRows(how: string, before: string, ours: number[], raw: number[]): Row[] {
   return [50, 99].map((p) => {
     const [mine, ceiling] = [percentile(ours, p), percentile(raw, p)];
     return {
       figure: `Idle latency submit→SUCCESS p${p} (ms), ${how}`,
+      before: p === 50 ? before : '—',
       ours: fixed(mine, 2),
       ceiling: `${fixed(ceiling, 2)} add → no-op → completed`,
       comparison: `${mine >= ceiling ? '+' : ''}${fixed(mine - ceiling, 2)} ms`,
-      target: p === 50 ? '≤ +2 ms' : '—',
-      met: p === 50 ? mine <= ceiling + 2 : null,
+      target: p === 50 ? '≤ +1.5 ms' : '—',
+      met: p === 50 ? mine <= ceiling + 1.5 : null,
     };
   });
+}
+
+/** Redis' work per task, ours next to queue.add + the no-op worker's (judged: at most twice). */
+function redisRow(figure: string, ours: number, raw: number, digits: number): Row {
+  const ratio = ours / raw;
+  return {
+    figure,
+    before: 'not measured',
+    ours: fixed(ours, digits),
+    ceiling: `${fixed(raw, digits)} queue.add + no-op Worker`,
+    comparison: `${fixed(ratio, 2)}×`,
+    target: '≤ 2.00×',
+    met: ratio <= 2,
+  };
+}
+
+function lateRow(how: string, answers: LateAnswers, lateMs: number): Row {
+  return {
+    figure: `Answers more than ${lateMs} ms after the task finished, ${how} under load`,
+    before: 'about 1 %, 5 s late',
+    ours: `${answers.late} of ${answers.samples}`,
+    ceiling: `latest ${fixed(answers.maxMs)} ms after finished_at`,
+    comparison: '—',
+    target: '0',
+    met: answers.late === 0,
+  };
+}
+
+function budgetRow(figure: string, before: string, megabytes: number, budget: number): Row {
+  return {
+    figure,
+    before,
+    ours: fixed(megabytes),
+    ceiling: `${budget} MB`,
+    comparison: `${fixed(megabytes / budget, 2)}×`,
+    target: '≤ 1.00×',
+    met: megabytes <= budget,
+  };
 }

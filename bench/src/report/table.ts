@@ -1,10 +1,10 @@
 import type { Row } from './rows.js';
 
-const headers = ['Figure', 'Trainyard', 'Ceiling', 'Ratio', 'Target', 'Met'];
+const headers = ['Figure', 'Before (issue 11)', 'Trainyard', 'Ceiling', 'Ratio', 'Target', 'Met'];
 
 const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'yes' : 'NO');
 
-const cells = (row: Row) => [row.figure, row.ours, row.ceiling, row.comparison, row.target, verdict(row.met)];
+const cells = (row: Row) => [row.figure, row.before, row.ours, row.ceiling, row.comparison, row.target, verdict(row.met)];
 
 /** A plain-text table for the terminal. */
 export function textTable(rows: readonly Row[]): string {

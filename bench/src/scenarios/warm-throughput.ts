@@ -33,8 +33,11 @@ export interface ThroughputFigures {
   ratio: Repeated;
   /** The bare Express server and the no-op worker, submitted to exactly as ours: HTTP's share of the gap. */
   bareEndToEnd: Repeated;
-  /** Tasks/s of our worker alone: the queue is paused while the tasks are submitted, then resumed. */
-  oursDrainOnly: number;
+  /**
+   * Workers alone, tasks/s: the queue is paused while the tasks are queued (ours over HTTP, the
+   * no-op worker's by addBulk), the clock starts at resume.
+   */
+  drain: { ours: Repeated; raw: Repeated; ratio: Repeated };
 }
 
 /**
@@ -63,13 +66,18 @@ export async function measureWarmThroughput(
       bareRuns.push((await bareOnce(options.tasks)).rate);
       oursRuns.push(await oursOnce(stack, options));
     }
-    const oursDrainOnly = await drainOnly(stack, options);
+    const oursDrains: number[] = [];
+    const rawDrains: number[] = [];
+    for (let i = 0; i < options.repetitions; i++) {
+      rawDrains.push(await raw.drainOnly(options.tasks, options.timeoutMs));
+      oursDrains.push(await drainOnly(stack, options));
+    }
     return {
       ours: repeated(oursRuns),
       raw: repeated(rawRuns),
       ratio: pairedRatios(oursRuns, rawRuns),
       bareEndToEnd: repeated(bareRuns),
-      oursDrainOnly,
+      drain: { ours: repeated(oursDrains), raw: repeated(rawDrains), ratio: pairedRatios(oursDrains, rawDrains) },
     };
   } finally {
     bareClient.close();

@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -28,6 +30,22 @@ export class JsonClient {
 
   post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
     return this.send<T>('POST', path, JSON.stringify(body), headers);
+  }
+
+  /** Streams a body up (a dataset of any size); answers the status. */
+  async putStream(path: string, contentType: string, body: Readable): Promise<number> {
+    let status = 0;
+    const req = request(new URL(path, this.baseUrl), { method: 'PUT', headers: { 'content-type': contentType }, agent: this.agent }, (res) => {
+      status = res.statusCode ?? 0;
+      res.resume();
+    });
+    const answered = new Promise<void>((resolve, reject) => {
+      req.on('response', (res) => res.on('end', resolve).on('error', reject));
+      req.on('error', reject);
+    });
+    await pipeline(body, req);
+    await answered;
+    return status;
   }
 
   close(): void {

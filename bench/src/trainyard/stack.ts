@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { apiNodeFlags } from '../../../scripts/processes.js';
+import { settings } from '../settings.js';
 import { freePort, JsonClient } from '../support/http.js';
 import { NodeProcess } from '../support/processes.js';
 import { obliterateQueue } from '../support/queues.js';
@@ -22,6 +23,20 @@ export interface StackOptions {
   timeoutMs: number;
   /** Node flags for both processes, e.g. --cpu-prof. */
   nodeArgs: string[];
+}
+
+/** The stack as the bench runs it: the builds, log level and concurrencies of the settings. */
+export function benchStack(redisUrl: string, nodeArgs: string[] = []): StackOptions {
+  return {
+    apiMain: settings.apiMain,
+    workerMain: settings.workerMain,
+    redisUrl,
+    logLevel: settings.logLevel,
+    trainConcurrency: 1,
+    predictConcurrency: settings.throughput.workerConcurrency,
+    timeoutMs: settings.waitTimeoutMs,
+    nodeArgs,
+  };
 }
 
 /**
@@ -54,7 +69,8 @@ export interface ExtraApi {
 /** Our API and one worker, each its own process, on a fresh queue prefix and a fresh storage folder. */
 export class TrainyardStack {
   readonly client: JsonClient;
-  private worker: NodeProcess | null;
+  private worker: NodeProcess | null = null;
+  private readonly extraWorkers = new Set<NodeProcess>();
 
   private constructor(
     private readonly options: StackOptions,
@@ -63,11 +79,10 @@ export class TrainyardStack {
     /** The admin key (BOOTSTRAP_API_KEY) every request of the bench carries. */
     readonly authHeaders: Record<string, string>,
     private readonly storageDir: string,
+    private readonly env: Record<string, string>,
     private readonly api: NodeProcess,
-    worker: NodeProcess,
   ) {
     this.client = new JsonClient(url, authHeaders);
-    this.worker = worker;
   }
 
   static async start(options: StackOptions): Promise<TrainyardStack> {
@@ -77,18 +92,8 @@ export class TrainyardStack {
     const key = `ty_${randomBytes(32).toString('base64url')}`;
     const env = appEnv(options, prefix, storageDir);
     const api = NodeProcess.start({ label: 'API', script: options.apiMain, env: { ...env, PORT: String(port), BOOTSTRAP_API_KEY: key }, nodeArgs: apiArgs(options) });
-    const worker = NodeProcess.start({
-      label: 'worker',
-      script: options.workerMain,
-      env: {
-        ...env,
-        WORKER_QUEUES: 'train,predict',
-        TRAIN_CONCURRENCY: String(options.trainConcurrency),
-        PREDICT_CONCURRENCY: String(options.predictConcurrency),
-      },
-      nodeArgs: options.nodeArgs,
-    });
-    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, { authorization: `Bearer ${key}` }, storageDir, api, worker);
+    const stack = new TrainyardStack(options, prefix, `http://127.0.0.1:${port}`, { authorization: `Bearer ${key}` }, storageDir, env, api);
+    stack.worker = stack.spawnWorker('worker', 'train,predict');
     try {
       await stack.ready();
     } catch (error) {
@@ -143,6 +148,51 @@ export class TrainyardStack {
     this.worker = null;
   }
 
+  /**
+   * Another worker process on the same queues' prefix, serving `queues` (WORKER_QUEUES), once it is
+   * connected to each of them. Stopped with the stack, or earlier by the caller.
+   */
+  async addWorker(label: string, queues: string): Promise<NodeProcess> {
+    const worker = this.spawnWorker(label, queues);
+    this.extraWorkers.add(worker);
+    const names = queues.split(',');
+    const before = await this.workerCounts(names);
+    await waitFor(`the ${label} to connect`, async () => (await this.workerCounts(names)).every((count, i) => count > before[i]!), {
+      timeoutMs: this.options.timeoutMs,
+      intervalMs: 100,
+      giveUpIf: () => worker.assertRunning(),
+    });
+    return worker;
+  }
+
+  async stopWorkerProcess(worker: NodeProcess): Promise<void> {
+    this.extraWorkers.delete(worker);
+    await worker.stop();
+  }
+
+  private spawnWorker(label: string, queues: string): NodeProcess {
+    return NodeProcess.start({
+      label,
+      script: this.options.workerMain,
+      env: {
+        ...this.env,
+        WORKER_QUEUES: queues,
+        TRAIN_CONCURRENCY: String(this.options.trainConcurrency),
+        PREDICT_CONCURRENCY: String(this.options.predictConcurrency),
+      },
+      nodeArgs: this.options.nodeArgs,
+    });
+  }
+
+  private async workerCounts(names: string[]): Promise<number[]> {
+    const queues = names.map((name) => new Queue(name, { prefix: this.prefix, connection: { url: this.options.redisUrl } }));
+    try {
+      return await Promise.all(queues.map((queue) => queue.getWorkersCount()));
+    } finally {
+      await Promise.all(queues.map((queue) => queue.close()));
+    }
+  }
+
   /** Empties one queue between measurements (no worker may be running). */
   obliterate(queueName: string): Promise<void> {
     return obliterateQueue(this.options.redisUrl, this.prefix, queueName);
@@ -150,7 +200,7 @@ export class TrainyardStack {
 
   async stop(): Promise<void> {
     this.client.close();
-    await Promise.all([this.api.stop(), this.worker?.stop()]);
+    await Promise.all([this.api.stop(), this.worker?.stop(), ...[...this.extraWorkers].map((worker) => worker.stop())]);
     await deletePrefix(this.options.redisUrl, this.prefix);
     await rm(this.storageDir, { recursive: true, force: true });
   }

@@ -1,12 +1,12 @@
 import cliProgress from 'cli-progress';
-import type { TaskEvent, TrainProgress } from '@trainyard/client';
+import type { TaskEvent, TaskProgress as Progress } from '@trainyard/client';
 import { formatBytes, formatNumber, type Output } from './output.js';
 
 type StatusEvent = Extract<TaskEvent, { type: 'status' }>;
 
 export interface TaskProgress {
   onStatus(event: StatusEvent): void;
-  onProgress(progress: TrainProgress): void;
+  onProgress(progress: Progress): void;
   stop(): void;
 }
 
@@ -36,6 +36,8 @@ export function trainingProgress(taskId: string, output: Output): TaskProgress {
       else if (event.status === 'STARTED' && !running) output.note(`started on ${event.worker ?? 'a worker'}`);
     },
     onProgress(progress) {
+      // A training's progress has epochs; any other task's has none to draw.
+      if (!('epoch' in progress)) return;
       const { epoch, epochs, loss } = progress;
       // A refit on every row follows the fit: its epochs count from 1 again, on a bar of its own.
       const step = progress.phase === 'refit' ? 'refitting' : 'training';

@@ -11,7 +11,7 @@ import type {
   SubmittedTask,
   TaskEvent,
   TaskResource,
-  TrainProgress,
+  TaskProgress,
   TrainRequest,
 } from './types.js';
 
@@ -29,7 +29,7 @@ export interface SubmitOptions {
 
 export interface WaitOptions {
   /** Each progress update of a training, as it happens. */
-  onProgress?: (progress: TrainProgress) => void;
+  onProgress?: (progress: TaskProgress) => void;
   /** Each status change (STARTED, RETRY, …), as it happens. */
   onStatus?: (event: Extract<TaskEvent, { type: 'status' }>) => void;
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import type { DatasetInfo } from '@trainyard/shared/datasets';
-import type { embedRequest, predictRequest, PredictResult, TrainProgress, trainRequest, TrainResult } from '@trainyard/shared/jobs';
+import type { BatchProgress, embedRequest, predictRequest, PredictResult, TrainProgress, trainRequest, TrainResult } from '@trainyard/shared/jobs';
 import type { ModelDetails, ModelSummary, ModelVersion } from '@trainyard/shared/models';
 import type { ErrorIssue } from '@trainyard/shared/platform';
 import type { TaskResource, TaskStatus } from '@trainyard/shared/tasks';
@@ -13,7 +13,10 @@ export type TrainRequest = z.input<typeof trainRequest>;
 export type PredictRequest = z.input<typeof predictRequest>;
 export type EmbedRequest = z.input<typeof embedRequest>;
 
-export type { DatasetInfo, ErrorIssue, ModelSummary, PredictResult, TaskResource, TaskStatus, TrainProgress, TrainResult };
+export type { BatchProgress, DatasetInfo, ErrorIssue, ModelSummary, PredictResult, TaskResource, TaskStatus, TrainProgress, TrainResult };
+
+/** How far a running task is: a training's epochs, a batch's rows. */
+export type TaskProgress = TrainProgress | BatchProgress;
 
 /** What a submit answers at once (202): the task as it was queued. */
 export type SubmittedTask = Pick<TaskResource, 'task_id' | 'type' | 'created_at'> & { status: 'PENDING'; links: { self: string } };
@@ -33,4 +36,4 @@ export interface AliasInfo {
 /** One message of a task's event stream (GET /v1/tasks/{id}/events). */
 export type TaskEvent =
   | { type: 'status'; task_id: string; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskResource['error'] }
-  | ({ type: 'progress'; task_id: string; at: string } & TrainProgress);
+  | ({ type: 'progress'; task_id: string; at: string } & TaskProgress);

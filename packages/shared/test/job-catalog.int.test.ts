@@ -19,7 +19,7 @@ const predictData = { model: 'iris', version: 1, inputs: [[5.1, 3.5, 1.4, 0.2]],
 
 describe('the job catalog', () => {
   it('names every queue a job goes to', () => {
-    expect([...queueNames].sort()).toEqual(['notify', 'predict', 'train']);
+    expect([...queueNames].sort()).toEqual(['batch', 'batch-chunks', 'notify', 'predict', 'train']);
   });
 
   it('parses data before it is queued: a malformed job never reaches Redis', async () => {

@@ -95,6 +95,17 @@ export function describeObjectStoreContract(name: string, createHarness: () => P
         expect((await readAll(stream!)).toString()).toBe('x'.repeat(100_000));
       });
 
+      it('streams a byte range back: from start up to, not including, end', async () => {
+        const body = Array.from({ length: 50_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+        await store.put('stream/range.txt', body);
+        const part = async (start: number, end: number) => (await readAll((await store.getStream('stream/range.txt', { start, end }))!)).toString();
+        expect(await part(0, 5)).toBe('abcde');
+        expect(await part(26_001, 40_000)).toBe(body.slice(26_001, 40_000));
+        expect(await part(49_990, 50_000)).toBe(body.slice(49_990));
+        expect(await part(10, 10)).toBe('');
+        expect(await store.getStream('missing/key', { start: 0, end: 1 })).toBeNull();
+      });
+
       it('describes an object with its size and time of writing', async () => {
         const before = Date.now();
         await store.put('head/info.json', '{"a":1}');

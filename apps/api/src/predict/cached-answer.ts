@@ -1,23 +1,19 @@
 import { defaultSemanticThreshold, type PredictionCache, type PredictionKeys } from '@trainyard/shared/cache';
-import type { Prediction, PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
+import type { PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
 import { isTextModel, type ModelInputSpec } from '@trainyard/shared/models';
 import type { CacheTier } from '@trainyard/shared/metrics';
 import { InvalidRequestError, type Logger } from '@trainyard/shared/platform';
-import { newTaskId } from '@trainyard/shared/tasks';
+import { newTaskId, type AnsweredTasks, type TaskResource } from '@trainyard/shared/tasks';
 
-/** A predict task answered from the cache: finished on arrival, never queued, so never stored either. */
-export interface CachedPredictTask {
-  task_id: string;
-  type: 'predict';
-  status: 'SUCCESS';
-  result: { model: string; version: number; cached: true } & ({ predictions: Prediction[] } | { embeddings: number[][] });
-  created_at: string;
-  finished_at: string;
-}
+/** A predict task answered from the cache: finished on arrival, never queued, kept so its id reads back. */
+export type CachedPredictTask = TaskResource & { status: 'SUCCESS' };
 
 export interface PredictCacheDeps {
   predictions: PredictionCache;
   embeddings: PredictionCache<number[]>;
+  answered: AnsweredTasks;
+  /** The cache lives on the queue Redis: a full hit then keeps its task in the lookup's own command. */
+  cacheOnQueueRedis: boolean;
   log: Logger;
   metrics: { cacheLookups: { record(tier: CacheTier, hit: boolean): void } };
 }
@@ -56,33 +52,46 @@ export function predictCachePlan(
 }
 
 /**
- * The finished task when every row is cached, else null. An unreachable cache is a miss: the
- * queue still answers, only slower.
+ * The finished task when every row is cached, else null; the task is kept (AnsweredTasks) before it
+ * is handed out, so GET, events and cancel find its id on any replica. An unreachable cache is a
+ * miss: the queue still answers, only slower.
  */
 export async function answerFromCache(deps: PredictCacheDeps, tenant: string, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
   const { keys } = plan;
-  let answer: { predictions: Prediction[] } | { embeddings: number[][] } | null;
+  const cache: PredictionCache<unknown> = (plan.output === 'embedding' ? deps.embeddings : deps.predictions).forTenant(tenant);
+  const field = plan.output === 'embedding' ? 'embeddings' : 'predictions';
+  const now = new Date().toISOString();
+  const task: CachedPredictTask = {
+    task_id: newTaskId('predict'),
+    type: 'predict',
+    status: 'SUCCESS',
+    progress: null,
+    result: { model: keys.model, version: keys.version, cached: true },
+    error: null,
+    attempts: 0,
+    failures: [],
+    history: [],
+    notifications: [],
+    worker: null,
+    created_at: now,
+    started_at: now,
+    finished_at: now,
+  };
+  let answers: unknown[] | null;
   try {
-    if (plan.output === 'embedding') {
-      const embeddings = await deps.embeddings.forTenant(tenant).lookup(keys);
-      answer = embeddings && { embeddings };
-    } else {
-      const predictions = await deps.predictions.forTenant(tenant).lookup(keys);
-      answer = predictions && { predictions };
-    }
+    answers = deps.cacheOnQueueRedis
+      ? await cache.lookupAndKeep(keys, {
+          key: deps.answered.key(task.task_id),
+          fields: deps.answered.fields(task, tenant, field),
+          ttlSeconds: deps.answered.retentionSeconds,
+        })
+      : await cache.lookup(keys);
   } catch (error) {
     deps.log.warn({ err: error }, 'prediction cache unreachable; answering through the queue');
     return null;
   }
-  deps.metrics.cacheLookups.record(plan.output === 'embedding' ? 'embedding' : 'exact', answer !== null);
-  if (!answer) return null;
-  const now = new Date().toISOString();
-  return {
-    task_id: newTaskId('predict'),
-    type: 'predict',
-    status: 'SUCCESS',
-    result: { model: keys.model, version: keys.version, ...answer, cached: true },
-    created_at: now,
-    finished_at: now,
-  };
+  deps.metrics.cacheLookups.record(plan.output === 'embedding' ? 'embedding' : 'exact', answers !== null);
+  if (!answers) return null;
+  if (!deps.cacheOnQueueRedis) await deps.answered.keep(task, tenant, field, answers);
+  return { ...task, result: { ...(task.result as object), [field]: answers } };
 }

@@ -19,7 +19,7 @@ export function predictRouter(deps: PredictRouterDeps): Router {
   const answer = async (req: Request, res: Response, task: SubmittedTask | CachedPredictTask) => {
     if (task.status === 'SUCCESS') {
       res.locals.taskId = task.task_id;
-      return void res.status(200).json(task);
+      return void res.status(200).location(`/v1/tasks/${task.task_id}`).json(task);
     }
     await answerSubmitted(deps, req, res, task);
   };

@@ -34,7 +34,7 @@ export interface SubmitDeps {
 }
 
 /** The job that carries each task type. */
-const taskJobs = { train: 'model.train', predict: 'model.predict' } as const;
+const taskJobs = { train: 'model.train', predict: 'model.predict', batch: 'batch.predict' } as const;
 
 /** What a submit request says about queueing, beside the job's own data. */
 export type QueueRequest = RequestedDeadline & { priority?: number };
@@ -45,10 +45,11 @@ export async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | unde
 }
 
 /**
- * Queues a task of the caller's tenant under a new id. Its job data carries the tenant and the
- * deadlines, fixed now from the request and the queue's limits; its BullMQ priority is fair between
- * tenants (fairPriority); the tenant's quota of unfinished tasks is checked in the same command
- * that counts the task in.
+ * Queues a task of the caller's tenant under a new id (or the `jobId` of extraOptions, for a task
+ * that stored something under its id first). Its job data carries the tenant and the deadlines,
+ * fixed now from the request and the queue's limits; its BullMQ priority is fair between tenants
+ * (fairPriority); the tenant's quota of unfinished tasks is checked in the same command that counts
+ * the task in.
  */
 export async function enqueueTask<T extends TaskType>(
   deps: SubmitDeps,
@@ -65,7 +66,7 @@ export async function enqueueTask<T extends TaskType>(
   }
   const priority = allowedPriority(caller, request.priority);
   const { tenant } = caller;
-  const taskId = newTaskId(type);
+  const taskId = extraOptions.jobId ?? newTaskId(type);
   const ahead = await admit(deps, tenant, type, taskId);
   const options: JobsOptions = { jobId: taskId, priority: fairPriority(ahead, priority), ...extraOptions };
   const jobData = { ...data, tenant, deadline: resolved.deadline } as JobInput<(typeof taskJobs)[T]>;

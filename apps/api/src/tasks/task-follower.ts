@@ -114,12 +114,7 @@ export class TaskFollower {
 
   /** Starts following a task's log after `afterId`, for `owner` (an API key's id); 429 beyond the caps. */
   follow(taskId: string, afterId: string, owner: string): TaskLogFollow {
-    if (this.closed) throw new AppError('unavailable', 'the API is stopping; try again');
-    const held = this.perOwner.get(owner) ?? 0;
-    if (held >= this.limits.perKey) throw new AppError('too_many_streams', `this key holds ${held} waits and event streams on this API replica, its limit`);
-    if (this.count >= this.limits.perProcess) throw new AppError('too_many_streams', 'this API replica holds as many waits and event streams as it may; try again shortly');
-    this.perOwner.set(owner, held + 1);
-    this.count++;
+    this.admit(owner);
     const follow = new Follow(taskId, afterId, owner, (done) => this.release(done));
     const ofTask = this.follows.get(taskId) ?? new Set();
     ofTask.add(follow);
@@ -137,14 +132,41 @@ export class TaskFollower {
     this.connection.disconnect();
   }
 
+  /**
+   * Counts a wait that follows no log (it waits for its job's end) against the same caps as the
+   * follows; call the answer once when the wait ends.
+   */
+  hold(owner: string): () => void {
+    this.admit(owner);
+    let held = true;
+    return () => {
+      if (held) this.discharge(owner);
+      held = false;
+    };
+  }
+
+  /** One more wait or stream for `owner`; 429 beyond its key's or the process' cap. */
+  private admit(owner: string): void {
+    if (this.closed) throw new AppError('unavailable', 'the API is stopping; try again');
+    const held = this.perOwner.get(owner) ?? 0;
+    if (held >= this.limits.perKey) throw new AppError('too_many_streams', `this key holds ${held} waits and event streams on this API replica, its limit`);
+    if (this.count >= this.limits.perProcess) throw new AppError('too_many_streams', 'this API replica holds as many waits and event streams as it may; try again shortly');
+    this.perOwner.set(owner, held + 1);
+    this.count++;
+  }
+
+  private discharge(owner: string): void {
+    this.count--;
+    const held = (this.perOwner.get(owner) ?? 1) - 1;
+    if (held) this.perOwner.set(owner, held);
+    else this.perOwner.delete(owner);
+  }
+
   private release(follow: Follow): void {
     const ofTask = this.follows.get(follow.taskId);
     if (!ofTask?.delete(follow)) return;
     if (!ofTask.size) this.follows.delete(follow.taskId);
-    this.count--;
-    const held = (this.perOwner.get(follow.owner) ?? 1) - 1;
-    if (held) this.perOwner.set(follow.owner, held);
-    else this.perOwner.delete(follow.owner);
+    this.discharge(follow.owner);
   }
 
   /** Ends every follow with an error; each stream or wait decides what to answer. */

@@ -1,22 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError } from '@trainyard/shared/platform';
-import { terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
+import { taskTypeOf, terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
 import type { Principal } from '../auth/principal.js';
 import type { Closing } from '../http/closing.js';
+import type { TaskCompletions } from './completions.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 import type { TaskFollower } from './task-follower.js';
 
 export interface WaitDeps extends ReadTaskDeps {
+  completions: TaskCompletions;
+  /** Counts each wait against its key's and the process' caps, as it does event streams. */
   followers: TaskFollower;
   /** When the API stops, a waiting request answers with the task as it stands. */
   closing: Closing;
 }
 
 export const maxWaitSeconds = 60;
-/** Also looks at the task itself this often, for an end the log never recorded (a task that stalled too often). */
+/** Also looks at the task itself this often, for an end BullMQ reports no event for (an expiry while waiting). */
 const recheckMs = 5_000;
-/** The log records the final status just before BullMQ stores the outcome (about one Redis round trip); this covers the gap. */
-const settleMs = 2_000;
 
 export interface WaitedTask {
   task: TaskResource;
@@ -26,52 +27,39 @@ export interface WaitedTask {
 const isFinished = (task: TaskResource) => terminalStatuses.has(task.status);
 
 /**
- * The task once it has finished, or as it stands after `seconds` or when the API stops. Follows
- * the task's event log through the process' multiplexed follower (counted against the caller's
- * key), until done or until `clientGone` aborts.
+ * The caller's task once it has finished, or as it stands after `seconds` or when the API stops.
+ * Waits for the task's job to end (TaskCompletions), then reads the task again: BullMQ reports the
+ * end in the same script that stores the outcome, so the read sees the final status with its result.
  */
 export async function waitForTask(deps: WaitDeps, taskId: string, seconds: number, clientGone: AbortSignal, caller: Principal): Promise<WaitedTask> {
   const { tenant } = caller;
   const deadline = Date.now() + seconds * 1_000;
-  // The log position first: whatever is appended after it, the follow below sees. Both go out on
-  // the one shared connection, in this order, without waiting for each other.
-  const [lastId, task] = await Promise.all([deps.events.lastId(taskId), readTask(deps, taskId, tenant)]);
-  if (isFinished(task) || seconds <= 0) return { task, finished: isFinished(task) };
-
-  const follow = deps.followers.follow(taskId, lastId, caller.keyId ?? 'anonymous');
+  const type = taskTypeOf(taskId);
+  const unhold = seconds > 0 ? deps.followers.hold(caller.keyId ?? 'anonymous') : () => {};
+  // Watching starts before the read, so an end right after the read is not missed.
+  const watch = type && seconds > 0 ? deps.completions.watch(type, taskId) : null;
   const { signal, release } = deps.closing.withSignal(clientGone);
-  const close = () => follow.close();
-  if (signal.aborted) close();
-  else signal.addEventListener('abort', close, { once: true });
   try {
-    while (Date.now() < deadline && !signal.aborted) {
-      const logged = await follow.next(Math.min(recheckMs, deadline - Date.now()));
-      if (signal.aborted) break;
-      const ended = logged.some(({ event }) => event.type === 'status' && terminalStatuses.has(event.status));
-      if (ended) return await settled(deps, taskId, tenant);
-      const current = await readTask(deps, taskId, tenant);
-      if (isFinished(current)) return { task: current, finished: true };
+    let task = await readTask(deps, taskId, tenant);
+    const stopped = aborted(signal);
+    while (watch && !isFinished(task) && !signal.aborted && Date.now() < deadline) {
+      const pause = new AbortController();
+      const recheck = sleep(Math.min(recheckMs, deadline - Date.now()), undefined, { signal: pause.signal }).catch(() => {});
+      await Promise.race([watch.next(), recheck, stopped]);
+      pause.abort();
+      if (clientGone.aborted) break;
+      task = await readTask(deps, taskId, tenant);
     }
-  } catch (error) {
-    if (!signal.aborted) throw error;
+    return { task, finished: isFinished(task) };
   } finally {
-    signal.removeEventListener('abort', close);
     release();
-    follow.close();
+    watch?.stop();
+    unhold();
   }
-  if (clientGone.aborted) return { task, finished: false };
-  const current = await readTask(deps, taskId, tenant);
-  return { task: current, finished: isFinished(current) };
 }
 
-async function settled(deps: ReadTaskDeps, taskId: string, tenant: string): Promise<WaitedTask> {
-  const until = Date.now() + settleMs;
-  // The gap is usually shorter than a millisecond: look again at once, then back off.
-  for (let pauseMs = 0; ; pauseMs = Math.min(Math.max(1, pauseMs * 2), 20)) {
-    const task = await readTask(deps, taskId, tenant);
-    if (isFinished(task) || Date.now() > until) return { task, finished: isFinished(task) };
-    await sleep(pauseMs);
-  }
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }
 
 /** `Prefer: wait=N` (RFC 7240), capped at 60 s; a preference, so a malformed one is ignored. */

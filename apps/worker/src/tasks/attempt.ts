@@ -1,23 +1,40 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { TaskDeadline } from '@trainyard/shared/jobs';
 import type { NotifyTarget } from '@trainyard/shared/notify';
-import { expiredUnstarted, statusEvent, type TaskEventLog, type TaskType } from '@trainyard/shared/tasks';
+import { expiredUnstarted, statusEvent, type TaskType } from '@trainyard/shared/tasks';
 import type { AttemptOutcome } from '../metrics.js';
+import type { OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
 import { untilStopped, type TaskControl } from './control.js';
 import { isRetryable, TaskRevokedError, taskErrorOf } from './errors.js';
 import { workerName } from './identity.js';
 import type { FinalStatusRecorder } from './record-final.js';
 
 export interface AttemptRuntime {
-  events: TaskEventLog;
+  bookkeeping: TaskBookkeeping;
   control: TaskControl;
   final: FinalStatusRecorder;
   /** Told how each attempt ended and how long it took (the metrics). */
   observe?: (type: TaskType, data: TaskJobData, outcome: AttemptOutcome, seconds: number) => void;
 }
 
+/** What an attempt's work gets. */
+export interface Attempt {
+  /** Aborts on a cancel request (TaskRevokedError) or at the timeout (TaskTimeoutError). */
+  signal: AbortSignal;
+  /** A write to make with the task's SUCCESS, before it shows. */
+  withOutcome(write: OutcomeWrite): void;
+}
+
 /** The job data the runtime reads; each task type's data has these beside its own. */
 export type TaskJobData = NotifyTarget & { deadline?: TaskDeadline };
+
+/**
+ * How an attempt meets a cancel requested before it got here (the flag, read with STARTED): the
+ * task ends REVOKED either way. `before`: the work waits for the check and never starts (a
+ * training). `alongside`: the work starts at once and its result is dropped (a prediction, whose
+ * milliseconds of work write nothing but its outcome): no round trip ahead of it.
+ */
+export type EarlyCancelCheck = 'before' | 'alongside';
 
 /**
  * Runs one attempt of a task and records it in the task's event log: STARTED, then SUCCESS, or
@@ -29,7 +46,8 @@ export async function runAttempt<R>(
   job: Job<TaskJobData>,
   type: TaskType,
   runtime: AttemptRuntime,
-  work: (signal: AbortSignal) => Promise<R>,
+  work: (attempt: Attempt) => Promise<R>,
+  earlyCancel: EarlyCancelCheck = 'before',
 ): Promise<R> {
   const taskId = job.id!;
   // Every pick-up counts, a run after a worker died mid-task too (BullMQ counted this one already),
@@ -42,20 +60,21 @@ export async function runAttempt<R>(
     ended('expired');
     throw new UnrecoverableError('expired: not started before its expiry');
   }
-  // Not awaited: the same connection keeps it ordered before the outcome, and the work need not wait.
-  // A lost STARTED entry is harmless; the outcome below is what must be recorded.
-  const started = runtime.events.append(taskId, statusEvent('STARTED', attempt, workerName)).catch(() => {});
+  const writes: OutcomeWrite[] = [];
   try {
-    const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal, cancelledEarlier) => {
+    const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal) => {
+      // STARTED and the cancel check go out together; a cancel requested before the task got here wins.
+      const cancelledEarlier = runtime.bookkeeping.started(taskId, statusEvent('STARTED', attempt, workerName));
+      cancelledEarlier.catch(() => {});
+      if (earlyCancel === 'before' && (await cancelledEarlier)) throw new TaskRevokedError();
+      const result = await untilStopped(signal, work({ signal, withOutcome: (write) => writes.push(write) }));
       if (await cancelledEarlier) throw new TaskRevokedError();
-      return untilStopped(signal, work(signal));
+      return result;
     });
-    await started;
-    await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result);
+    await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result, writes);
     ended('success');
     return result;
   } catch (error) {
-    await started;
     if (error instanceof TaskRevokedError) {
       await runtime.final.record(job, type, statusEvent('REVOKED', attempt, workerName));
       ended('revoked');
@@ -64,7 +83,7 @@ export async function runAttempt<R>(
     const taskError = taskErrorOf(error);
     const retrying = isRetryable(error) && attempt < (job.opts.attempts ?? 1);
     if (retrying) {
-      await runtime.events.append(taskId, statusEvent('RETRY', attempt, workerName, taskError));
+      await runtime.bookkeeping.append(taskId, statusEvent('RETRY', attempt, workerName, taskError));
       ended('retry');
       throw error;
     }

@@ -29,21 +29,15 @@ export class TaskControl {
 
   /**
    * Runs one attempt under the task's controls: it gets a signal that aborts on a cancel request or
-   * at the timeout, and `cancelledEarlier`, which the attempt awaits before its work: a cancel
-   * requested before the task got here wins. The check goes out with the attempt's first write
-   * instead of a round trip ahead of it.
+   * at the timeout. The attempt checks the cancel flag itself (with its first write): registered
+   * here first, checked there second, a cancel published in between is not missed.
    */
-  async run<R>(
-    taskId: string,
-    timeoutMs: number | undefined,
-    attempt: (signal: AbortSignal, cancelledEarlier: Promise<boolean>) => Promise<R>,
-  ): Promise<R> {
+  async run<R>(taskId: string, timeoutMs: number | undefined, attempt: (signal: AbortSignal) => Promise<R>): Promise<R> {
     const controller = new AbortController();
     this.running.set(taskId, controller);
     const timer = timeoutMs ? setTimeout(() => controller.abort(new TaskTimeoutError(timeoutMs)), timeoutMs) : undefined;
     try {
-      // Registered first, checked second: a cancel published in between is not missed.
-      return await attempt(controller.signal, this.cancels.isRequested(taskId));
+      return await attempt(controller.signal);
     } finally {
       clearTimeout(timer);
       this.running.delete(taskId);

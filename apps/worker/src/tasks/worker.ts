@@ -4,7 +4,7 @@ import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@train
 import type { Logger } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
 import { noTracing, type Tracing } from '@trainyard/shared/tracing';
-import { runAttempt, type AttemptRuntime } from './attempt.js';
+import { runAttempt, type Attempt, type AttemptRuntime, type EarlyCancelCheck } from './attempt.js';
 
 export interface TaskWorkerOptions {
   connection: Redis;
@@ -16,10 +16,12 @@ export interface TaskWorkerOptions {
   stalledIntervalMs: number;
   /** Traces each attempt, inside BullMQ's process span (which continues the trace of the submit). */
   tracing?: Tracing;
+  /** How the queue's attempts meet a cancel requested before they started ('before' unless said). */
+  earlyCancel?: EarlyCancelCheck;
 }
 
-/** What a task queue's processor gets: the job with its data parsed once, and the attempt's AbortSignal. */
-export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, signal: AbortSignal, raw: Job<QueueData<T>>) => Promise<R>;
+/** What a task queue's processor gets: the job with its data parsed once, and the attempt (its AbortSignal, writes with its outcome). */
+export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, attempt: Attempt, raw: Job<QueueData<T>>) => Promise<R>;
 
 /**
  * A BullMQ worker for one task queue: each job's data is parsed against the job catalog once, and
@@ -29,8 +31,8 @@ export type TaskProcessor<T extends TaskType, R> = (job: ParsedJob<T>, signal: A
 export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskProcessor<T, R>, options: TaskWorkerOptions): Worker<QueueData<T>, R, JobNameOf<T>> {
   const tracing = options.tracing ?? noTracing;
   const attempt = (job: Job<QueueData<T>, R, JobNameOf<T>>) =>
-    tracing.span(`attempt ${type}`, { 'trainyard.task_id': job.id!, 'trainyard.attempt': job.attemptsMade + 1 }, () =>
-      runAttempt(job, type, options.runtime, async (signal) => process(parseJob(type, job), signal, job)),
+    tracing.span(`attempt ${type}`, { 'trainyard.task_id': job.id!, 'trainyard.attempt': job.attemptsStarted }, () =>
+      runAttempt(job, type, options.runtime, async (attempt) => process(parseJob(type, job), attempt, job), options.earlyCancel),
     );
   const worker = new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, {
     connection: options.connection,

@@ -1,8 +1,10 @@
 import type { Job } from 'bullmq';
-import type { ParsedJob, TrainProgress, TrainResult } from '@trainyard/shared/jobs';
+import type { ParsedJob, TrainResult } from '@trainyard/shared/jobs';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
 import { tenantOf, type Logger } from '@trainyard/shared/platform';
 import type { TaskEventLog } from '@trainyard/shared/tasks';
+import type { Attempt } from '../tasks/attempt.js';
+import { progressReporter } from '../tasks/progress.js';
 import type { TrainingPool } from './training-pool.js';
 
 export interface TrainDeps {
@@ -14,28 +16,20 @@ export interface TrainDeps {
   epochsRun?: (algorithm: string, count: number) => void;
 }
 
-/** Progress goes to Redis at most this often, however fast the epochs are. */
-const progressIntervalMs = 250;
-
 /**
  * Trains in a pool thread and publishes the model in the tenant's registry. A rerun of a training
  * that finished already (a retry from Bull Board, a stalled task run again) answers with the
  * version it made: published weights never change.
  */
 export function createTrainProcessor(deps: TrainDeps) {
-  return async ({ data }: ParsedJob<'train'>, signal: AbortSignal, job: Job): Promise<TrainResult> => {
+  return async ({ data }: ParsedJob<'train'>, { signal }: Attempt, job: Job): Promise<TrainResult> => {
     const taskId = job.id!;
     const log = deps.log.child({ task_id: taskId });
     const startedAt = Date.now();
     const registry = deps.registry.forTenant(tenantOf(data));
     const earlier = await registry.finishedVersionOf(data.model, taskId);
     if (earlier) return resultOf(earlier, startedAt);
-    const reportProgress = throttled(progressIntervalMs, (progress: TrainProgress) =>
-      Promise.all([
-        job.updateProgress(progress),
-        deps.events.append(taskId, { type: 'progress', progress, at: new Date().toISOString() }),
-      ]).catch((error: unknown) => log.warn({ err: error }, 'progress not recorded')),
-    );
+    const reportProgress = progressReporter(job, deps.events, log);
 
     // Epochs are counted as progress comes (they count from 1 again in each phase: fit, then refit
     // on every row), and made up at the end from the loss curve, which has every step.
@@ -100,23 +94,4 @@ function resultOf(version: ModelVersion, startedAt: number, fitMs = 0): TrainRes
     fit_ms: fitMs,
     duration_ms: Date.now() - startedAt,
   };
-}
-
-/** Calls send with the newest value at most once per interval; flush() sends what is still held back. */
-function throttled<T>(intervalMs: number, send: (value: T) => Promise<unknown>) {
-  let last = 0;
-  let pending: T | undefined;
-  let inFlight: Promise<unknown> = Promise.resolve();
-  const report = (value: T) => {
-    pending = value;
-    if (Date.now() - last < intervalMs) return;
-    last = Date.now();
-    pending = undefined;
-    inFlight = send(value);
-  };
-  report.flush = async () => {
-    await inFlight;
-    if (pending !== undefined) await send(pending);
-  };
-  return report;
 }

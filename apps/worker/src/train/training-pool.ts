@@ -8,9 +8,13 @@ import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, 
 /**
  * Training threads in two pools. Linear models (closed form, L-BFGS) train in milliseconds, so a
  * thread's start-up would dominate: one solver thread is started with the worker and kept, and it
- * never loads TensorFlow.js. Networks train in threads that load TensorFlow.js; an idle one exits
- * so its memory goes back to the system. BullMQ's concurrency bounds the trainings at once.
+ * never loads TensorFlow.js. Networks train in threads that load TensorFlow.js (about 90 MB each,
+ * about a second to start); an idle one exits after idleMs, so a worker gives that memory back soon
+ * after a burst of trainings while trainings in a row keep their thread. BullMQ's concurrency
+ * bounds the trainings at once.
  */
+const idleMs = 10_000;
+
 export class TrainingPool {
   private readonly solvers: Piscina<TrainingTask, TrainingReply>;
   private readonly networks: Piscina<TrainingTask, TrainingReply>;
@@ -24,8 +28,8 @@ export class TrainingPool {
     private readonly traceTo?: { endpoint: string; tracing: Tracing },
   ) {
     const filename = new URL('./train.thread.js', import.meta.url).href;
-    this.solvers = new Piscina({ filename, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
-    this.networks = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: 60_000 });
+    this.solvers = new Piscina({ filename, minThreads: 1, maxThreads: threads, idleTimeout: idleMs });
+    this.networks = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: idleMs });
   }
 
   /**

@@ -4,8 +4,15 @@ import { contextOf, watchTask } from '../context.js';
 import { formatNumber, table } from '../output.js';
 import { trainedSummary } from './train.js';
 
+/** How far a task is: a training's epochs and loss, a batch's rows. */
+function progressOf({ progress }: TaskResource): string | undefined {
+  if (!progress) return undefined;
+  if ('epoch' in progress) return `${progress.percent}% (epoch ${progress.epoch}/${progress.epochs}, loss ${formatNumber(progress.loss)})`;
+  return `${progress.percent}% (${progress.rows_done} of ${progress.rows_total} rows)`;
+}
+
 function taskSummary(task: TaskResource): string {
-  const progress = task.progress ? `${task.progress.percent}% (epoch ${task.progress.epoch}/${task.progress.epochs}, loss ${formatNumber(task.progress.loss)})` : undefined;
+  const progress = progressOf(task);
   const rows = [
     ['task', task.task_id],
     ['status', task.status],

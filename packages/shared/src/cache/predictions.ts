@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Prediction } from '../jobs/predict.js';
 import { redisScript } from '../platform/redis.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
+import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -33,22 +34,49 @@ redis.call('UNLINK', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 return dropped`;
 
-// Stores a batch's rows with the TTL and indexes them under their version, as one command.
-// KEYS: version index, versions set, then one entry key per row.
-// ARGV: ttl, now, expires-at, version, then each row's hash, then each row's value.
-const storeScript = `
-local ttl, now, expiresAt, rows = ARGV[1], ARGV[2], ARGV[3], #KEYS - 2
+/**
+ * Stores a batch's rows with the TTL and indexes them under their version, as one op.
+ * keys: version index, versions set, then one entry key per row.
+ * args: ttl, now, expires-at, version, then each row's hash, then each row's value.
+ */
+export const cachedRowsOp: ScriptOpKind = {
+  name: 'cached-rows',
+  lua: `
+local ttl, now, expiresAt, rows = args[1], args[2], args[3], #keys - 2
 for i = 1, rows do
-  redis.call('SET', KEYS[i + 2], ARGV[4 + rows + i], 'EX', ttl)
-  redis.call('ZADD', KEYS[1], expiresAt, ARGV[4 + i])
+  redis.call('SET', keys[i + 2], args[4 + rows + i], 'EX', ttl)
+  redis.call('ZADD', keys[1], expiresAt, args[4 + i])
 end
 -- Expired rows leave the index here, so it stays as large as the live entries.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('ZADD', KEYS[2], expiresAt, ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('EXPIRE', KEYS[2], ttl)
-return rows`;
+redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
+redis.call('EXPIRE', keys[1], ttl)
+redis.call('ZADD', keys[2], expiresAt, args[4])
+redis.call('ZREMRANGEBYSCORE', keys[2], '-inf', now)
+redis.call('EXPIRE', keys[2], ttl)
+return rows`,
+};
+
+// lookup, and when every row is cached, the same answers kept under KEYS[1] (a hash: the caller's
+// fields, ARGV[2..], and `answers`, the rows' values as one JSON array) for ARGV[1] seconds.
+const lookupAndKeepScript = `
+local values = {}
+for i = 2, #KEYS do
+  local value = redis.call('GET', KEYS[i])
+  if not value then return false end
+  values[i - 1] = value
+end
+local answers = '[' .. table.concat(values, ',') .. ']'
+redis.call('HSET', KEYS[1], 'answers', answers, unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return answers`;
+
+/** A record to keep beside a full cache hit, in the same command. */
+export interface KeptAnswers {
+  key: string;
+  /** Written as hash fields with the answers (field `answers`). */
+  fields: Record<string, string>;
+  ttlSeconds: number;
+}
 
 /**
  * Cache-aside answers, one entry per input row: predictions (namespace `predict`) or text embeddings
@@ -60,6 +88,7 @@ return rows`;
  */
 export class PredictionCache<T = Prediction> {
   private readonly storeRows;
+  private readonly lookupKeeping;
   private readonly base: string;
 
   constructor(
@@ -69,7 +98,8 @@ export class PredictionCache<T = Prediction> {
     private readonly namespace: 'predict' | 'embed' = 'predict',
     readonly tenant = defaultTenant,
   ) {
-    this.storeRows = redisScript(redis, 'trainyardStoreCachedRows', storeScript);
+    this.storeRows = singleOpScript(redis, cachedRowsOp);
+    this.lookupKeeping = redisScript(redis, 'trainyardLookupAndKeep', lookupAndKeepScript);
     this.base = `${tenantKeyPrefix(prefix, tenant)}:cache:${namespace}`;
   }
 
@@ -105,6 +135,16 @@ export class PredictionCache<T = Prediction> {
     return values.map((value) => JSON.parse(value!) as T);
   }
 
+  /**
+   * lookup, and on a full hit the answers kept as `keep` says, in one command. `keep.key` must live
+   * on this cache's Redis.
+   */
+  async lookupAndKeep(keys: PredictionKeys, keep: KeptAnswers): Promise<T[] | null> {
+    const fields = Object.entries(keep.fields).flat();
+    const answers = (await this.lookupKeeping(keys.rowKeys.length + 1, keep.key, ...keys.rowKeys, keep.ttlSeconds, ...fields)) as string | null;
+    return answers === null ? null : (JSON.parse(answers) as T[]);
+  }
+
   /** Which rows are cached, in one MGET. */
   async lookupEach(keys: PredictionKeys): Promise<boolean[]> {
     const values = await this.redis.mget(keys.rowKeys);
@@ -113,21 +153,17 @@ export class PredictionCache<T = Prediction> {
 
   /** Writes each row's prediction with the TTL and indexes it under its version, as one command. */
   async store(keys: PredictionKeys, predictions: readonly T[]): Promise<void> {
-    if (!keys.rowKeys.length) return;
+    if (keys.rowKeys.length) await this.storeRows(this.storeOp(keys, predictions));
+  }
+
+  /** The store as an op, for a RedisBatch on the cache's connection. */
+  storeOp(keys: PredictionKeys, predictions: readonly T[]): ScriptOp {
     const now = Date.now();
-    const index = `${this.versionBase(keys.model, keys.version)}:index`;
-    await this.storeRows(
-      keys.rowKeys.length + 2,
-      index,
-      this.versionsKey(keys.model),
-      ...keys.rowKeys,
-      this.ttlSeconds,
-      now,
-      now + this.ttlSeconds * 1000,
-      keys.version,
-      ...keys.rowHashes,
-      ...predictions.map((prediction) => JSON.stringify(prediction)),
-    );
+    return {
+      kind: cachedRowsOp,
+      keys: [`${this.versionBase(keys.model, keys.version)}:index`, this.versionsKey(keys.model), ...keys.rowKeys],
+      args: [this.ttlSeconds, now, now + this.ttlSeconds * 1000, keys.version, ...keys.rowHashes, ...predictions.map((prediction) => JSON.stringify(prediction))],
+    };
   }
 
   /** Drops one version's entries; answers how many were still cached. */

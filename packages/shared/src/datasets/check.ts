@@ -2,6 +2,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
 import { AppError, DataError } from '../platform/errors.js';
 import { checkHeader, isDecimal, numericCellProblem } from './training-data.js';
+import { csvReadOptions } from './records.js';
 
 export type ColumnType = 'number' | 'string';
 
@@ -38,7 +39,7 @@ export class CsvCheck extends Transform {
   /** `where` names the place of a row in errors; JSON uploads count rows instead of CSV lines. */
   constructor(private readonly where: (line: number, row: number) => string = (line) => `line ${line}`) {
     super();
-    this.parser = parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, max_record_size: maxRecordChars });
+    this.parser = parse({ ...csvReadOptions, max_record_size: maxRecordChars });
     // Records reach this listener synchronously as csv-parse reads them (it is always drained), so
     // its running line count is the record's last line. Per-record `info` objects would cost 3x.
     this.parser.on('data', (record: string[]) => {

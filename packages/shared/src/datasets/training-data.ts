@@ -3,6 +3,8 @@ import type { DatasetRef, TextDatasetRef } from '../jobs/train.js';
 import { DataError, NotFoundError } from '../platform/errors.js';
 import type { ObjectStore } from '../storage/index.js';
 import { datasetKeys } from './samples.js';
+import { storageKeys } from '../storage/keys.js';
+import { csvReadOptions } from './records.js';
 
 export interface CsvTable {
   columns: string[];
@@ -16,13 +18,7 @@ export function parseCsv(input: string | Uint8Array): CsvTable {
   // With `info`, csv-parse returns records wrapped with their position; its typings don't say so.
   let records: { record: string[]; info: InfoRecord }[];
   try {
-    records = parse(input, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    }) as unknown as typeof records;
+    records = parse(input, { ...csvReadOptions, info: true }) as unknown as typeof records;
   } catch (error) {
     if (error instanceof CsvError) throw new DataError(`invalid CSV: ${error.message}`);
     throw error;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import { redisScript } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
 import { taskTypes, type TaskType } from '../tasks/ids.js';
@@ -33,6 +34,9 @@ if total >= tonumber(ARGV[3]) then return -1 end
 local ahead = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return ahead`;
+
+/** A task leaves its tenant's backlog: an op that goes with the task's final status. */
+export const leaveBacklogOp: ScriptOpKind = { name: 'backlog-leave', lua: `return redis.call('ZREM', keys[1], args[1])` };
 
 const unfinishedStates: ReadonlySet<JobState> = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children', 'active']);
 
@@ -69,6 +73,11 @@ export class TaskBacklog {
   /** The task finished, left its queue, or was never queued after all. */
   async finished(tenant: string, queue: TaskType, taskId: string): Promise<void> {
     await this.redis.zrem(this.key(tenant, queue), taskId);
+  }
+
+  /** The same as `finished`, as an op to batch with the writes that record the task's final status. */
+  finishedOp(tenant: string, queue: TaskType, taskId: string): ScriptOp {
+    return { kind: leaveBacklogOp, keys: [this.key(tenant, queue)], args: [taskId] };
   }
 
   /**

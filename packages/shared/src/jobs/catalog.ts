@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError, type Job, type JobsOptions, type Telemetry }
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { emailJobData, webhookJobData } from '../notify/job.js';
+import { batchChunkJobData, batchJobData } from './batch.js';
 import { defaultJobOptions, type RetryAndRetention } from './options.js';
 import { predictJobData } from './predict.js';
 import { trainJobData } from './train.js';
@@ -13,6 +14,9 @@ import { trainJobData } from './train.js';
 export const jobCatalog = {
   'model.train': { queue: 'train', data: trainJobData },
   'model.predict': { queue: 'predict', data: predictJobData },
+  'batch.predict': { queue: 'batch', data: batchJobData },
+  /** Not a task: a share of a batch.predict task's rows, scored by any batch worker. */
+  'batch.score-chunk': { queue: 'batch-chunks', data: batchChunkJobData },
   'email.send': { queue: 'notify', data: emailJobData },
   'webhook.send': { queue: 'notify', data: webhookJobData },
 } as const;

@@ -16,6 +16,11 @@ export const deadlineEnv = z.object({
   TRAIN_EXPIRES_MAX_S: seconds.default(7 * 86_400),
   PREDICT_EXPIRES_S: seconds.optional(),
   PREDICT_EXPIRES_MAX_S: seconds.default(86_400),
+  /** Batch predictions: the whole run, every chunk included. */
+  BATCH_TIMEOUT_S: seconds.default(3_600),
+  BATCH_TIMEOUT_MAX_S: seconds.default(86_400),
+  BATCH_EXPIRES_S: seconds.optional(),
+  BATCH_EXPIRES_MAX_S: seconds.default(7 * 86_400),
 });
 type DeadlineEnv = z.output<typeof deadlineEnv>;
 
@@ -37,6 +42,10 @@ export function deadlineLimits(env: DeadlineEnv): DeadlineLimits {
       timeout: { default: env.PREDICT_TIMEOUT_S, max: env.PREDICT_TIMEOUT_MAX_S },
       expires: { default: env.PREDICT_EXPIRES_S, max: env.PREDICT_EXPIRES_MAX_S },
     },
+    batch: {
+      timeout: { default: env.BATCH_TIMEOUT_S, max: env.BATCH_TIMEOUT_MAX_S },
+      expires: { default: env.BATCH_EXPIRES_S, max: env.BATCH_EXPIRES_MAX_S },
+    },
   };
 }
 
@@ -47,6 +56,8 @@ export function checkDeadlineEnv(env: DeadlineEnv, ctx: z.RefinementCtx): void {
     ['PREDICT_TIMEOUT_S', 'PREDICT_TIMEOUT_MAX_S'],
     ['TRAIN_EXPIRES_S', 'TRAIN_EXPIRES_MAX_S'],
     ['PREDICT_EXPIRES_S', 'PREDICT_EXPIRES_MAX_S'],
+    ['BATCH_TIMEOUT_S', 'BATCH_TIMEOUT_MAX_S'],
+    ['BATCH_EXPIRES_S', 'BATCH_EXPIRES_MAX_S'],
   ] as const;
   for (const [name, maxName] of pairs) {
     const value = env[name];

@@ -1,4 +1,5 @@
 export * from './backlog.js';
+export * from './batch.js';
 export * from './catalog.js';
 export * from './deadlines.js';
 export * from './fields.js';

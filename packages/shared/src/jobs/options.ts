@@ -46,3 +46,8 @@ export function notifyRetries(config: RetentionSettings & { NOTIFY_ATTEMPTS: num
     retentionCount: config.TASK_RETENTION_COUNT,
   };
 }
+
+/** Chunks of batch predictions: a chunk that fails (storage away) is tried again; retention as the tasks'. */
+export function chunkRetries(config: RetentionSettings): RetryAndRetention {
+  return { attempts: 3, backoffMs: 1_000, retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT };
+}

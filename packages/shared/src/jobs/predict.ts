@@ -18,7 +18,7 @@ const featureRecord = z.custom<Record<string, number>>(
 );
 
 /** Tabular models take rows (in feature order or keyed by feature name), text models take texts. */
-const input = z.union([featureRow, featureRecord, text]);
+export const predictInput = z.union([featureRow, featureRecord, text]);
 /** Text models can answer with the pooled text embedding instead of a class. */
 const predictOutput = z.enum(['prediction', 'embedding']).default('prediction');
 
@@ -27,7 +27,7 @@ export const predictRequest = z.strictObject({
   model: modelName,
   /** A version number, an alias (production) or latest; latest when left out. */
   version: z.union([z.int().min(1), aliasName]).optional(),
-  inputs: z.array(input).min(1).max(10_000),
+  inputs: z.array(predictInput).min(1).max(10_000),
   output: predictOutput,
   /**
    * false: skip the prediction cache and run the model (the fresh answer still refreshes the cache).

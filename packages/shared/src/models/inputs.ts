@@ -19,26 +19,26 @@ export function isTextModel(spec: Pick<ModelInputSpec, 'input'>): boolean {
 
 const named = (spec: ModelInputSpec) => (spec.model ? `model "${spec.model}"` : 'the model');
 
-const issueAt = (index: number, message: string, detail = message) =>
-  new InvalidRequestError(`inputs.${index}: ${message}`, [{ path: `inputs.${index}`, message: detail }]);
+const issueAt = (path: string, index: number, message: string, detail = message) =>
+  new InvalidRequestError(`${path}.${index}: ${message}`, [{ path: `${path}.${index}`, message: detail }]);
 
 /**
  * The one check of inputs against a model version, wherever inputs arrive: texts for text models;
  * rows in feature order for tabular ones, taken from arrays of the right width or records with
- * exactly the model's feature names. The first bad input is an error naming `inputs.N`.
+ * exactly the model's feature names. The first bad input is an error naming `{path}.N`.
  */
-export function modelInputs(spec: ModelInputSpec, inputs: readonly RequestInput[]): number[][] | string[] {
+export function modelInputs(spec: ModelInputSpec, inputs: readonly RequestInput[], path = 'inputs'): number[][] | string[] {
   if (isTextModel(spec)) {
     return inputs.map((input, index) => {
-      if (typeof input !== 'string') throw issueAt(index, `${named(spec)} classifies texts; send a string`);
+      if (typeof input !== 'string') throw issueAt(path, index, `${named(spec)} classifies texts; send a string`);
       return input;
     });
   }
   return inputs.map((row, index) => {
     if (typeof row === 'string') {
-      throw issueAt(index, `${named(spec)} takes feature rows (${spec.feature_names.join(', ')}), not texts`);
+      throw issueAt(path, index, `${named(spec)} takes feature rows (${spec.feature_names.join(', ')}), not texts`);
     }
-    return featureRow(spec, row, index);
+    return featureRow(spec, row, path, index);
   });
 }
 
@@ -50,11 +50,11 @@ export function assertEmbeds(spec: ModelInputSpec, path: 'output' | 'model'): vo
   ]);
 }
 
-function featureRow(spec: ModelInputSpec, row: Exclude<RequestInput, string>, index: number): number[] {
+function featureRow(spec: ModelInputSpec, row: Exclude<RequestInput, string>, path: string, index: number): number[] {
   const names = spec.feature_names;
   if (isRow(row)) {
     if (row.length !== names.length) {
-      throw issueAt(index, `has ${row.length} values, the model takes ${names.length}`, `expected ${names.length} values (${names.join(', ')})`);
+      throw issueAt(path, index, `has ${row.length} values, the model takes ${names.length}`, `expected ${names.length} values (${names.join(', ')})`);
     }
     return row as number[];
   }
@@ -65,7 +65,7 @@ function featureRow(spec: ModelInputSpec, row: Exclude<RequestInput, string>, in
     const problems = [missing.length ? `missing ${missing.join(', ')}` : '', unknown.length ? `unknown ${unknown.join(', ')}` : '']
       .filter(Boolean)
       .join('; ');
-    throw issueAt(index, problems, `expected keys ${names.join(', ')}`);
+    throw issueAt(path, index, problems, `expected keys ${names.join(', ')}`);
   }
   return names.map((name) => row[name]!);
 }

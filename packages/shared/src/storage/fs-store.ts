@@ -4,7 +4,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'nod
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSafeKey, assertSafePrefix, type ObjectInfo, type ObjectStore } from './object-store.js';
+import { assertSafeKey, assertSafePrefix, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store.js';
 
 /** Object storage on a local folder: one file per key, written atomically through a temp file. */
 export class FsObjectStore implements ObjectStore {
@@ -54,10 +54,13 @@ export class FsObjectStore implements ObjectStore {
     return readFile(this.path(key)).catch(ifMissing(null));
   }
 
-  async getStream(key: string): Promise<Readable | null> {
+  async getStream(key: string, range?: ByteRange): Promise<Readable | null> {
     const path = this.path(key);
     const info = await stat(path).catch(ifMissing(null));
-    return info?.isFile() ? createReadStream(path) : null;
+    if (!info?.isFile()) return null;
+    if (!range) return createReadStream(path);
+    // createReadStream's end is inclusive, and an empty range would read to the end.
+    return range.end > range.start ? createReadStream(path, { start: range.start, end: range.end - 1 }) : Readable.from([]);
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

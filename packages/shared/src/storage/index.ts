@@ -23,7 +23,7 @@ export function s3OptionsFromEnv(env: S3Env): S3StoreOptions {
   return { endpoint: env.S3_ENDPOINT, region: env.S3_REGION, forcePathStyle: env.S3_FORCE_PATH_STYLE };
 }
 
-export type { ObjectStore, ObjectInfo } from './object-store.js';
+export type { ByteRange, ObjectStore, ObjectInfo } from './object-store.js';
 export type { S3StoreOptions } from './s3-store.js';
 export { storageKeys, type ModelFile, type StorageKeys } from './keys.js';
 export { FsObjectStore } from './fs-store.js';

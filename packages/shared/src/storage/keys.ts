@@ -11,6 +11,11 @@ function version(value: number): string {
   return String(value);
 }
 
+function chunkIndex(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`invalid chunk index: ${value}`);
+  return String(value);
+}
+
 export type ModelFile = 'model.json' | 'weights.bin' | 'metadata.json' | 'deleted.json';
 
 /**
@@ -31,6 +36,14 @@ function keysOf(tenant: string) {
     dataset: (dataset: string) => `${root}datasets/${name(dataset, 'dataset')}.csv`,
     /** Rows, columns, size and upload time of the CSV beside it. */
     datasetMeta: (dataset: string) => `${root}datasets/${name(dataset, 'dataset')}.json`,
+    /** Everything of one batch prediction task. */
+    batchPrefix: (taskId: string) => `${root}batches/${name(taskId, 'task')}/`,
+    /** A batch's inline rows, as a CSV with the model's feature names as header. */
+    batchInput: (taskId: string) => `${root}batches/${name(taskId, 'task')}/input.csv`,
+    /** One chunk's scored lines or refused rows, until the batch assembles them. */
+    batchChunk: (taskId: string, index: number, part: 'output' | 'errors') => `${root}batches/${name(taskId, 'task')}/chunks/${chunkIndex(index)}.${part}`,
+    batchOutput: (taskId: string, format: 'csv' | 'jsonl') => `${root}batches/${name(taskId, 'task')}/output.${format}`,
+    batchErrors: (taskId: string, format: 'csv' | 'jsonl') => `${root}batches/${name(taskId, 'task')}/errors.${format}`,
   };
 }
 

@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
 
+/** Bytes [start, end) of an object. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface ObjectInfo {
   key: string;
   size: number;
@@ -15,7 +21,8 @@ export interface ObjectStore {
   /** Writes only when nothing is stored under the key; false when something already was. */
   putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
   get(key: string): Promise<Buffer | null>;
-  getStream(key: string): Promise<Readable | null>;
+  /** The object, or only the given bytes of it; null when nothing is stored under the key. */
+  getStream(key: string, range?: ByteRange): Promise<Readable | null>;
   head(key: string): Promise<ObjectInfo | null>;
   /** Every object whose key starts with prefix, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;

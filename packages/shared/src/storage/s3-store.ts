@@ -1,18 +1,7 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  paginateListObjectsV2,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { assertSafeKey, assertSafePrefix, type ObjectInfo, type ObjectStore } from './object-store.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { assertSafeKey, assertSafePrefix, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store.js';
 
 export interface S3StoreOptions {
   /** An S3-compatible server such as MinIO; unset means AWS S3. */
@@ -43,22 +32,35 @@ export function parseS3Url(url: string): S3Location {
 /** S3 answers 409 while another conditional write to the key is in flight, and asks callers to retry. */
 const conflictAttempts = 6;
 
+type Sdk = typeof import('@aws-sdk/client-s3');
+
 /** Object storage in an S3 bucket (AWS S3, MinIO or any S3-compatible server), under an optional key prefix. */
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
-  private readonly client: S3Client;
+  private connected: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
 
-  constructor(location: S3Location, options: S3StoreOptions = {}) {
+  constructor(
+    location: S3Location,
+    private readonly options: S3StoreOptions = {},
+  ) {
     this.bucket = location.bucket;
     this.prefix = location.prefix;
-    // The SDK's default request checksums (CRC32) stay on: S3 and MinIO verify them.
-    this.client = new S3Client({
-      endpoint: options.endpoint,
-      region: options.region ?? 'us-east-1',
-      forcePathStyle: options.forcePathStyle ?? false,
-      credentials: options.credentials,
-    });
+  }
+
+  /** The SDK is loaded on first use: a process that never touches S3 does not hold it (about 23 MB). */
+  private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.connected ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      // The SDK's default request checksums (CRC32) stay on: S3 and MinIO verify them.
+      client: new sdk.S3Client({
+        endpoint: this.options.endpoint,
+        region: this.options.region ?? 'us-east-1',
+        forcePathStyle: this.options.forcePathStyle ?? false,
+        credentials: this.options.credentials,
+      }),
+    }));
+    return this.connected;
   }
 
   /** The bucket prefix goes on only after the key passed the safety check. */
@@ -68,24 +70,27 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string | Readable): Promise<void> {
     const target = { Bucket: this.bucket, Key: this.objectKey(key) };
+    const { sdk, client } = await this.connect();
     if (body instanceof Readable) {
       // Upload sends a stream as 5 MB parts (a few in flight), so a large artifact is never held whole.
-      await new Upload({ client: this.client, params: { ...target, Body: body } }).done();
+      const { Upload } = await import('@aws-sdk/lib-storage');
+      await new Upload({ client, params: { ...target, Body: body } }).done();
     } else {
-      await this.client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: byteLength(body) }));
+      await client.send(new sdk.PutObjectCommand({ ...target, Body: body, ContentLength: byteLength(body) }));
     }
   }
 
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
     const Key = this.objectKey(key);
     const params = { Bucket: this.bucket, Key, Body: body, ContentLength: byteLength(body), IfNoneMatch: '*' };
+    const { sdk, client } = await this.connect();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand(params));
+        await client.send(new sdk.PutObjectCommand(params));
         return true;
       } catch (error) {
-        if (hasStatus(error, 412)) return false;
-        if (!hasStatus(error, 409) || attempt === conflictAttempts) throw error;
+        if (hasStatus(sdk, error, 412)) return false;
+        if (!hasStatus(sdk, error, 409) || attempt === conflictAttempts) throw error;
         await sleep(25 * 2 ** attempt * (0.5 + Math.random()));
       }
     }
@@ -99,25 +104,32 @@ export class S3ObjectStore implements ObjectStore {
     return Buffer.concat(chunks);
   }
 
-  async getStream(key: string): Promise<Readable | null> {
+  async getStream(key: string, range?: ByteRange): Promise<Readable | null> {
+    const { sdk, client } = await this.connect();
+    // S3 has no empty range: ask for the object's first byte (so a missing key still reads null) and drop it.
+    const empty = range !== undefined && range.end <= range.start;
+    const Range = range && (empty ? 'bytes=0-0' : `bytes=${range.start}-${range.end - 1}`);
     try {
-      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const { Body } = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), ...(Range ? { Range } : {}) }));
       // On Node the SDK's body is the HTTP response stream.
       if (!(Body instanceof Readable)) throw new Error(`S3 returned no readable body for ${key}`);
-      return Body;
+      if (!empty) return Body;
+      Body.destroy();
+      return Readable.from([]);
     } catch (error) {
-      if (error instanceof NoSuchKey) return null;
+      if (error instanceof sdk.NoSuchKey) return null;
       throw error;
     }
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
+    const { sdk, client } = await this.connect();
     try {
-      const object = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const object = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
       return { key, size: object.ContentLength ?? 0, updatedAt: object.LastModified ?? new Date(0) };
     } catch (error) {
       // A HEAD answer has no body, so "no such key" is only its status.
-      if (hasStatus(error, 404)) return null;
+      if (hasStatus(sdk, error, 404)) return null;
       throw error;
     }
   }
@@ -125,7 +137,8 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     // Pages of up to 1000 keys, each asked for with the previous page's continuation token.
     const Prefix = this.prefix + assertSafePrefix(prefix);
-    const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix });
+    const { sdk, client } = await this.connect();
+    const pages = sdk.paginateListObjectsV2({ client }, { Bucket: this.bucket, Prefix });
     for await (const page of pages) {
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
@@ -139,11 +152,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    const { sdk, client } = await this.connect();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 
   async ping(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    const { sdk, client } = await this.connect();
+    await client.send(new sdk.HeadBucketCommand({ Bucket: this.bucket }));
   }
 }
 
@@ -152,6 +167,6 @@ function byteLength(body: Uint8Array | string): number {
   return Buffer.byteLength(body);
 }
 
-function hasStatus(error: unknown, status: number): boolean {
-  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === status;
+function hasStatus(sdk: Sdk, error: unknown, status: number): boolean {
+  return error instanceof sdk.S3ServiceException && error.$metadata.httpStatusCode === status;
 }

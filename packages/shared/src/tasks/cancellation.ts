@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
 import { tenantOf } from '../platform/tenants.js';
-import type { TaskResource } from './resource.js';
 
 /** A task revoked while it waited, as its user saw it, and whose it is. */
 export interface RevokedTask {
   task: TaskResource;
   tenant: string;
 }
+import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
+import type { TaskResource } from './resource.js';
+
+/** Whether a task's cancel flag is set (1) or not (0): workers check it with the task's STARTED event. */
+export const cancelRequestedOp: ScriptOpKind = { name: 'cancel-requested', lua: `return redis.call('EXISTS', keys[1])` };
 
 /**
  * Cancel requests travel through Redis, so any API replica reaches whichever worker process runs the
@@ -30,7 +34,7 @@ export class TaskCancellation {
     return `${this.prefix}:task:${taskId}:cancel`;
   }
 
-  private revokedKey(taskId: string): string {
+  revokedKey(taskId: string): string {
     return `${this.prefix}:task:${taskId}:revoked`;
   }
 
@@ -43,8 +47,9 @@ export class TaskCancellation {
       .exec();
   }
 
-  async isRequested(taskId: string): Promise<boolean> {
-    return (await this.redis.exists(this.flagKey(taskId))) === 1;
+  /** Whether a cancel was requested, as an op of a RedisBatch: its result is 1 when one was. */
+  requestedOp(taskId: string): ScriptOp {
+    return { kind: cancelRequestedOp, keys: [this.flagKey(taskId)], args: [] };
   }
 
   /** The subset of the given tasks with a pending cancel request, for a worker that may have missed a message. */
@@ -67,11 +72,10 @@ export class TaskCancellation {
     await this.redis.del(this.revokedKey(taskId));
   }
 
-  /** Records kept before tenants existed carry none and belong to `default`. */
-  async revoked(taskId: string): Promise<RevokedTask | null> {
-    const stored = await this.redis.get(this.revokedKey(taskId));
-    if (!stored) return null;
-    const { tenant, ...task } = JSON.parse(stored) as TaskResource & { tenant?: string };
-    return { task, tenant: tenantOf({ tenant }) };
-  }
+}
+
+/** A revoked task's record as stored; one kept before tenants existed carries none and is `default`'s. */
+export function revokedTaskOf(stored: string): RevokedTask {
+  const { tenant, ...task } = JSON.parse(stored) as TaskResource & { tenant?: string };
+  return { task, tenant: tenantOf({ tenant }) };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { TrainProgress } from '../jobs/train.js';
 import type { ErrorCode } from '../platform/errors.js';
-import { redisScript } from '../platform/redis.js';
+import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
+import type { TaskProgress } from './progress.js';
 import type { TaskStatus } from './status.js';
 
 export interface TaskError {
@@ -11,7 +11,7 @@ export interface TaskError {
 
 export type StatusEvent = { type: 'status'; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskError };
 
-export type TaskEvent = StatusEvent | { type: 'progress'; progress: TrainProgress; at: string };
+export type TaskEvent = StatusEvent | { type: 'progress'; progress: TaskProgress; at: string };
 
 /** A status change as it is logged now; `worker` names the process that made it, when a worker did. */
 export function statusEvent(status: TaskStatus, attempt: number, worker?: string, error?: TaskError): StatusEvent {
@@ -26,11 +26,14 @@ export interface LoggedTaskEvent {
 /** Enough for every status change and a progress update per epoch of a long training. */
 const maxEvents = 2_000;
 
-// Append and refresh the retention in one command: workers append several times per task.
-const appendScript = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return id`;
+/** Appends to a task's log and refreshes its retention, in one op: workers append several times per task. */
+export const taskEventOp: ScriptOpKind = {
+  name: 'task-event',
+  lua: `
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2])
+redis.call('EXPIRE', keys[1], args[3])
+return id`,
+};
 
 /**
  * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
@@ -45,7 +48,7 @@ export class TaskEventLog {
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {
-    this.appendEvent = redisScript(redis, 'trainyardAppendTaskEvent', appendScript, 1);
+    this.appendEvent = singleOpScript(redis, taskEventOp);
   }
 
   key(taskId: string): string {
@@ -53,13 +56,18 @@ export class TaskEventLog {
   }
 
   async append(taskId: string, event: TaskEvent): Promise<void> {
-    await this.appendEvent(this.key(taskId), maxEvents, JSON.stringify(event), this.retentionSeconds);
+    await this.appendEvent(this.appendOp(taskId, event));
+  }
+
+  /** The append as an op, for a RedisBatch that writes many tasks' events in one command. */
+  appendOp(taskId: string, event: TaskEvent): ScriptOp {
+    return { kind: taskEventOp, keys: [this.key(taskId)], args: [maxEvents, JSON.stringify(event), this.retentionSeconds] };
   }
 
   /** Events after the given stream id (exclusive), oldest first. */
   async read(taskId: string, afterId?: string): Promise<LoggedTaskEvent[]> {
     const entries = await this.redis.xrange(this.key(taskId), afterId ? `(${afterId}` : '-', '+');
-    return entries.map(parseEntry);
+    return entries.map(parseLogEntry);
   }
 
   /** The id of the newest event, or "0-0" (before any) while the log is empty. */
@@ -81,7 +89,7 @@ export class TaskEventLog {
       | [key: string, entries: [id: string, fields: string[]][]][]
       | null;
     const byKey = new Map(keys.map((key, i) => [key, taskIds[i]!]));
-    return new Map((reply ?? []).map(([key, entries]) => [byKey.get(key)!, entries.map(parseEntry)]));
+    return new Map((reply ?? []).map(([key, entries]) => [byKey.get(key)!, entries.map(parseLogEntry)]));
   }
 }
 
@@ -93,6 +101,7 @@ export function compareEventIds(a: string, b: string): number {
   return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
-function parseEntry([id, fields]: [id: string, fields: string[]]): LoggedTaskEvent {
+/** One stream entry of a task's log, as XRANGE and XREAD return it. */
+export function parseLogEntry([id, fields]: [id: string, fields: string[]]): LoggedTaskEvent {
   return { id, event: JSON.parse(fields[1] ?? 'null') as TaskEvent };
 }

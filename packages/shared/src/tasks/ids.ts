@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** One BullMQ queue per task type; the queue name is the type. */
-export const taskTypes = ['train', 'predict'] as const;
+export const taskTypes = ['train', 'predict', 'batch'] as const;
 export type TaskType = (typeof taskTypes)[number];
 
 /**

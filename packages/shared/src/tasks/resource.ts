@@ -1,7 +1,7 @@
 import { deadlineOf, type TaskDeadline } from '../jobs/deadlines.js';
-import type { TrainProgress } from '../jobs/train.js';
 import type { LoggedTaskEvent, TaskError } from './events.js';
 import type { TaskType } from './ids.js';
+import { progressOf, type TaskProgress } from './progress.js';
 import { terminalStatuses, type TaskStatus } from './status.js';
 
 /** One status change as the task's event log recorded it. */
@@ -26,7 +26,7 @@ export interface TaskResource {
   task_id: string;
   type: TaskType;
   status: TaskStatus;
-  progress: TrainProgress | null;
+  progress: TaskProgress | null;
   result: unknown;
   /** The final error once the task failed; the last attempt's error while a retry is pending. */
   error: TaskError | null;
@@ -67,10 +67,6 @@ export function lastWorker(logged: readonly LoggedTaskEvent[]): string | null {
   return null;
 }
 
-/** BullMQ's job.progress is untyped; only a training's progress object counts. */
-export function progressOf(value: unknown): TrainProgress | null {
-  return typeof value === 'object' && value !== null && 'percent' in value ? (value as TrainProgress) : null;
-}
 
 /** The part of a BullMQ job a task resource is built from. */
 export interface TaskJob {

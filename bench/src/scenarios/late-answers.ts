@@ -1,0 +1,59 @@
+import type { TaskResource } from '@trainyard/shared/tasks';
+import { predictBody } from '../settings.js';
+import { forEachConcurrently, submitTask } from '../trainyard/tasks.js';
+import type { TrainyardStack } from '../trainyard/stack.js';
+
+export interface LateAnswers {
+  samples: number;
+  /** Answers that came more than `lateMs` after their task's finished_at. */
+  late: number;
+  /** The longest time from finished_at to the answer in the client's hands, ms. */
+  maxMs: number;
+}
+
+export interface LateAnswerFigures {
+  lateMs: number;
+  /** One POST with `Prefer: wait`. */
+  preferWait: LateAnswers;
+  /** POST, then one GET /v1/tasks/{id}?wait=N. */
+  getWait: LateAnswers;
+}
+
+export interface LateAnswerOptions {
+  model: string;
+  samples: number;
+  concurrency: number;
+  lateMs: number;
+}
+
+const waitSeconds = 10;
+
+/**
+ * How late the API answers a client waiting for a task, under load (many waits in flight): the
+ * time from the task's own finished_at to the answer arriving, for both ways of waiting.
+ */
+export async function measureLateAnswers(stack: TrainyardStack, options: LateAnswerOptions): Promise<LateAnswerFigures> {
+  const preferWait = await lateness(options, async () => {
+    const response = await stack.client.post<TaskResource>('/v1/predict', predictBody(options.model), { prefer: `wait=${waitSeconds}` });
+    return finishedAnswer(response.status, response.body, 'POST /v1/predict with Prefer: wait');
+  });
+  const getWait = await lateness(options, async () => {
+    const taskId = await submitTask(stack.client, '/v1/predict', predictBody(options.model));
+    const response = await stack.client.get<TaskResource>(`/v1/tasks/${taskId}?wait=${waitSeconds}`);
+    return finishedAnswer(response.status, response.body, 'GET /v1/tasks/{id}?wait');
+  });
+  return { lateMs: options.lateMs, preferWait, getWait };
+}
+
+async function lateness(options: LateAnswerOptions, once: () => Promise<TaskResource>): Promise<LateAnswers> {
+  const delays = await forEachConcurrently(Array.from({ length: options.samples }), options.concurrency, async () => {
+    const task = await once();
+    return Date.now() - Date.parse(task.finished_at!);
+  });
+  return { samples: delays.length, late: delays.filter((ms) => ms > options.lateMs).length, maxMs: Math.max(...delays) };
+}
+
+function finishedAnswer(status: number, task: TaskResource, what: string): TaskResource {
+  if (status !== 200 || task.status !== 'SUCCESS' || !task.finished_at) throw new Error(`${what} answered ${status}: ${JSON.stringify(task)}`);
+  return task;
+}

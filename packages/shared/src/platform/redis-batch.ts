@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { redisScript } from './redis.js';
+
+/**
+ * A kind of small write (or check) that several callers make often: an event appended, a flag read,
+ * rows cached. Its Lua is the body of `function(keys, args)`, run alone (singleOpScript) or with
+ * other ops in one script (RedisBatch); nil reads as 0.
+ */
+export interface ScriptOpKind {
+  name: string;
+  lua: string;
+}
+
+/** One op of a kind, with its own keys and arguments. */
+export interface ScriptOp {
+  kind: ScriptOpKind;
+  keys: string[];
+  args: (string | number)[];
+}
+
+const commandName = (lua: string) => `trainyard_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+
+/** Runs one op of the kind as a command of its own. */
+export function singleOpScript(redis: Redis, kind: ScriptOpKind): (op: ScriptOp) => Promise<unknown> {
+  const lua = `local function op(keys, args)\n${kind.lua}\nend\nreturn op(KEYS, ARGV) or 0`;
+  const call = redisScript(redis, commandName(lua), lua);
+  return (op) => call(op.keys.length, ...op.keys, ...op.args);
+}
+
+// ARGV[1] is the number of ops; then, per op, its kind, how many keys and arguments it has, and the
+// arguments. KEYS are every op's keys in order. An op's error is its own reply; the others still run.
+const interpreter = `
+local results, k, a = {}, 0, 1
+for n = 1, tonumber(ARGV[1]) do
+  local kind, nkeys, nargs = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  a = a + 3
+  local keys, args = {}, {}
+  for i = 1, nkeys do keys[i] = KEYS[k + i] end
+  for i = 1, nargs do args[i] = ARGV[a + i] end
+  k, a = k + nkeys, a + nargs
+  local ok, result = pcall(kinds[kind], keys, args)
+  if ok then
+    results[n] = result or 0
+  elseif type(result) == 'table' then
+    results[n] = result
+  else
+    results[n] = redis.error_reply(tostring(result))
+  end
+end
+return results`;
+
+/** Keys and arguments one script carries at most: a call spreads them as JavaScript arguments. */
+const maxItems = 60_000;
+
+/** An op queued in a batch. */
+export interface SentOp<T> {
+  /**
+   * Resolves once the op's command is handed to the connection: any command sent on the same
+   * connection after that runs after the op, with no need to wait for its reply.
+   */
+  sent: Promise<void>;
+  /** The op's result, once its script has run. */
+  done: Promise<T>;
+}
+
+interface Pending {
+  op: ScriptOp;
+  sent: () => void;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Every op asked of it within one turn of the event loop goes to Redis as one script: under load
+ * the bookkeeping of many tasks costs one command and one round trip, not one each. Ops run in the
+ * order they were asked for, so an op asked for after another is never applied before it.
+ */
+export class RedisBatch {
+  private readonly kinds: ReadonlySet<string>;
+  private readonly run: (...args: (string | number)[]) => Promise<unknown>;
+  private pending: Pending[] = [];
+  private pendingItems = 0;
+
+  constructor(
+    readonly redis: Redis,
+    kinds: readonly ScriptOpKind[],
+  ) {
+    this.kinds = new Set(kinds.map((kind) => kind.name));
+    const table = kinds.map((kind) => `kinds[${JSON.stringify(kind.name)}] = function(keys, args)\n${kind.lua}\nend`).join('\n');
+    const lua = `local kinds = {}\n${table}\n${interpreter}`;
+    this.run = redisScript(redis, commandName(lua), lua);
+  }
+
+  /** Queues an op; resolves with its result once the script that carries it has run. */
+  write<T = unknown>(op: ScriptOp): Promise<T> {
+    return this.send<T>(op).done;
+  }
+
+  /** Queues an op, telling apart the moment its command leaves (`sent`) from its result (`done`). */
+  send<T = unknown>(op: ScriptOp): SentOp<T> {
+    if (!this.kinds.has(op.kind.name)) throw new Error(`this batch runs no ${op.kind.name} ops`);
+    const items = op.keys.length + op.args.length + 3;
+    // A full batch goes now: its command is written before this op's.
+    if (this.pending.length && this.pendingItems + items > maxItems) void this.flush();
+    this.pendingItems += items;
+    let sent = () => {};
+    const sending = new Promise<void>((resolve) => (sent = resolve));
+    const done = new Promise<T>((resolve, reject) => {
+      if (this.pending.push({ op, sent, resolve: resolve as (result: unknown) => void, reject }) === 1) setImmediate(() => void this.flush());
+    });
+    return { sent: sending, done };
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    this.pendingItems = 0;
+    const keys: string[] = [];
+    const args: (string | number)[] = [batch.length];
+    for (const { op } of batch) {
+      keys.push(...op.keys);
+      args.push(op.kind.name, op.keys.length, op.args.length, ...op.args);
+    }
+    let reply: Promise<unknown>;
+    try {
+      // ioredis hands the command to the connection as it is called: from here on it is ahead of any later one.
+      reply = this.run(keys.length, ...keys, ...args);
+    } catch (error) {
+      reply = Promise.reject(error);
+    }
+    for (const { sent } of batch) sent();
+    try {
+      const results = (await reply) as unknown[];
+      batch.forEach(({ resolve, reject }, i) => (results[i] instanceof Error ? reject(results[i]) : resolve(results[i])));
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
+  }
+}
