@@ -13,6 +13,7 @@ import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader } from '@trainyard/shared/tasks';
 import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
+import { builtConsole } from './console/router.js';
 import { Access } from './auth/access.js';
 import { ApiKeyStore } from './auth/api-keys.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -89,6 +90,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const closing = new Closing();
   const ttl = config.PREDICT_CACHE_TTL;
   const metrics = createApiMetrics(queues.all(), redis);
+  const consoleDir = builtConsole(config.CONSOLE_DIR);
+  if (!consoleDir) log.info({ dir: config.CONSOLE_DIR }, 'the web console is not built there: / is not served');
   const app = createApp({
     log,
     metrics,
@@ -133,6 +136,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     datasets: new DatasetCatalog(store),
     datasetMaxBytes: config.DATASET_MAX_BYTES,
     inferWaitSeconds: config.INFER_WAIT_S,
+    consoleDir,
     board: {
       ...(config.BOARD_USER && config.BOARD_PASSWORD ? { credentials: { user: config.BOARD_USER, password: config.BOARD_PASSWORD } } : {}),
       readOnly: config.BOARD_READ_ONLY,
