@@ -32,7 +32,7 @@ export function LossChart({ title, lines, xLabel = 'step' }: { title: string; li
         height: 240,
         scales: { x: { time: false } },
         axes: [{ label: xLabel }, { label: 'loss' }],
-        series: [{ label: xLabel }, ...lines.map((line) => ({ label: line.label, stroke: line.color, width: 2, ...(line.dash ? { dash: line.dash } : {}) }))],
+        series: [{ label: xLabel }, ...lines.map((line) => ({ label: line.label, stroke: line.color, width: 2, spanGaps: true, ...(line.dash ? { dash: line.dash } : {}) }))],
       },
       data,
       element,
