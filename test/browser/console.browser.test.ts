@@ -51,8 +51,12 @@ describe('the web console', () => {
   it('when a wrong key is given, then sign-in shows the API refusal and stays on sign-in', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${api.url}/`);
-    await page.getByLabel('API key').fill(`ty_${'not-a-real-key'.padEnd(43, 'x')}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard alone: the key field takes the first Tab, Enter submits.
+    await page.getByLabel('API key').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key');
+    await page.keyboard.type(`ty_${'not-a-real-key'.padEnd(43, 'x')}`);
+    await page.keyboard.press('Enter');
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/^unauthorized: /);
@@ -131,6 +135,12 @@ describe('the web console', () => {
     await page.locator('[data-alias="production"]', { hasText: 'v1' }).waitFor();
     expect((await request(`${api.url}/v1/models/console-flowers`)).body.aliases).toEqual({ production: 1 });
     await screenshot(page, 'model');
+
+    // On a phone the page fits the screen; wide tables scroll inside their own box.
+    await page.setViewportSize({ width: 375, height: 740 });
+    // The chart follows its box's new width when the resize observer fires.
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, undefined, { timeout: 10_000 });
+    await screenshot(page, 'model-phone');
     await page.close();
   });
 

@@ -163,6 +163,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
         </>
       )}
       <h2>History</h2>
+      <div class="scroll">
       <table>
         <thead>
           <tr>
@@ -183,6 +184,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
           ))}
         </tbody>
       </table>
+      </div>
       <h2>Failures</h2>
       {task.failures.length ? (
         <ul>
