@@ -136,6 +136,12 @@ describe('the web console', () => {
     expect((await request(`${api.url}/v1/models/console-flowers`)).body.aliases).toEqual({ production: 1 });
     await screenshot(page, 'model');
 
+    await page.getByLabel(/^Row \(sepal_length/).fill('5.1, 3.5, 1.4, 0.2');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    const prediction = page.getByLabel('prediction');
+    await prediction.waitFor({ timeout: 60_000 });
+    expect(JSON.parse((await prediction.textContent())!)).toMatchObject({ label: 'setosa' });
+
     // On a phone the page fits the screen; wide tables scroll inside their own box.
     await page.setViewportSize({ width: 375, height: 740 });
     // The chart follows its box's new width when the resize observer fires.
