@@ -90,10 +90,11 @@ export class TaskBacklog {
   /**
    * Counts a task in before it is queued, in one command: null when the tenant has `quota`
    * unfinished tasks already, else how many of its tasks on the queue are unfinished ahead of it.
+   * `at` (epoch ms, its job's timestamp) places it in the tenant's task index.
    */
-  async admit(tenant: string, queue: TaskType, taskId: string, quota: number): Promise<number | null> {
+  async admit(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<number | null> {
     const keys = [...[queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type)), this.index.key(tenant)];
-    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, Date.now(), quota, this.indexMs, this.indexMax));
+    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, at, quota, this.indexMs, this.indexMax));
     return ahead < 0 ? null : ahead;
   }
 
