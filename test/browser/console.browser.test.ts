@@ -5,7 +5,7 @@ import { launchChromium, screenshot } from '@trainyard/test-support/browser';
 import { request, waitForTask } from '@trainyard/test-support/http';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
-import { submit, tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
+import { inlineLine, submit, tempStorage, trainIris, trainIrisNetwork } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('console');
 const storage = tempStorage('console');
@@ -98,7 +98,43 @@ describe('the web console', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 60_000 });
     expect((await request(`${api.url}/v1/tasks/${taskId}`)).body.status).toBe('REVOKED');
-    expect(await page.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
+
+    // Retry runs it again as a new task, whose page links back to this one.
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForURL((url) => url.hash.startsWith('#/tasks/') && !url.hash.endsWith(taskId));
+    const retryId = decodeURIComponent(new URL(page.url()).hash.slice('#/tasks/'.length));
+    await page.getByRole('link', { name: taskId }).waitFor();
+    expect((await request(`${api.url}/v1/tasks/${taskId}`)).body.retried_by).toBe(retryId);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 60_000 });
+    await page.close();
+  });
+
+  it('when tasks run and arrive, then the list shows them newest first, live, and filters them', async () => {
+    const page = await signedIn('tasks');
+    await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+    const longId = await submit(api.url, '/v1/train', trainIrisNetwork('console-list', { epochs: 400, batch_size: 8 }));
+    // The list learns of the new task from the tenant feed, without a reload by the user.
+    const row = page.locator(`tr[data-task="${longId}"]`);
+    await row.waitFor({ timeout: 60_000 });
+    const bar = row.getByRole('progressbar');
+    const percent = async () => ((await bar.count()) ? Number(await bar.getAttribute('value')) : -1);
+    const first = await until(page, percent, (value) => value >= 0, "the row's progress bar");
+    await until(page, percent, (value) => value > first, "the row's progress bar moving");
+    await screenshot(page, 'tasks-live');
+    // Spares the CPU the rest of the training (a 409 if it finished meanwhile; either will do here).
+    await request(`${api.url}/v1/tasks/${longId}/cancel`, { method: 'POST' });
+
+    const lineId = await submit(api.url, '/v1/train', { model: 'console-line', algorithm: 'linear-regression', dataset: inlineLine });
+    await page.locator(`tr[data-task="${lineId}"]`).getByText('SUCCESS').waitFor({ timeout: 60_000 });
+    const ids = await page.locator('tbody tr[data-task]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-task')));
+    expect(ids.indexOf(lineId)).toBeLessThan(ids.indexOf(longId));
+
+    await page.getByLabel('Type').selectOption('train');
+    await page.getByLabel('Model').fill('console-line');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect(await page.locator('tbody tr[data-task]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-task')))).toEqual([lineId]);
     await page.close();
   });
 

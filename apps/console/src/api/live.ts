@@ -11,7 +11,7 @@ export function useEventStream(
   path: string | null,
   onEvent: (event: ServerEvent) => void,
   onRefused: (error: ApiError) => void,
-  /** Replay the stream's events after this id first, and resume after the last one seen on reconnecting. */
+  /** Replay the stream's events after this id first (reconnects always resume after the last id seen). */
   replayAfter?: string,
 ) {
   const handlers = useRef({ onEvent, onRefused });
@@ -28,7 +28,7 @@ export function useEventStream(
         path,
         (event) => {
           pause = 500;
-          if (replayAfter !== undefined && event.id) lastId = event.id;
+          if (event.id) lastId = event.id;
           handlers.current.onEvent(event);
         },
         lastId,

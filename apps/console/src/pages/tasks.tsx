@@ -22,6 +22,8 @@ const query = (filters: Filters, extra: Record<string, string> = {}) => {
 /** The tenant's tasks, newest first, kept current by the tenant-wide event stream. */
 export function TasksPage() {
   const [filters, setFilters] = useState<Filters>({ status: '', type: '', model: '' });
+  /** What the form holds until Filter applies it: live updates re-render the page meanwhile. */
+  const [draft, setDraft] = useState<Filters>(filters);
   const [tasks, setTasks] = useState<Task[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -76,7 +78,6 @@ export function TasksPage() {
   useEventStream(live, onEvent, setLiveError);
   useEffect(() => () => clearTimeout(reloading.current), []);
 
-  const missing = error instanceof ApiError && error.status === 404 && error.code === 'not_found';
   return (
     <section aria-labelledby="tasks-title">
       <h1 id="tasks-title">Tasks</h1>
@@ -84,13 +85,12 @@ export function TasksPage() {
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          const data = new FormData(event.currentTarget);
-          setFilters({ status: String(data.get('status')), type: String(data.get('type')), model: String(data.get('model')).trim() });
+          setFilters({ ...draft, model: draft.model.trim() });
         }}
       >
         <label>
           Status
-          <select name="status" value={filters.status}>
+          <select name="status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}>
             <option value="">any</option>
             {taskStatuses.map((status) => (
               <option key={status}>{status}</option>
@@ -99,7 +99,7 @@ export function TasksPage() {
         </label>
         <label>
           Type
-          <select name="type" value={filters.type}>
+          <select name="type" value={draft.type} onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}>
             <option value="">any</option>
             <option>train</option>
             <option>predict</option>
@@ -108,19 +108,13 @@ export function TasksPage() {
         </label>
         <label>
           Model
-          <input name="model" value={filters.model} placeholder="any" />
+          <input name="model" value={draft.model} onInput={(e) => setDraft({ ...draft, model: e.currentTarget.value })} placeholder="any" />
         </label>
         <button type="submit">Filter</button>
       </form>
       <OpenTask />
-      {missing ? (
-        <p class="notice" role="status">
-          This API does not list tasks yet (GET /v1/tasks answered 404). Open a task by its id above.
-        </p>
-      ) : (
-        <ErrorBox error={error} />
-      )}
-      {liveError && !missing && (
+      <ErrorBox error={error} />
+      {liveError && (
         <p class="notice" role="status">
           Live updates are off: {liveError.code}: {liveError.message}
         </p>
