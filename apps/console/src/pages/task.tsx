@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from '../api/client.js';
+import { api, ApiError } from '../api/client.js';
 import { useEventStream } from '../api/live.js';
 import type { ServerEvent } from '../api/sse.js';
 import { finalStatuses, type ModelVersion, type Progress, type Task, type TaskStatus } from '../api/types.js';
@@ -159,7 +159,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
       {task.error && (
         <>
           <h2>Error</h2>
-          <ErrorBox error={Object.assign(new Error(task.error.message), { name: task.error.code ?? 'error' })} />
+          <ErrorBox error={new ApiError(0, task.error.code ?? 'error', task.error.message)} />
         </>
       )}
       <h2>History</h2>
