@@ -25,7 +25,7 @@ export function builtConsole(dir: string): string | null {
  */
 export function consoleRouter(dir: string): Router {
   const router = Router();
-  router.get(['/', '/index.html'], (_req, res) => {
+  router.get('/', (_req, res) => {
     res.set({ ...consoleHeaders, 'cache-control': 'no-cache' }).sendFile(join(dir, 'index.html'));
   });
   router.use(
