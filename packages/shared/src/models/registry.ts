@@ -1,58 +1,61 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Algorithm, LossCurve, RowMetrics } from '../jobs/train.js';
+import { z } from 'zod';
+import { algorithms, lossCurve, rowMetrics } from '../jobs/train.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
 
-export interface ModelVersion {
-  model: string;
-  version: number;
-  algorithm: Algorithm;
-  params: Record<string, unknown>;
+export const modelVersion = z.object({
+  model: z.string(),
+  version: z.int(),
+  algorithm: z.enum(algorithms),
+  params: z.record(z.string(), z.unknown()),
   /** classification or regression, from the target column's type. */
-  task: 'classification' | 'regression';
+  task: z.enum(['classification', 'regression']),
   /** What predict takes: texts (text models, whose one feature is the text column) or feature rows. Absent means tabular. */
-  input?: 'text' | 'tabular';
-  feature_names: string[];
+  input: z.enum(['text', 'tabular']).optional(),
+  feature_names: z.array(z.string()),
   /** Label classes in output order; classifiers only. */
-  classes?: (string | number)[];
+  classes: z.array(z.union([z.string(), z.number()])).optional(),
   /** What TrainResult.metrics holds: validation metrics when rows were held out, else training metrics. */
-  metrics: Record<string, number>;
+  metrics: z.record(z.string(), z.number()),
   /** Versions trained since the full-batch solvers; absent on older ones. The model fitted on the training split, on the held-out rows. */
-  validation?: RowMetrics;
+  validation: rowMetrics.optional(),
   /** The published model on the rows it was fitted on, and whether it was refitted on every row. */
-  training?: RowMetrics & { refit: boolean };
-  loss_curve?: LossCurve;
+  training: rowMetrics.extend({ refit: z.boolean() }).optional(),
+  loss_curve: lossCurve.optional(),
   /** sha256 of the training data as the worker read it (feature names, rows and target, or texts and target). */
-  data_hash?: string;
-  warnings?: string[];
-  size_bytes: number;
-  training_task_id: string;
-  created_at: string;
-}
+  data_hash: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+  size_bytes: z.int(),
+  training_task_id: z.string(),
+  created_at: z.iso.datetime(),
+});
+export type ModelVersion = z.output<typeof modelVersion>;
 
 /** Model-level pointers, stored as models/{name}/aliases.json. */
-export interface ModelAliases {
-  aliases: Record<string, number>;
+export const modelAliases = z.object({
+  aliases: z.record(z.string(), z.int()),
   /** When an alias last changed; null while the model never had one. */
-  updated_at: string | null;
-}
+  updated_at: z.iso.datetime().nullable(),
+});
+export type ModelAliases = z.output<typeof modelAliases>;
 
-export interface ModelSummary {
-  name: string;
-  latest_version: number;
-  aliases: Record<string, number>;
+export const modelSummary = z.object({
+  name: z.string(),
+  latest_version: z.int(),
+  aliases: z.record(z.string(), z.int()),
   /** The newest of the last version's creation and the last alias change. */
-  updated_at: string;
-}
+  updated_at: z.iso.datetime(),
+});
+export type ModelSummary = z.output<typeof modelSummary>;
 
-export interface ModelDetails extends ModelSummary {
-  versions: ModelVersion[];
-}
+export const modelDetails = modelSummary.extend({ versions: z.array(modelVersion) });
+export type ModelDetails = z.output<typeof modelDetails>;
 
 // Raises the latest pointer only: a slow training that finishes late never moves `latest` back.
 const raiseLatest = `
