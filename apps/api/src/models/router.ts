@@ -15,10 +15,10 @@ export interface ModelRouterDeps extends CacheDropDeps {
   audit: AuditLog;
 }
 
-const versionNumber = z.coerce.number().pipe(z.int().min(1));
+export const versionNumber = z.coerce.number().pipe(z.int().min(1));
 /** A version path segment: a number, an alias or latest. */
 export const versionRef = z.union([versionNumber, aliasName]);
-const aliasTarget = z.strictObject({ version: z.int().min(1) });
+export const aliasTarget = z.strictObject({ version: z.int().min(1) });
 
 /** The registry of the caller's tenant. */
 export function modelRouter(deps: ModelRouterDeps): Router {

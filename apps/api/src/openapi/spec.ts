@@ -22,7 +22,11 @@ const componentNames = new Map<z.ZodType, string>(Object.entries(components).map
  */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): Json {
   const name = componentNames.get(schema);
-  if (name) return { $ref: `#/components/schemas/${name}` };
+  return name ? { $ref: `#/components/schemas/${name}` } : inlineSchema(schema, io);
+}
+
+/** The schema written out, never as a reference: for the components themselves. */
+export function inlineSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   return rest;
 }
@@ -128,3 +132,19 @@ export function operation({ summary, description, tag, scope, parameters: params
       : all,
   };
 }
+
+/** What every submit answers: 202 with the queued task, or 200 once it finished within Prefer: wait. */
+export const submitResponses: Record<string, Json> = {
+  '202': {
+    description: 'Queued (or still running after Prefer: wait): the task as it stands; follow Location.',
+    headers: { Location: headers.location, 'Preference-Applied': headers.preferenceApplied },
+    content: { 'application/json': { schema: { oneOf: [jsonSchema(submittedTask), jsonSchema(taskResource)] } } },
+  },
+  '200': json('Finished within Prefer: wait (or answered from the prediction cache): the task with its result.', taskResource, {
+    Location: headers.location,
+    'Preference-Applied': headers.preferenceApplied,
+  }),
+  ...errors('invalid_request', 'invalid_json', 'invalid_data', 'limit_exceeded', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'idempotency_key_reused', 'quota_exceeded'),
+};
+
+export const taskIdParameter: Json = { name: 'taskId', in: 'path', required: true, description: 'A task id, as a submit answered it.', schema: { type: 'string' } };
