@@ -21,7 +21,7 @@ function modelRoutes(suffix: string, item: (params: Json[]) => Paths[string]): P
   return { [`/v2/models/{name}${suffix}`]: item(name), [`/v2/models/{name}/versions/{version}${suffix}`]: item(versioned) };
 }
 
-const keyed = ['unauthorized', 'forbidden', 'rate_limited', 'invalid_request', 'not_found'] as const;
+const keyed = ['unauthorized', 'forbidden', 'rate_limited', 'invalid_request', 'not_found', 'unavailable'] as const;
 
 export const inferencePaths: Paths = {
   '/v2': {
