@@ -26,8 +26,7 @@ export const taskResource = z.object({
   type: z.enum(taskTypes),
   status: z.enum(taskStatuses),
   progress: taskProgress.nullable(),
-  /** The task's result once it succeeded (a training's metrics, predictions, a batch's files); else null. */
-  result: z.unknown(),
+  result: z.unknown().describe("The task's result once it succeeded, else null: a training's new version and metrics, a prediction's predictions or embeddings, a batch's output and error files."),
   /** The final error once the task failed; the last attempt's error while a retry is pending. */
   error: taskError.nullable(),
   /** Attempts started so far. */
