@@ -26,13 +26,21 @@ function registeredOperations(app: Express): Set<string> {
     for (const layer of stack) {
       if (layer.route) {
         for (const path of expandOptional(layer.route.path)) {
-          for (const method of Object.keys(layer.route.methods)) found.add(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+          for (const method of Object.keys(layer.route.methods)) found.add(`${method} ${openApiPath(path)}`);
         }
       } else if (layer.handle?.stack) visit(layer.handle.stack);
     }
   };
   visit((app as unknown as { router: { stack: Layer[] } }).router.stack);
   return found;
+}
+
+/** `/v1/tasks/:taskId` → `/v1/tasks/{taskId}`; an escaped colon (`/v1/tasks\\:retry`) is a literal one. */
+function openApiPath(path: string): string {
+  return path
+    .split('\\:')
+    .map((part) => part.replace(/:(\w+)/g, '{$1}'))
+    .join(':');
 }
 
 function expandOptional(path: string): string[] {
