@@ -80,12 +80,22 @@ describe('the API answers as its OpenAPI document says', () => {
     expect(resumed.status).toBe(204);
 
     expect((await call('POST', `/v1/tasks/${train.body.task_id}/cancel`)).status).toBe(409);
+    expect((await call('POST', `/v1/tasks/${train.body.task_id}/retry`)).status).toBe(409);
+    expect((await call('GET', '/v1/tasks?type=train&limit=1')).body.tasks.map((t: { task_id: string }) => t.task_id)).toEqual([train.body.task_id]);
+    expect((await call('POST', '/v1/tasks:retry', { body: { type: 'train' } })).body).toEqual({ tasks: [] });
+
+    const feed = await openSse(`${api.url}/v1/events?type=predict`);
+    expect(feed.status).toBe(200);
 
     const predict = await call('POST', '/v1/predict', { body: { model: 'conform', inputs: [[5.1, 3.5, 1.4, 0.2]] }, headers: { prefer: 'wait=30' } });
     expect(predict.status).toBe(200);
     expect(predict.headers.get('preference-applied')).toBe('wait=30');
     const cached = await call('POST', '/v1/predict', { body: { model: 'conform', inputs: [[5.1, 3.5, 1.4, 0.2]] } });
     expect(cached.status).toBe(200);
+    const fed = await feed.next();
+    feed.close();
+    expect(fed).toMatchObject({ data: { task_id: predict.body.task_id, type: 'predict', model: 'conform' } });
+    spec.check('GET', '/v1/events', 200, fed, feed.headers.get('content-type')!);
     // An iris model has no text encoder: embedding with it is a documented 400.
     expect((await call('POST', '/v1/embed', { body: { model: 'conform', inputs: ['a text'] } })).status).toBe(400);
 
