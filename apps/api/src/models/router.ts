@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
+import type { AliasRoute, ModelRegistry, ModelVersion, RolloutStats } from '@trainyard/shared/models';
 import { aliasName, InvalidRequestError, latestAlias, modelName, NotFoundError } from '@trainyard/shared/platform';
 import type { AuditLog } from '../admin/audit.js';
 import type { Access } from '../auth/access.js';
@@ -11,6 +11,7 @@ import { parseBody, requireJsonBody } from '../http/validate.js';
 
 export interface ModelRouterDeps extends CacheDropDeps {
   registry: ModelRegistry;
+  rollouts: RolloutStats;
   access: Access;
   audit: AuditLog;
 }
@@ -18,7 +19,27 @@ export interface ModelRouterDeps extends CacheDropDeps {
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
 /** A version path segment: a number, an alias or latest. */
 export const versionRef = z.union([versionNumber, aliasName]);
-const aliasTarget = z.strictObject({ version: z.int().min(1) });
+/** Versions an alias may split its traffic between. */
+const maxSplit = 10;
+/**
+ * One version (`{"version": 3}`), or a split by positive integer weights (`{"versions": {"3": 90,
+ * "4": 10}}`); either may name a shadow version that gets a copy of the traffic.
+ */
+export const aliasTarget = z
+  .strictObject({
+    version: z.int().min(1).optional(),
+    versions: z
+      .record(z.string().regex(/^[1-9]\d*$/, 'a version number'), z.int().min(1).max(1_000_000))
+      .refine((split) => Object.keys(split).length >= 1 && Object.keys(split).length <= maxSplit, `1 to ${maxSplit} versions`)
+      .optional(),
+    shadow: z.int().min(1).optional(),
+  })
+  .refine((target) => (target.version === undefined) !== (target.versions === undefined), { path: ['version'], message: 'give either version or versions' })
+  .refine((target) => target.shadow === undefined || !(target.shadow === target.version || Object.hasOwn(target.versions ?? {}, String(target.shadow))), {
+    path: ['shadow'],
+    message: 'a shadow is a version the alias does not answer with',
+  })
+  .transform(({ version, versions, shadow }): AliasRoute => ({ versions: versions ?? { [version!]: 1 }, ...(shadow === undefined ? {} : { shadow }) }));
 
 /** The registry of the caller's tenant. */
 export function modelRouter(deps: ModelRouterDeps): Router {
@@ -36,6 +57,16 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const model = await registryOf(req).details(name);
     if (!model) throw new NotFoundError(`no model named "${name}"`);
     res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases)) });
+  });
+
+  /** Per version of the alias: requests, latency percentiles, a shadow's agreement, shed copies. */
+  router.get('/v1/models/:name/aliases/:alias/stats', deps.access.requires('read'), async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    const alias = parseParam(aliasName, req.params.alias, 'alias');
+    const { aliases, routes } = await registryOf(req).aliases(name);
+    if (!Object.hasOwn(aliases, alias)) throw new NotFoundError(`model "${name}" has no alias "${alias}"`);
+    const route = routes && Object.hasOwn(routes, alias) ? routes[alias]! : { versions: { [aliases[alias]!]: 1 } };
+    res.json(await deps.rollouts.read(principalOf(req).tenant, name, alias, route));
   });
 
   router.get('/v1/models/:name/versions/:version', deps.access.requires('read'), async (req, res) => {
@@ -59,9 +90,9 @@ export function modelRouter(deps: ModelRouterDeps): Router {
   router.put('/v1/models/:name/aliases/:alias', deps.audit.records('model.alias.set', aliasTargetOf), deps.access.requires('manage'), requireJsonBody, async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
     const alias = settableAlias(req.params.alias);
-    const { version } = parseBody(aliasTarget, req);
-    const saved = await registryOf(req).setAlias(name, alias, version);
-    res.json({ model: name, alias, version, aliases: saved.aliases, updated_at: saved.updated_at });
+    const route = parseBody(aliasTarget, req);
+    const saved = await registryOf(req).setAlias(name, alias, route);
+    res.json({ model: name, alias, version: saved.aliases[alias], ...route, aliases: saved.aliases, routes: saved.routes ?? {}, updated_at: saved.updated_at });
   });
 
   router.delete('/v1/models/:name/aliases/:alias', deps.audit.records('model.alias.delete', aliasTargetOf), deps.access.requires('manage'), async (req, res) => {
