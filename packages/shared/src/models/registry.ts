@@ -337,7 +337,7 @@ export class ModelRegistry {
       if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
       const { aliases, routes = {} } = await this.aliases(model);
       const routesTo = (alias: string) => {
-        const route = routes[alias];
+        const route = Object.hasOwn(routes, alias) ? routes[alias] : undefined;
         return route ? Object.hasOwn(route.versions, String(version)) || route.shadow === version : aliases[alias] === version;
       };
       const pointing = Object.keys(aliases).filter(routesTo);
