@@ -265,7 +265,7 @@ export class ModelRegistry {
 
   async list(): Promise<ModelSummary[]> {
     const summaries = await Promise.all((await this.modelNames()).map((name) => this.details(name)));
-    return summaries.filter((model) => model !== null).map(({ versions: _versions, ...summary }) => summary);
+    return summaries.filter((model) => model !== null).map(({ versions: _versions, routes: _routes, ...summary }) => summary);
   }
 
   /** The model with every version; null when it has none. */
