@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { AliasRoute, ModelRegistry, ModelVersion, RolloutStats } from '@trainyard/shared/models';
+import { aliasTarget, type ModelRegistry, type ModelVersion, type RolloutStats } from '@trainyard/shared/models';
 import { aliasName, InvalidRequestError, latestAlias, modelName, NotFoundError } from '@trainyard/shared/platform';
 import type { AuditLog } from '../admin/audit.js';
 import type { Access } from '../auth/access.js';
@@ -19,28 +19,6 @@ export interface ModelRouterDeps extends CacheDropDeps {
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
 /** A version path segment: a number, an alias or latest. */
 export const versionRef = z.union([versionNumber, aliasName]);
-/** Versions an alias may split its traffic between. */
-const maxSplit = 10;
-/**
- * One version (`{"version": 3}`), or a split by positive integer weights (`{"versions": {"3": 90,
- * "4": 10}}`); either may name a shadow version that gets a copy of the traffic.
- */
-export const aliasTarget = z
-  .strictObject({
-    version: z.int().min(1).optional(),
-    versions: z
-      .record(z.string().regex(/^[1-9]\d*$/, 'a version number'), z.int().min(1).max(1_000_000))
-      .refine((split) => Object.keys(split).length >= 1 && Object.keys(split).length <= maxSplit, `1 to ${maxSplit} versions`)
-      .optional(),
-    shadow: z.int().min(1).optional(),
-  })
-  .refine((target) => (target.version === undefined) !== (target.versions === undefined), { path: ['version'], message: 'give either version or versions' })
-  .refine((target) => target.shadow === undefined || !(target.shadow === target.version || Object.hasOwn(target.versions ?? {}, String(target.shadow))), {
-    path: ['shadow'],
-    message: 'a shadow is a version the alias does not answer with',
-  })
-  .transform(({ version, versions, shadow }): AliasRoute => ({ versions: versions ?? { [version!]: 1 }, ...(shadow === undefined ? {} : { shadow }) }));
-
 /** The registry of the caller's tenant. */
 export function modelRouter(deps: ModelRouterDeps): Router {
   const router = Router();

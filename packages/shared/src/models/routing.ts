@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 /**
  * How an alias splits its traffic: weights per version number (as JSON keys, `{"3": 90, "4": 10}`),
@@ -8,6 +9,28 @@ export interface AliasRoute {
   versions: Record<string, number>;
   shadow?: number;
 }
+
+/** Versions an alias may split its traffic between. */
+const maxSplit = 10;
+/**
+ * One version (`{"version": 3}`), or a split by positive integer weights (`{"versions": {"3": 90,
+ * "4": 10}}`); either may name a shadow version that gets a copy of the traffic.
+ */
+export const aliasTarget = z
+  .strictObject({
+    version: z.int().min(1).optional(),
+    versions: z
+      .record(z.string().regex(/^[1-9]\d*$/, 'a version number'), z.int().min(1).max(1_000_000))
+      .refine((split) => Object.keys(split).length >= 1 && Object.keys(split).length <= maxSplit, `1 to ${maxSplit} versions`)
+      .optional(),
+    shadow: z.int().min(1).optional(),
+  })
+  .refine((target) => (target.version === undefined) !== (target.versions === undefined), { path: ['version'], message: 'give either version or versions' })
+  .refine((target) => target.shadow === undefined || !(target.shadow === target.version || Object.hasOwn(target.versions ?? {}, String(target.shadow))), {
+    path: ['shadow'],
+    message: 'a shadow is a version the alias does not answer with',
+  })
+  .transform(({ version, versions, shadow }): AliasRoute => ({ versions: versions ?? { [version!]: 1 }, ...(shadow === undefined ? {} : { shadow }) }));
 
 /** The version that carries most of a split (the lower number on a tie): what a plain lookup of the alias names. */
 export function primaryVersion(weights: Record<string, number>): number {
