@@ -98,6 +98,12 @@ describe('an alias that splits traffic', () => {
     const details = await request(`${api.url}/v1/models/iris`);
     expect(details.body.routes).toMatchObject({ production: { versions: { '1': 90, '2': 10 } }, sticky: { versions: { '1': 50, '2': 50 } } });
     expect(details.body.aliases).toMatchObject({ production: 1 });
+    // Both versions of the split answer for the alias.
+    expect(details.body.versions.map((v: { aliases: string[] }) => v.aliases)).toEqual([
+      ['production', 'sticky'],
+      ['production', 'sticky'],
+      [],
+    ]);
     const response = await request(`${api.url}/v1/models/iris/versions/2`, { method: 'DELETE' });
     expect(response.status).toBe(409);
     expect(response.body.error).toMatchObject({ code: 'alias_in_use', message: expect.stringContaining('production') });

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { aliasTarget, type ModelRegistry, type ModelVersion, type RolloutStats } from '@trainyard/shared/models';
+import { aliasTarget, type AliasRoute, type ModelRegistry, type ModelVersion, type RolloutStats } from '@trainyard/shared/models';
 import { aliasName, InvalidRequestError, latestAlias, modelName, NotFoundError } from '@trainyard/shared/platform';
 import type { AuditLog } from '../admin/audit.js';
 import type { Access } from '../auth/access.js';
@@ -34,7 +34,7 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const name = parseParam(modelName, req.params.name, 'name');
     const model = await registryOf(req).details(name);
     if (!model) throw new NotFoundError(`no model named "${name}"`);
-    res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases)) });
+    res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases, model.routes)) });
   });
 
   /** Per version of the alias: requests, latency percentiles, a shadow's agreement, shed copies. */
@@ -53,7 +53,8 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const registry = registryOf(req);
     const version = await registry.resolve(name, ref);
     if (!version) throw new NotFoundError(`model "${name}" has no version ${ref}`);
-    res.json(withAliases(version, (await registry.aliases(name)).aliases));
+    const { aliases, routes } = await registry.aliases(name);
+    res.json(withAliases(version, aliases, routes));
   });
 
   router.delete('/v1/models/:name/versions/:version', deps.audit.records('model.version.delete', versionTarget), deps.access.requires('manage'), async (req, res) => {
@@ -88,7 +89,9 @@ function settableAlias(value: unknown): string {
   return alias;
 }
 
-/** A version as the API shows it: its metadata and the aliases pointing to it. */
-function withAliases(version: ModelVersion, aliases: Record<string, number>) {
-  return { ...version, aliases: Object.keys(aliases).filter((alias) => aliases[alias] === version.version) };
+/** A version as the API shows it: its metadata and the aliases that answer with it (a split's every version). */
+function withAliases(version: ModelVersion, aliases: Record<string, number>, routes: Record<string, AliasRoute> = {}) {
+  const answersWith = (alias: string) =>
+    Object.hasOwn(routes, alias) ? Object.hasOwn(routes[alias]!.versions, String(version.version)) : aliases[alias] === version.version;
+  return { ...version, aliases: Object.keys(aliases).filter(answersWith) };
 }
