@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
 import { tenantName } from '../platform/tenants.js';
 import { aliasName, columnName, datasetName, modelName } from '../platform/names.js';
-import { featureRow, jobDeadline, priority, requestedDeadline, text } from './fields.js';
+import { featureRow, jobDeadline, priority, requestedDeadline, text, retryOf } from './fields.js';
 
 /**
  * Feature values keyed by feature name, checked as the object's own keys: zod's record would drop a
@@ -76,6 +76,7 @@ export const predictJobData = z.object({
    * stats. `shadow_of` marks a shadow copy: the version that answered the client, to compare with.
    */
   rollout: z.strictObject({ alias: aliasName, shadow_of: z.int().min(1).optional() }).optional(),
+  retry_of: retryOf,
   deadline: jobDeadline,
 });
 export type PredictJobData = z.output<typeof predictJobData>;
