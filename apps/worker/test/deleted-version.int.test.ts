@@ -57,7 +57,7 @@ const meta = (version: number): ModelVersion => ({
 
 beforeAll(async () => {
   if (subscriber.status !== 'ready') await once(subscriber, 'ready');
-  runtime = { bookkeeping, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(bookkeeping, new TaskBacklog(redis, prefix)) };
+  runtime = { bookkeeping, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(bookkeeping, new TaskBacklog(redis, prefix, { retentionSeconds: 60, retentionCount: 100 })) };
   const trained = await trainModel(
     { featureNames: ['a', 'b'], features, labels: features.map((_, i) => (i % 2 ? 'high' : 'low')) },
     { algorithm: 'logistic-regression', params: { epochs: 30, validation_split: 0, seed: 3 } },
