@@ -77,7 +77,10 @@ export class PrivateReplicatedRedis {
   static async start(): Promise<PrivateReplicatedRedis> {
     const primary = await PrivateRedis.start();
     const replica = await PrivateRedis.start(['--replicaof', '127.0.0.1', String(primary.port)]);
-    const pair = new PrivateReplicatedRedis(primary, replica, new Redis(replica.url), new Redis(primary.url));
+    // The admin connections outlive a server the test stops, reconnecting quietly.
+    const [replicaAdmin, primaryAdmin] = [new Redis(replica.url), new Redis(primary.url)];
+    for (const admin of [replicaAdmin, primaryAdmin]) admin.on('error', () => {});
+    const pair = new PrivateReplicatedRedis(primary, replica, replicaAdmin, primaryAdmin);
     await pair.catchUp();
     return pair;
   }

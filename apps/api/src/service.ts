@@ -111,7 +111,9 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
     events,
     tasks: taskReads.tasks,
-    reads: new ReplicaReads({ redis, deps: taskReads }, replica && { redis: replica, deps: replicaReads(replica, taskReads, config) }),
+    reads: new ReplicaReads({ redis, deps: taskReads }, replica && { redis: replica, deps: replicaReads(replica, taskReads, config) }, (server) =>
+      metrics.taskReads.inc({ server }),
+    ),
     answered,
     cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),

@@ -12,17 +12,24 @@ let servers: PrivateReplicatedRedis;
 let primary: Redis;
 let replica: Redis;
 let reads: ReplicaReads<{ redis: Redis }>;
+/** Which server each routed read was counted as answered by. */
+let answers: string[] = [];
 
 beforeAll(async () => {
   servers = await PrivateReplicatedRedis.start();
   // Fail fast, as the API's connections do.
   const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000 };
   [primary, replica] = [new Redis(servers.primary.url, options), new Redis(servers.replica.url, options)];
+  // The replica's connection fails while the last test has it stopped; ReplicaReads then reads the primary.
+  replica.on('error', () => {});
   await Promise.all([ready(primary), ready(replica)]);
-  reads = new ReplicaReads({ redis: primary, deps: { redis: primary } }, { redis: replica, deps: { redis: replica } });
+  reads = new ReplicaReads({ redis: primary, deps: { redis: primary } }, { redis: replica, deps: { redis: replica } }, (server) => answers.push(server));
 });
 
-afterEach(() => servers.catchUp());
+afterEach(async () => {
+  answers = [];
+  await servers.catchUp();
+});
 
 afterAll(async () => {
   primary?.disconnect();
@@ -51,6 +58,7 @@ describe('a replica that is caught up', () => {
     const untold = await served(() => reads.read(undefined, getValue('caught-up'), found));
     const told = await served(() => reads.read(written.seen, getValue('caught-up'), found));
     expect([untold.by, untold.result.value, told.by, told.result.value]).toEqual(['replica', 'v1', 'replica', 'v1']);
+    expect(answers).toEqual(['replica', 'replica']);
     // The token never goes back: what the client has seen stays covered.
     expect(told.result.seen! >= written.seen!).toBe(true);
   });
@@ -61,7 +69,7 @@ describe('a replica that lags', () => {
     await servers.lag();
     await primary.set('new-key', 'fresh');
     const { by, result } = await served(() => reads.read(undefined, getValue('new-key'), found));
-    expect([by, result.value]).toEqual(['both', 'fresh']);
+    expect([by, result.value, answers]).toEqual(['both', 'fresh', ['primary']]);
   });
 
   it('leaves a read to the primary when the client has seen more than the replica has applied', async () => {

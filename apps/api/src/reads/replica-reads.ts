@@ -33,6 +33,8 @@ export class ReplicaReads<D> {
   constructor(
     readonly primary: ReadSide<D>,
     private readonly replica: ReadSide<D> | null,
+    /** Told which server gave each routed read's answer (a metric: how often the replica falls short). */
+    private readonly answered: (server: 'replica' | 'primary') => void = () => {},
   ) {}
 
   get enabled(): boolean {
@@ -43,6 +45,7 @@ export class ReplicaReads<D> {
     if (!this.replica) return { value: await read(this.primary.deps), seen: undefined };
     // A replica that fails (unreachable, or the task not there yet) leaves the answer to the primary.
     const fromReplica = await this.onReplica(this.replica, seen, read, complete).catch(() => null);
+    this.answered(fromReplica ? 'replica' : 'primary');
     return fromReplica ?? this.onPrimary(seen, read);
   }
 
