@@ -72,6 +72,14 @@ describe('while the replica lags', () => {
     const lastId = await new TaskEventLog(primary, prefix, 3_600).lastId(taskId);
     const resumed = await fetch(`${api.url}/v1/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${testAdminKey}`, 'last-event-id': lastId } });
     expect(resumed.status).toBe(204);
+    // A stream opened with the token starts from the state the client has seen: the end.
+    // (A wait, even of 0 s, reads the primary and answers the token of what it read.)
+    const told = await request(`${api.url}/v1/tasks/${taskId}?wait=0`);
+    const opened = await fetch(`${api.url}/v1/tasks/${taskId}/events`, {
+      headers: { authorization: `Bearer ${testAdminKey}`, 'trainyard-seen': told.headers.get('trainyard-seen')! },
+    });
+    const opening = await opened.text();
+    expect([told.body.status, opening.includes('"status":"SUCCESS"'), opening.includes('"status":"PENDING"')]).toEqual(['SUCCESS', true, false]);
   });
 
   it('a malformed token is a 400 naming the header', async () => {
