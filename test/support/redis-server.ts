@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
@@ -72,15 +75,18 @@ export class PrivateReplicatedRedis {
     readonly replica: PrivateRedis,
     private readonly replicaAdmin: Redis,
     private readonly primaryAdmin: Redis,
+    private readonly dirs: string[],
   ) {}
 
   static async start(): Promise<PrivateReplicatedRedis> {
-    const primary = await PrivateRedis.start();
-    const replica = await PrivateRedis.start(['--replicaof', '127.0.0.1', String(primary.port)]);
+    // A replica's first sync goes through RDB files: in directories of their own, not the caller's.
+    const dirs = [mkdtempSync(join(tmpdir(), 'ty-primary-')), mkdtempSync(join(tmpdir(), 'ty-replica-'))];
+    const primary = await PrivateRedis.start(['--dir', dirs[0]!]);
+    const replica = await PrivateRedis.start(['--dir', dirs[1]!, '--replicaof', '127.0.0.1', String(primary.port)]);
     // The admin connections outlive a server the test stops, reconnecting quietly.
     const [replicaAdmin, primaryAdmin] = [new Redis(replica.url), new Redis(primary.url)];
     for (const admin of [replicaAdmin, primaryAdmin]) admin.on('error', () => {});
-    const pair = new PrivateReplicatedRedis(primary, replica, replicaAdmin, primaryAdmin);
+    const pair = new PrivateReplicatedRedis(primary, replica, replicaAdmin, primaryAdmin, dirs);
     await pair.catchUp();
     return pair;
   }
@@ -116,6 +122,7 @@ export class PrivateReplicatedRedis {
     this.replicaAdmin.disconnect();
     this.primaryAdmin.disconnect();
     await Promise.all([this.replica.stop(), this.primary.stop()]);
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
