@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, taskRetries } from '@trainyard/shared/jobs';
+import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
-import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader } from '@trainyard/shared/tasks';
+import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
 import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
 import { ReplicaReads } from './reads/replica-reads.js';
@@ -67,6 +67,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const answered = new AnsweredTasks(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const retries = new TaskRetries(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 
   // Built-in samples are usable from the first request, whichever process started first.
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
@@ -93,7 +94,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const notifications = new TaskNotifications(queues, events);
   const taskReads: ReadTaskDeps = {
     queues,
-    tasks: new TaskReader(redis, queues, events, cancels, answered),
+    tasks: new TaskReader(redis, queues, events, cancels, answered, retries),
     events,
     notifications,
     cancels,
@@ -114,6 +115,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     reads: new ReplicaReads({ redis, deps: taskReads }, replica && { redis: replica, deps: replicaReads(replica, taskReads, config) }, (server) =>
       metrics.taskReads.inc({ server }),
     ),
+    retries,
+    taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX),
     answered,
     cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
@@ -129,7 +132,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     access: new Access(rateLimits),
     audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
-    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX),
+    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
     tenantMaxDatasetBytes: config.TENANT_MAX_DATASET_BYTES,
     trainingCaps: {
@@ -192,7 +195,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
 function replicaReads(replica: Redis, primary: ReadTaskDeps, config: ApiConfig): ReadTaskDeps {
   const events = new TaskEventLog(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const answered = new AnsweredTasks(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-  return { ...primary, events, tasks: new TaskReader(replica, primary.queues, events, primary.cancels, answered) };
+  const retries = new TaskRetries(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  return { ...primary, events, tasks: new TaskReader(replica, primary.queues, events, primary.cancels, answered, retries) };
 }
 
 /** Verifies keys from the first request on; creates the bootstrap key when it is set and new. */
