@@ -31,15 +31,11 @@ export interface Routed<T> {
  */
 export class ReplicaReads<D> {
   constructor(
-    readonly primary: ReadSide<D>,
+    private readonly primary: ReadSide<D>,
     private readonly replica: ReadSide<D> | null,
     /** Told which server gave each routed read's answer (a metric: how often the replica falls short). */
     private readonly answered: (server: 'replica' | 'primary') => void = () => {},
   ) {}
-
-  get enabled(): boolean {
-    return this.replica !== null;
-  }
 
   async read<T>(seen: bigint | undefined, read: (deps: D) => Promise<T>, complete: (value: T) => boolean = () => true): Promise<Routed<T>> {
     if (!this.replica) return { value: await read(this.primary.deps), seen: undefined };
