@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { modelDetails, modelSummary, modelVersion } from '@trainyard/shared/models';
+import { aliasRoute, aliasTarget, modelDetails, modelSummary, modelVersion } from '@trainyard/shared/models';
 import { aliasName, modelName } from '@trainyard/shared/platform';
 import { errors, json, jsonBody, noContent, operation, parameters, type Paths } from '../openapi/spec.js';
-import { aliasTarget, versionNumber, versionRef } from './router.js';
+import { versionNumber, versionRef } from './router.js';
 
 const withAliases = modelVersion.extend({ aliases: z.array(z.string()) });
 const name = parameters('path', { name: modelName });
@@ -37,6 +37,16 @@ export const modelPaths: Paths = {
       responses: { '204': noContent('Deleted.'), ...errors('invalid_request', 'not_found', 'alias_in_use') },
     }),
   },
+  '/v1/models/{name}/aliases/{alias}/stats': {
+    get: operation({
+      summary: "An alias's rollout statistics",
+      description: 'Requests, errors and latency per version of a split, and how a shadow compares.',
+      tag: 'Models',
+      scope: 'read',
+      parameters: parameters('path', { name: modelName, alias: aliasName }),
+      responses: { '200': { description: 'The statistics.', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors('invalid_request', 'not_found') },
+    }),
+  },
   '/v1/models/{name}/aliases/{alias}': {
     put: operation({
       summary: 'Point an alias at a version',
@@ -47,7 +57,7 @@ export const modelPaths: Paths = {
       responses: {
         '200': json(
           "The alias and the model's aliases now.",
-          z.object({ model: z.string(), alias: z.string(), version: z.int(), aliases: z.record(z.string(), z.int()), updated_at: z.iso.datetime().nullable() }),
+          aliasRoute.extend({ model: z.string(), alias: z.string(), version: z.int(), aliases: z.record(z.string(), z.int()), routes: z.record(z.string(), aliasRoute), updated_at: z.iso.datetime().nullable() }),
         ),
         ...errors('invalid_request', 'invalid_json', 'not_found', 'unsupported_media_type'),
       },
