@@ -103,6 +103,7 @@ describe('the API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/v1/models/conform')).status).toBe(200);
     expect((await call('GET', '/v1/models/conform/versions/latest')).body.version).toBe(1);
     expect((await call('PUT', '/v1/models/conform/aliases/prod', { body: { version: 1 } })).body.aliases).toEqual({ prod: 1 });
+    expect((await call('GET', '/v1/models/conform/aliases/prod/stats')).status).toBe(200);
     expect((await call('DELETE', '/v1/models/conform/aliases/prod')).status).toBe(204);
     expect((await call('DELETE', '/v1/models/conform/cache')).body.dropped).toBeGreaterThanOrEqual(1);
   });
