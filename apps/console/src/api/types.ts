@@ -81,11 +81,17 @@ export interface ModelDetails extends ModelSummary {
   versions: ModelVersion[];
 }
 
-/** GET /v1/models/{name}/aliases/{alias}/stats, where the API has it. */
+/** GET /v1/models/{name}/aliases/{alias}/stats: a split or shadowed alias's traffic per version. */
 export interface AliasStats {
-  versions?: Record<string, { requests?: number; p50_ms?: number; p95_ms?: number; [field: string]: unknown }>;
-  shadow?: { agreement?: number; [field: string]: unknown } | null;
-  [field: string]: unknown;
+  route: { versions: Record<string, number>; shadow?: number } | null;
+  shed: number;
+  versions: {
+    version: number;
+    role: 'primary' | 'shadow';
+    requests: number;
+    latency_ms: { p50: number; p95: number; samples: number } | null;
+    agreement?: { compared: number; same_label_rate?: number; mean_absolute_difference?: number };
+  }[];
 }
 
 export interface Dataset {

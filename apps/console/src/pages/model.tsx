@@ -223,39 +223,53 @@ function Promotion({ modelPath, from, to, onDone }: { modelPath: string; from: M
   );
 }
 
-/** An alias' traffic split and shadow stats, where the API keeps them; nothing where it does not (404). */
+/** An alias's traffic split and shadow stats, shown once it splits, shadows or has answered requests. */
 function Stats({ path }: { path: string }) {
   const [stats, setStats] = useState<AliasStats | null>(null);
+  const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    api<AliasStats>(path).then(setStats, (error: unknown) => {
-      if (!(error instanceof ApiError && error.status === 404)) console.warn('alias stats', error);
+    api<AliasStats>(path).then(setStats, (failure: unknown) => {
+      // An API without rollout stats answers 404: there is nothing to show, which is no error.
+      if (!(failure instanceof ApiError && failure.status === 404)) setError(failure);
     });
   }, [path]);
-  if (!stats) return null;
+  if (error) return <ErrorBox error={error} />;
+  if (!stats || (!stats.route && !stats.versions.some((v) => v.requests > 0))) return null;
+  const agreement = (v: AliasStats['versions'][number]) =>
+    !v.agreement
+      ? '—'
+      : v.agreement.same_label_rate !== undefined
+        ? `${(v.agreement.same_label_rate * 100).toFixed(1)}% same label (${v.agreement.compared} rows)`
+        : `mean |Δ| ${figure(v.agreement.mean_absolute_difference)} (${v.agreement.compared} rows)`;
   return (
     <div class="scroll">
       <table>
-        <caption>Traffic on this alias</caption>
+        <caption>Traffic on this alias{stats.shed ? ` (${stats.shed} shadow copies shed)` : ''}</caption>
         <thead>
           <tr>
             <th scope="col">Version</th>
+            <th scope="col">Role</th>
+            <th scope="col">Weight</th>
             <th scope="col">Requests</th>
             <th scope="col">p50 ms</th>
             <th scope="col">p95 ms</th>
+            <th scope="col">Shadow agreement</th>
           </tr>
         </thead>
         <tbody>
-          {Object.entries(stats.versions ?? {}).map(([version, figures]) => (
-            <tr key={version}>
-              <td>v{version}</td>
-              <td>{figure(figures.requests)}</td>
-              <td>{figure(figures.p50_ms)}</td>
-              <td>{figure(figures.p95_ms)}</td>
+          {stats.versions.map((v) => (
+            <tr key={`${v.role}-${v.version}`}>
+              <td>v{v.version}</td>
+              <td>{v.role}</td>
+              <td>{figure(stats.route?.versions[v.version])}</td>
+              <td>{v.requests}</td>
+              <td>{figure(v.latency_ms?.p50)}</td>
+              <td>{figure(v.latency_ms?.p95)}</td>
+              <td>{agreement(v)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {stats.shadow && <p>Shadow agreement: {stats.shadow.agreement === undefined ? '—' : `${(stats.shadow.agreement * 100).toFixed(1)}%`}</p>}
     </div>
   );
 }
