@@ -145,6 +145,19 @@ describe(`docker-compose.yml, through the balancer`, () => {
     expect(board.status).toBe(200);
   });
 
+  it('serves the web console at / from the API image, its bundles cached and index.html not', async () => {
+    const index = await fetch(`${lb}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    expect(html).toContain('<title>Trainyard console</title>');
+    const script = /src="\.\/(assets\/[\w-]+\.js)"/.exec(html)?.[1];
+    const bundle = await fetch(`${lb}/${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await bundle.text()).length).toBeGreaterThan(10_000);
+  });
+
   it('refuses an oversized body at the balancer with the API error shape', async () => {
     const response = await fetch(`${lb}/v1/train`, {
       method: 'POST',

@@ -6,6 +6,7 @@ import { adminRouter, type AdminRouterDeps } from './admin/router.js';
 import { authentication, type Authenticator } from './auth/authenticator.js';
 import { batchRouter, type BatchRouterDeps } from './batch/router.js';
 import { cacheRouter, type CacheRouterDeps } from './cache/router.js';
+import { consoleRouter } from './console/router.js';
 import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
 import { inferenceErrors, inferenceRouter, type InferenceDeps } from './inference/router.js';
@@ -41,6 +42,8 @@ export interface AppDeps
   /** null with AUTH=off: every /v1 request is then tenant `default` with every scope. */
   authenticator: Authenticator | null;
   board: Omit<BoardAccess, 'keys'>;
+  /** The built web console's folder, served at `/`; null: not built, `/` is a 404 like any unknown path. */
+  consoleDir: string | null;
 }
 
 /** The HTTP app, free of process concerns: service.ts listens and owns shutdown; tests call this too. */
@@ -51,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.tracing.enabled) app.use(traceRequests(deps.tracing));
   app.use(deps.metrics.measureRequests, logRequests(deps.log));
   app.use(healthRouter(deps), openApiRouter());
+  if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
   // Every /v1 call names its key (401 otherwise) before anything else looks at it.
   app.use('/v1', requireRedis(deps.redis), authentication(deps.authenticator));
   // Uploads stream to storage: before the JSON parser.

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
@@ -72,6 +73,8 @@ export const apiEnv = z
     INFER_WAIT_S: z.coerce.number().int().min(0).max(60).default(30),
     /** Bull Board shows the queues but allows no action (retry, promote, clean, pause, add). */
     BOARD_READ_ONLY: boolEnv.default(true),
+    /** The built web console (apps/console/dist); unset: where the monorepo and the image build it. */
+    CONSOLE_DIR: z.string().min(1).default(fileURLToPath(new URL('../../console/dist', import.meta.url))),
     /** Shadow copies of predictions queued at once; beyond it, copies are dropped (and counted in the alias's stats). */
     SHADOW_MAX_BACKLOG: z.coerce.number().int().min(0).default(1_000),
     TASK_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),

@@ -13,6 +13,7 @@ import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
 import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
+import { builtConsole } from './console/router.js';
 import { ReplicaReads } from './reads/replica-reads.js';
 import type { ReadTaskDeps } from './tasks/read-task.js';
 import { Access } from './auth/access.js';
@@ -102,6 +103,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   };
   const replica = config.REDIS_READ_URL ? createRedis(config.REDIS_READ_URL, { role: 'api', log, label: 'read replica' }) : null;
   const metrics = createApiMetrics(queues.all(), redis);
+  const consoleDir = builtConsole(config.CONSOLE_DIR);
+  if (!consoleDir) log.info({ dir: config.CONSOLE_DIR }, 'the web console is not built there: / is not served');
   const app = createApp({
     log,
     metrics,
@@ -153,6 +156,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     datasets: new DatasetCatalog(store),
     datasetMaxBytes: config.DATASET_MAX_BYTES,
     inferWaitSeconds: config.INFER_WAIT_S,
+    consoleDir,
     board: {
       ...(config.BOARD_USER && config.BOARD_PASSWORD ? { credentials: { user: config.BOARD_USER, password: config.BOARD_PASSWORD } } : {}),
       readOnly: config.BOARD_READ_ONLY,
