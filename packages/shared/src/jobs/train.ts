@@ -181,4 +181,12 @@ export interface TrainProgress {
   loss: number;
   /** fit: on the training split (or every row when nothing is held out); refit: again, on every row. */
   phase: 'fit' | 'refit';
+  /** This attempt went on from a checkpoint (of an attempt whose worker died) instead of epoch 1. */
+  resumed_from?: ResumePoint;
+}
+
+/** Where a resumed training went on from: after this epoch of this phase. */
+export interface ResumePoint {
+  phase: TrainProgress['phase'];
+  epoch: number;
 }
