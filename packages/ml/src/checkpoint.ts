@@ -35,6 +35,9 @@ export interface TrainingCheckpoint extends CheckpointIdentity {
   state: FitState;
 }
 
+/** Only networks checkpoint: the full-batch solvers (linear, logistic, text) finish in milliseconds. */
+export const isCheckpointed = (algorithm: Algorithm): boolean => algorithm === 'mlp';
+
 const magic = 'TYCK';
 const formatVersion = 1;
 

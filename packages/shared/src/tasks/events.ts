@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ResumePoint } from '../jobs/train.js';
 import type { ErrorCode } from '../platform/errors.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 import type { TaskProgress } from './progress.js';
@@ -11,7 +12,10 @@ export interface TaskError {
 
 export type StatusEvent = { type: 'status'; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskError };
 
-export type TaskEvent = StatusEvent | { type: 'progress'; progress: TaskProgress; at: string };
+/** A training's attempt that went on from its checkpoint instead of its first epoch. */
+export type ResumeEvent = { type: 'resume'; attempt: number; at: string; worker?: string; resumed_from: ResumePoint };
+
+export type TaskEvent = StatusEvent | { type: 'progress'; progress: TaskProgress; at: string } | ResumeEvent;
 
 /** A status change as it is logged now; `worker` names the process that made it, when a worker did. */
 export function statusEvent(status: TaskStatus, attempt: number, worker?: string, error?: TaskError): StatusEvent {

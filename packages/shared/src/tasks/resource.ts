@@ -1,4 +1,5 @@
 import { deadlineOf, type TaskDeadline } from '../jobs/deadlines.js';
+import type { ResumePoint } from '../jobs/train.js';
 import type { LoggedTaskEvent, TaskError } from './events.js';
 import type { TaskType } from './ids.js';
 import { progressOf, type TaskProgress } from './progress.js';
@@ -11,6 +12,8 @@ export interface TaskHistoryEntry {
   at: string;
   worker?: string;
   error?: TaskError;
+  /** STARTED of a training's attempt that went on from its checkpoint: after which epoch of which phase. */
+  resumed_from?: ResumePoint;
 }
 
 /** A notification the task asked for, as its notify job stands. */
@@ -45,12 +48,19 @@ export interface TaskResource {
   finished_at: string | null;
 }
 
+/** The status changes; a resume is told on its attempt's STARTED entry. */
 export function historyOf(logged: readonly LoggedTaskEvent[]): TaskHistoryEntry[] {
-  return logged.flatMap(({ event }) => {
-    if (event.type !== 'status') return [];
-    const { type: _type, ...entry } = event;
-    return [entry];
-  });
+  const history: TaskHistoryEntry[] = [];
+  for (const { event } of logged) {
+    if (event.type === 'status') {
+      const { type: _type, ...entry } = event;
+      history.push(entry);
+    } else if (event.type === 'resume') {
+      const started = history.findLast((entry) => entry.status === 'STARTED' && entry.attempt === event.attempt);
+      if (started) started.resumed_from = event.resumed_from;
+    }
+  }
+  return history;
 }
 
 export function failuresIn(logged: readonly LoggedTaskEvent[]): TaskResource['failures'] {
