@@ -79,8 +79,8 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     if (value.f32 !== index++) throw new Error('a training checkpoint with its arrays out of order');
     const end = offset + value.length * 4;
     if (end > bytes.byteLength) throw new Error('a truncated training checkpoint');
-    // A copy: the arrays must be 4-byte aligned, whatever the buffer's own offset.
-    const array = new Float32Array(bytes.slice(offset, end).buffer);
+    // A copy into a buffer of its own: 4-byte aligned, whatever the given view's offset (a Buffer's slice would not copy).
+    const array = new Float32Array(new Uint8Array(bytes.subarray(offset, end)).buffer);
     offset = end;
     return array;
   }) as TrainingCheckpoint & { format: number };

@@ -137,9 +137,9 @@ describe('checkpoint encoding', () => {
     };
     const checkpoint = { algorithm: 'mlp' as const, params: '{}', dataHash: 'abc', seed: 5, phase: 'fit' as const, state };
     const bytes = encodeCheckpoint(checkpoint);
-    // As a store may hand it back: a view at an odd offset of a larger buffer.
-    const shifted = new Uint8Array(bytes.byteLength + 1);
-    shifted.set(bytes, 1);
-    expect(decodeCheckpoint(shifted.subarray(1))).toEqual(checkpoint);
+    // As a store may hand it back: a Buffer viewing an odd offset of a larger memory.
+    const memory = Buffer.alloc(bytes.byteLength + 3);
+    memory.set(bytes, 3);
+    expect(decodeCheckpoint(memory.subarray(3))).toEqual(checkpoint);
   });
 });
