@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskResource } from '@trainyard/shared/tasks';
 import { startApi, startWorker, type RunningProcess } from '@trainyard/test-support/processes';
 import { deletePrefix, testPrefix } from '@trainyard/test-support/redis';
+import { request } from '@trainyard/test-support/http';
 import { pollUntil, submit, tempStorage } from '@trainyard/test-support/stack';
 
 const prefix = testPrefix('resume');
@@ -93,4 +94,16 @@ describe('a training whose worker is killed with SIGKILL after a checkpoint', ()
     expect(task.result).toMatchObject({ metrics, validation, training: fitted });
     expect(versionOf('resumed')).toEqual(versionOf('whole'));
   }, 3 * slow);
+});
+
+describe('a training cancelled after a checkpoint', () => {
+  it('ends REVOKED and its checkpoint is deleted with it', async () => {
+    if (!workers.some((w) => w.child.exitCode === null && w.child.signalCode === null)) await worker();
+    const taskId = await submit(api.url, '/v1/train', training('cancelled'));
+    await pollUntil(api.url, taskId, (task) => task.status === 'STARTED' && existsSync(checkpointOf(taskId)), slow);
+    expect((await request(`${api.url}/v1/tasks/${taskId}/cancel`, { method: 'POST' })).status).toBe(202);
+    const { task } = await pollUntil(api.url, taskId, (t) => t.status === 'REVOKED', slow);
+    expect(task.status).toBe('REVOKED');
+    expect(existsSync(checkpointOf(taskId))).toBe(false);
+  }, slow);
 });
