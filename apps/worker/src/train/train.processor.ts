@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { ParsedJob, ResumePoint, TrainResult } from '@trainyard/shared/jobs';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
 import { tenantOf, type Logger } from '@trainyard/shared/platform';
-import type { TaskEventLog } from '@trainyard/shared/tasks';
+import { taskTagOf, type TaskEventLog } from '@trainyard/shared/tasks';
 import type { Attempt } from '../tasks/attempt.js';
 import { workerName } from '../tasks/identity.js';
 import { progressReporter } from '../tasks/progress.js';
@@ -52,7 +52,7 @@ export function createTrainProcessor(deps: TrainDeps) {
         resumedFrom = message.from;
         seen = { ...message.from };
         const resumed = { type: 'resume', attempt: job.attemptsStarted, at: new Date().toISOString(), worker: workerName, resumed_from: message.from } as const;
-        void deps.events.append(taskId, resumed).catch((error: unknown) => log.warn({ err: error }, 'resume not recorded'));
+        void deps.events.append(taskId, resumed, taskTagOf(taskId, data)).catch((error: unknown) => log.warn({ err: error }, 'resume not recorded'));
       } else void job.log(message.line).catch(() => {});
     }, signal);
     await reportProgress.flush();
