@@ -110,6 +110,7 @@ export function resumableCheckpoint(saved: Uint8Array | null, identity: Omit<Che
   if (checkpoint.algorithm !== identity.algorithm || checkpoint.params !== identity.params) return 'made with other parameters';
   if (checkpoint.dataHash !== identity.dataHash) return 'made on other data';
   if (identity.seed !== undefined && checkpoint.seed !== identity.seed) return 'made with another seed';
+  if (checkpoint.phase === 'refit' && !checkpoint.first) return "a refit's without the first fit's outcome";
   return checkpoint;
 }
 

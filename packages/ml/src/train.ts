@@ -99,7 +99,7 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
   try {
     let firstFit: FirstFit;
     if (resumed?.phase === 'refit') {
-      // The first fit ended before the interruption: its outcome came with the checkpoint.
+      // The first fit ended before the interruption: its outcome came with the checkpoint (resumableCheckpoint checked).
       firstFit = resumed.first!;
     } else {
       first = await learner.fit({
