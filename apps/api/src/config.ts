@@ -67,6 +67,8 @@ export const apiEnv = z
     INFER_WAIT_S: z.coerce.number().int().min(0).max(60).default(30),
     /** Bull Board shows the queues but allows no action (retry, promote, clean, pause, add). */
     BOARD_READ_ONLY: boolEnv.default(true),
+    /** Shadow copies of predictions queued at once; beyond it, copies are dropped (and counted in the alias's stats). */
+    SHADOW_MAX_BACKLOG: z.coerce.number().int().min(0).default(1_000),
     TASK_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
     /** First retry delay; each later one doubles. */
     TASK_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),

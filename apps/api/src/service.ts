@@ -5,7 +5,7 @@ import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex }
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
-import { ModelRegistry } from '@trainyard/shared/models';
+import { ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
@@ -98,6 +98,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     store,
     queues,
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+    rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
+    shadowMaxBacklog: config.SHADOW_MAX_BACKLOG,
     events,
     tasks: new TaskReader(redis, queues, events, cancels, answered, retries),
     retries,

@@ -2,6 +2,8 @@ import { TrainyardError } from './errors.js';
 import { sseMessages } from './sse.js';
 import type {
   AliasInfo,
+  AliasStats,
+  AliasTarget,
   DatasetInfo,
   EmbedRequest,
   ModelInfo,
@@ -128,8 +130,12 @@ export class Trainyard {
     deleteVersion: (name: string, version: number): Promise<void> =>
       this.json('DELETE', `/v1/models/${encodeURIComponent(name)}/versions/${version}`),
     alias: {
-      set: (name: string, alias: string, version: number): Promise<AliasInfo> =>
-        this.json('PUT', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { body: { version } }),
+      /** Points the alias at a version (a number), or splits it between versions with an optional shadow. */
+      set: (name: string, alias: string, target: number | AliasTarget): Promise<AliasInfo> =>
+        this.json('PUT', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { body: typeof target === 'number' ? { version: target } : target }),
+      /** Per version: requests, latency percentiles, a shadow's agreement, shed copies. */
+      stats: (name: string, alias: string): Promise<AliasStats> =>
+        this.json('GET', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}/stats`),
       delete: (name: string, alias: string): Promise<void> =>
         this.json('DELETE', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`),
     },
