@@ -54,6 +54,8 @@ export type AnsweredTask = SubmittedTask | TaskResource;
 const terminal = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED']);
 /** How long one long poll of the fallback waits, in seconds. */
 const pollSeconds = 30;
+const seenHeader = 'trainyard-seen';
+
 /** A dropped event stream is resumed (Last-Event-ID) this many times in a row before long polls take over. */
 const maxResumes = 3;
 const uploadChunkBytes = 64 * 1024;
@@ -62,6 +64,11 @@ const uploadChunkBytes = 64 * 1024;
 export class Trainyard {
   readonly url: string;
   private readonly apiKey: string | undefined;
+  /**
+   * The furthest point of the API's data this client has seen (Trainyard-Seen), sent back on every
+   * request: an API that reads from a replica then never answers with older data than it already gave.
+   */
+  private seen: bigint | undefined;
 
   constructor(options: TrainyardOptions = {}) {
     this.url = (options.url ?? process.env.TRAINYARD_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
@@ -228,11 +235,17 @@ export class Trainyard {
     const headers = {
       ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
       ...(json ? { 'content-type': 'application/json' } : {}),
+      ...(this.seen === undefined ? {} : { [seenHeader]: this.seen.toString() }),
       ...init.headers,
     };
     const body = json ? JSON.stringify(init.body) : init.rawBody;
     // A streamed body needs half duplex (Node's fetch refuses it otherwise).
-    return fetch(`${this.url}${path}`, { method, headers, body, signal: init.signal ?? null, ...(init.rawBody ? { duplex: 'half' } : {}) } as RequestInit);
+    const answered = fetch(`${this.url}${path}`, { method, headers, body, signal: init.signal ?? null, ...(init.rawBody ? { duplex: 'half' } : {}) } as RequestInit);
+    return answered.then((response) => {
+      const seen = response.headers.get(seenHeader);
+      if (seen && /^\d{1,19}$/.test(seen) && (this.seen === undefined || BigInt(seen) > this.seen)) this.seen = BigInt(seen);
+      return response;
+    });
   }
 }
 
