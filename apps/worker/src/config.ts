@@ -24,6 +24,8 @@ export const workerEnv = z.object({
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify', 'batch', 'batch-chunks']),
   /** Trainings at once, each in its own thread. */
   TRAIN_CONCURRENCY: concurrency.default(1),
+  /** A network's training saves a checkpoint at most this often, and an attempt after a dead worker resumes from it; 0 turns checkpoints off. */
+  CHECKPOINT_INTERVAL_S: z.coerce.number().min(0).default(30),
   /** How long a cancelled or timed-out training may take to reach its next batch before its thread is terminated. */
   TRAIN_STOP_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   PREDICT_CONCURRENCY: concurrency.default(16),

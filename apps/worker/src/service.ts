@@ -75,7 +75,10 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
   const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp, deletedVersionOp, rolloutRecordOp]);
   const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
-  const runtime = { bookkeeping, control, final: new FinalStatusRecorder(bookkeeping, backlog, notifications), observe: metrics.attemptFinished };
+  const trains = config.WORKER_QUEUES.includes('train');
+  // Only a worker that trains imports the checkpoint code; any training it finishes may hold one.
+  const discardCheckpoint = trains ? (await import('./train/checkpoints.js')).checkpointDiscarder(store, log) : undefined;
+  const runtime = { bookkeeping, control, final: new FinalStatusRecorder(bookkeeping, backlog, notifications, discardCheckpoint), observe: metrics.attemptFinished };
   const taskWorker = (concurrency: number): TaskWorkerOptions => ({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
@@ -93,10 +96,10 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   let stopStats = () => {};
   // Each queue's code (and what it loads: piscina, TensorFlow.js, nodemailer) is imported only by a
   // replica that serves the queue, so a predict-only worker never holds the others'.
-  if (config.WORKER_QUEUES.includes('train')) {
+  if (trains) {
     const [{ TrainingPool }, { createTrainProcessor }] = await Promise.all([import('./train/training-pool.js'), import('./train/train.processor.js')]);
     const traceTo = config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, tracing } : undefined;
-    pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, traceTo);
+    pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, config.CHECKPOINT_INTERVAL_S * 1000, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
     const train = createTrainProcessor({ pool, registry, events, log, epochsRun: metrics.epochsRun });
     workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));

@@ -36,7 +36,7 @@ async function cancelAtFirstEpoch(pool: TrainingPool): Promise<{ error: Error; s
     abortedAt = Date.now();
     controller.abort();
   };
-  const error = await pool.train(training(5_000, 1), onMessage, controller.signal).then(
+  const error = await pool.train('pool-task', training(5_000, 1), onMessage, controller.signal).then(
     () => new Error('the training finished although it was stopped'),
     (rejection: Error) => rejection,
   );
@@ -45,32 +45,32 @@ async function cancelAtFirstEpoch(pool: TrainingPool): Promise<{ error: Error; s
 
 describe('TrainingPool', () => {
   it('asks a stopped training to end at its next batch, well within the grace period', async () => {
-    const pool = new TrainingPool(1, storage, 60_000);
+    const pool = new TrainingPool(1, storage, 60_000, 0);
     pools.push(pool);
     const { error, stopMs } = await cancelAtFirstEpoch(pool);
     expect(error.message).toMatch(/training was aborted/);
     expect(stopMs).toBeLessThan(2_000);
     console.log(`cooperative stop: ${stopMs} ms`);
     // The same pool trains again afterwards.
-    await expect(pool.train(training(2, 32), () => {}, new AbortController().signal)).resolves.toMatchObject({ task: 'classification' });
+    await expect(pool.train('pool-task', training(2, 32), () => {}, new AbortController().signal)).resolves.toMatchObject({ task: 'classification' });
   });
 
   it('terminates the thread once the grace period is over', async () => {
-    const pool = new TrainingPool(1, storage, 0);
+    const pool = new TrainingPool(1, storage, 0, 0);
     pools.push(pool);
     const { error } = await cancelAtFirstEpoch(pool);
     expect(error.name).toBe('AbortError');
     expect(error.message).toBe('The task has been aborted');
     // A new thread replaces the terminated one.
-    await expect(pool.train(training(2, 32), () => {}, new AbortController().signal)).resolves.toMatchObject({ task: 'classification' });
+    await expect(pool.train('pool-task', training(2, 32), () => {}, new AbortController().signal)).resolves.toMatchObject({ task: 'classification' });
   });
 
   it('trains a linear model in its solver thread, with a network still training in its own', async () => {
-    const pool = new TrainingPool(1, storage, 60_000);
+    const pool = new TrainingPool(1, storage, 60_000, 0);
     pools.push(pool);
     const controller = new AbortController();
-    const network = pool.train(training(5_000, 1), () => {}, controller.signal).catch((error: Error) => error);
-    const linear = await pool.train({ model: 'pool-linear', algorithm: 'logistic-regression', dataset, params: { seed: 1 } }, () => {}, new AbortController().signal);
+    const network = pool.train('pool-task', training(5_000, 1), () => {}, controller.signal).catch((error: Error) => error);
+    const linear = await pool.train('pool-linear-task', { model: 'pool-linear', algorithm: 'logistic-regression', dataset, params: { seed: 1 } }, () => {}, new AbortController().signal);
     // 20 % of each class held out, rounded down per class: 39 of 200.
     expect(linear).toMatchObject({
       task: 'classification',
@@ -83,9 +83,9 @@ describe('TrainingPool', () => {
   });
 
   it('refuses to start a training whose signal has already aborted', async () => {
-    const pool = new TrainingPool(1, storage, 60_000);
+    const pool = new TrainingPool(1, storage, 60_000, 0);
     pools.push(pool);
-    await expect(pool.train(training(2, 32), () => {}, AbortSignal.abort(new Error('cancelled before the start')))).rejects.toThrow(
+    await expect(pool.train('pool-task', training(2, 32), () => {}, AbortSignal.abort(new Error('cancelled before the start')))).rejects.toThrow(
       'cancelled before the start',
     );
   });

@@ -4,6 +4,13 @@
  * few thousand weights updates in microseconds here, where tfjs' Adam costs some 14 backend ops per
  * variable and step, which dominated a step on the wasm backend.
  */
+/** Where Adam stands: its step count and both moments of every parameter array. */
+export interface AdamState {
+  steps: number;
+  firstMoments: Float32Array[];
+  secondMoments: Float32Array[];
+}
+
 export class Adam {
   private readonly firstMoments: Float32Array[];
   private readonly secondMoments: Float32Array[];
@@ -19,6 +26,18 @@ export class Adam {
   ) {
     this.firstMoments = sizes.map((size) => new Float32Array(size));
     this.secondMoments = sizes.map((size) => new Float32Array(size));
+  }
+
+  /** The live state (not a copy): read it before the next step. */
+  state(): AdamState {
+    return { steps: this.steps, firstMoments: this.firstMoments, secondMoments: this.secondMoments };
+  }
+
+  /** Continues from a saved state, exactly where it stood. */
+  restore(state: AdamState): void {
+    this.steps = state.steps;
+    this.firstMoments.forEach((m, i) => m.set(state.firstMoments[i]!));
+    this.secondMoments.forEach((v, i) => v.set(state.secondMoments[i]!));
   }
 
   /** Moves every parameter array against its gradient, in place; `penalized[i]` adds 2·l2·w to gradient i. */

@@ -1,3 +1,4 @@
+import type { AdamState } from './adam.js';
 import type { ModelFiles } from './artifact.js';
 
 /** One step of a fit: an epoch of a network, an iteration of a full-batch solver. */
@@ -21,6 +22,31 @@ export interface FitRequest {
   onStep(report: StepReport): Promise<void>;
   /** Before every mini-batch of a network: throws once aborted, and now and then yields to the event loop. */
   checkpoint(): Promise<void>;
+  /** Networks: continue this fit after the step a saved state was taken at, instead of from its first step. */
+  resume?: FitState;
+  /** Networks: after every step, offered the fit's state; `state` is called only when it is to be saved, and read at once. */
+  saveState?(state: () => FitState): void;
+}
+
+/**
+ * Everything a network's fit needs to go on after a finished step exactly as it would have without
+ * stopping: the weights, Adam's moments, the random sequence's position (the batch order is drawn
+ * from it), the row order it shuffles further each epoch, and early stopping's bookkeeping.
+ */
+export interface FitState {
+  /** The last finished step (epoch). */
+  step: number;
+  weights: Float32Array[];
+  adam: AdamState;
+  random: number;
+  order: number[];
+  loss: number[];
+  valLoss: number[];
+  bestStep: number;
+  /** Early stopping: the best monitored loss so far; null while there is none. */
+  bestMonitored: number | null;
+  /** Early stopping: the best step's weights. */
+  best?: Float32Array[];
 }
 
 export interface FittedModel {

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { TrainingData } from '@trainyard/shared/datasets';
 import type { AlgorithmParams } from '@trainyard/shared/jobs';
-import type { Random } from '@trainyard/shared/platform';
+import type { Random, SeededRandom } from '@trainyard/shared/platform';
 import { Adam } from './adam.js';
 import { initBackend } from './backend.js';
 import { describeTabularModel } from './encoding.js';
-import type { FitRequest, FittedModel, Learner } from './learner.js';
+import type { FitRequest, FitState, FittedModel, Learner } from './learner.js';
 import { softmax } from './linear.js';
 import { buildNetwork } from './network.js';
 import { nextSeed, shuffle } from './random.js';
@@ -21,14 +21,15 @@ const minImprovement = 1e-4;
  * An MLP on the wasm backend: forward and backward passes on tfjs-core ops in our own mini-batch
  * loop (the batch order comes from the run's seed), Adam with an L2 penalty on the kernels
  * (adam.ts) and early stopping: after `patience` epochs without a better validation loss
- * (training loss when nothing is held out) it stops and keeps the best epoch's weights.
+ * (training loss when nothing is held out) it stops and keeps the best epoch's weights. After each
+ * epoch it offers its state to be saved, and a fit given such a state goes on from there exactly.
  */
-export async function networkLearner(params: AlgorithmParams<'mlp'>, data: TrainingData, targets: Targets, random: Random): Promise<Learner> {
+export async function networkLearner(params: AlgorithmParams<'mlp'>, data: TrainingData, targets: Targets, random: SeededRandom): Promise<Learner> {
   await initBackend();
   return { unit: 'epoch', maxSteps: params.epochs, fit: (request) => fitNetwork(params, data, targets, random, request) };
 }
 
-async function fitNetwork(params: AlgorithmParams<'mlp'>, data: TrainingData, targets: Targets, random: Random, request: FitRequest): Promise<FittedModel> {
+async function fitNetwork(params: AlgorithmParams<'mlp'>, data: TrainingData, targets: Targets, random: SeededRandom, request: FitRequest): Promise<FittedModel> {
   const metadata = describeTabularModel('mlp', data, targets, request.rows);
   const task = targets.task;
   const width = data.featureNames.length;
@@ -55,13 +56,39 @@ async function fitNetwork(params: AlgorithmParams<'mlp'>, data: TrainingData, ta
     const penalized = variables.map((_, i) => i % 2 === 0);
     const epochs = request.steps ?? params.epochs;
     const patience = request.steps === undefined ? params.patience : 0;
-    const order = request.rows.map((_, i) => i);
-    const loss: number[] = [];
-    const valLoss: number[] = [];
+    let order = request.rows.map((_, i) => i);
+    let loss: number[] = [];
+    let valLoss: number[] = [];
     let bestStep = 0;
     let bestMonitored = Number.POSITIVE_INFINITY;
+    const resume = request.resume;
+    if (resume) {
+      // The initial weights were drawn above all the same, so the random sequence is restored after them.
+      values.forEach((value, i) => value.set(resume.weights[i]!));
+      tf.tidy(() => variables.forEach((variable, i) => variable.assign(tf.tensor(values[i]!, variable.shape))));
+      optimizer.restore(resume.adam);
+      random.restore(resume.random);
+      order = [...resume.order];
+      loss = [...resume.loss];
+      valLoss = [...resume.valLoss];
+      bestStep = resume.bestStep;
+      bestMonitored = resume.bestMonitored ?? Number.POSITIVE_INFINITY;
+      best = resume.best?.map((weights, i) => tf.tensor(weights, variables[i]!.shape));
+    }
+    const state = (step: number): FitState => ({
+      step,
+      weights: values,
+      adam: optimizer.state(),
+      random: random.state(),
+      order,
+      loss,
+      valLoss,
+      bestStep,
+      bestMonitored: Number.isFinite(bestMonitored) ? bestMonitored : null,
+      ...(best && { best: best.map((weights) => weights.dataSync() as Float32Array) }),
+    });
 
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = (resume?.step ?? 0) + 1; epoch <= epochs; epoch++) {
       shuffle(order, random);
       let lossSum = 0;
       for (let start = 0; start < order.length; start += params.batch_size) {
@@ -97,15 +124,17 @@ async function fitNetwork(params: AlgorithmParams<'mlp'>, data: TrainingData, ta
         valLoss.push(monitored * lossScale);
       }
       await request.onStep({ step: epoch, loss: loss.at(-1)!, ...(validationX && { valLoss: valLoss.at(-1)! }) });
-      if (patience === 0) continue;
-      if (monitored < bestMonitored - minImprovement) {
-        bestMonitored = monitored;
-        bestStep = epoch;
-        best?.forEach((weight) => weight.dispose());
-        best = variables.map((variable) => variable.clone());
-      } else if (epoch - bestStep >= patience) {
-        break;
+      if (patience > 0) {
+        if (monitored < bestMonitored - minImprovement) {
+          bestMonitored = monitored;
+          bestStep = epoch;
+          best?.forEach((weight) => weight.dispose());
+          best = variables.map((variable) => variable.clone());
+        } else if (epoch - bestStep >= patience) {
+          break;
+        }
       }
+      request.saveState?.(() => state(epoch));
     }
     if (best) variables.forEach((variable, i) => variable.assign(best![i]!));
     const fitted: FittedModel = {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { TextTrainingData, TrainingData } from '@trainyard/shared/datasets';
-import type { Algorithm, AlgorithmParams, LossCurve, RowMetrics, TrainProgress } from '@trainyard/shared/jobs';
-import { DataError, seededRandom, type Random } from '@trainyard/shared/platform';
+import type { Algorithm, AlgorithmParams, LossCurve, ResumePoint, RowMetrics, TrainProgress } from '@trainyard/shared/jobs';
+import { DataError, seededRandom, type SeededRandom } from '@trainyard/shared/platform';
 import type { ModelFiles } from './artifact.js';
+import { checkpointWriter, resumableCheckpoint, type Checkpoints, type FirstFit } from './checkpoint.js';
 import type { FittedModel, Learner, StepReport } from './learner.js';
 import { linearRegressionLearner, logisticRegressionLearner, textClassifierLearner } from './linear-learners.js';
 import { classificationMetrics, regressionMetrics } from './metrics.js';
@@ -21,6 +22,10 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** One human-readable line per epoch or iteration. */
   log?: (line: string) => void;
+  /** Networks: checkpoints now and then, and resumes from the saved one (the full-batch solvers finish in milliseconds). */
+  checkpoints?: Checkpoints;
+  /** Told when the training goes on from a checkpoint instead of its first epoch. */
+  onResume?: (from: ResumePoint) => void;
 }
 
 export interface TrainedModel {
@@ -49,14 +54,16 @@ export interface TrainedModel {
   sizeBytes: number;
   /** The seed used, given or drawn: training on the same data with it gives the same model. */
   seed: number;
-  /** Time spent in trainModel. */
+  /** Time spent in trainModel (this run's: epochs before a resume are left out). */
   fitMs: number;
 }
 
 /**
  * Fits a model and returns it as stored files with its metrics. With rows held out, a first fit on
  * the rest is measured on them (and chooses the epochs, for a network with early stopping); then,
- * unless `refit` is false, the published model is fitted again on every row.
+ * unless `refit` is false, the published model is fitted again on every row. With checkpoints, a
+ * network saves its state now and then, and a training that finds a checkpoint of itself goes on
+ * from there: with the same seed it ends exactly as it would have without the interruption.
  */
 export async function trainModel(data: TrainingData | TextTrainingData, options: TrainOptions): Promise<TrainedModel> {
   const started = performance.now();
@@ -66,7 +73,12 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
   const { params } = spec;
   const rowCount = data.labels.length;
   if (rowCount < 2) throw new DataError(`training needs at least 2 rows; got ${rowCount}`);
-  const seed = params.seed ?? randomSeed();
+  const hash = dataHash(data);
+  const identity = { algorithm: spec.algorithm, params: JSON.stringify(params), dataHash: hash };
+  const resumable = options.checkpoints && resumableCheckpoint(options.checkpoints.saved, { ...identity, seed: params.seed });
+  if (typeof resumable === 'string') options.log?.(`checkpoint not resumed from: ${resumable}; starting at epoch 1`);
+  const resumed = typeof resumable === 'object' ? resumable : undefined;
+  const seed = resumed?.seed ?? params.seed ?? randomSeed();
   const random = seededRandom(seed);
   const { targets, warnings } = targetsFor(spec, data.labels);
   const strata = targets.task === 'classification' ? Array.from(targets.classIndexes) : undefined;
@@ -74,30 +86,55 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
   const learner = await learnerFor(spec, data, targets, random);
   const heldOut = split.validation.length > 0;
   const refit = heldOut && params.refit;
-  const progress = progressReporter(learner, refit, options);
+  const resumedFrom = resumed && { phase: resumed.phase, epoch: resumed.state.step };
+  if (resumedFrom) {
+    options.onResume?.(resumedFrom);
+    options.log?.(`resumed from a checkpoint after ${resumedFrom.phase} ${learner.unit} ${resumedFrom.epoch}`);
+  }
+  const progress = progressReporter(learner, refit, options, resumedFrom);
+  const writer = options.checkpoints && checkpointWriter(options.checkpoints, { ...identity, seed }, (error) => options.log?.(`checkpoint not saved: ${(error as Error).message}`));
 
-  const first = await learner.fit({
-    rows: split.train,
-    ...(heldOut && { validationRows: split.validation }),
-    onStep: progress.step('fit'),
-    checkpoint: progress.checkpoint,
-  });
-  let final: FittedModel = first;
+  let first: FittedModel | undefined;
+  let final: FittedModel | undefined;
   try {
-    const validation = heldOut ? measure(first, split.validation, targets) : undefined;
+    let firstFit: FirstFit;
+    if (resumed?.phase === 'refit') {
+      // The first fit ended before the interruption: its outcome came with the checkpoint (resumableCheckpoint checked).
+      firstFit = resumed.first!;
+    } else {
+      first = await learner.fit({
+        rows: split.train,
+        ...(heldOut && { validationRows: split.validation }),
+        onStep: progress.step('fit'),
+        checkpoint: progress.checkpoint,
+        ...(resumed && { resume: resumed.state }),
+        ...(writer && { saveState: writer.phase('fit') }),
+      });
+      firstFit = {
+        loss: first.loss,
+        ...(first.valLoss && { valLoss: first.valLoss }),
+        ...(first.bestStep && { bestStep: first.bestStep }),
+        ...(heldOut && { validation: measure(first, split.validation, targets) }),
+      };
+      final = first;
+    }
+    const { validation } = firstFit;
     const everyRow = Array.from({ length: rowCount }, (_, i) => i);
     if (refit) {
       final = await learner.fit({
         rows: everyRow,
-        ...(first.bestStep && { steps: first.bestStep }),
-        warmStart: first,
+        ...(firstFit.bestStep && { steps: firstFit.bestStep }),
+        ...(first && { warmStart: first }),
         onStep: progress.step('refit'),
         checkpoint: progress.checkpoint,
+        ...(resumed?.phase === 'refit' && { resume: resumed.state }),
+        ...(writer && { saveState: writer.phase('refit', firstFit) }),
       });
     }
+    if (!final) throw new Error('a training resumed in its refit that does not refit');
     const training = { ...measure(final, refit ? everyRow : split.train, targets), refit };
     const files = await final.save();
-    const chosen = (first.bestStep ?? first.loss.length) - 1;
+    const chosen = (firstFit.bestStep ?? firstFit.loss.length) - 1;
     const { loss: validationLoss, ...validationMetrics } = validation?.metrics ?? {};
     return {
       files,
@@ -105,33 +142,34 @@ export async function trainModel(data: TrainingData | TextTrainingData, options:
       input: 'texts' in data ? 'text' : 'tabular',
       featureNames: 'texts' in data ? [data.textName] : data.featureNames,
       ...(targets.task === 'classification' && { classes: targets.classes }),
-      metrics: validation ? { ...validationMetrics, loss: first.loss[chosen]!, val_loss: validationLoss! } : training.metrics,
+      metrics: validation ? { ...validationMetrics, loss: firstFit.loss[chosen]!, val_loss: validationLoss! } : training.metrics,
       ...(validation && { validation }),
       training,
       // Six significant digits draw the same curve in half the JSON (a version may keep thousands of steps).
       lossCurve: {
         unit: learner.unit,
-        loss: significant(first.loss),
-        ...(first.valLoss && { val_loss: significant(first.valLoss) }),
-        ...(first.bestStep && { best_step: first.bestStep }),
+        loss: significant(firstFit.loss),
+        ...(firstFit.valLoss && { val_loss: significant(firstFit.valLoss) }),
+        ...(firstFit.bestStep && { best_step: firstFit.bestStep }),
         ...(refit && { refit_loss: significant(final.loss) }),
       },
-      dataHash: dataHash(data),
+      dataHash: hash,
       warnings,
       sizeBytes: Buffer.byteLength(files['model.json']) + files['weights.bin'].byteLength,
       seed,
       fitMs: Math.round((performance.now() - started) * 10) / 10,
     };
   } finally {
-    first.dispose();
-    if (final !== first) final.dispose();
+    first?.dispose();
+    if (final !== first) final?.dispose();
+    await writer?.settled();
   }
 }
 
 const significant = (values: readonly number[]) => values.map((value) => Number(value.toPrecision(6)));
 
 /** Networks load TensorFlow.js on first use; the linear models never do. */
-async function learnerFor(spec: TrainSpec, data: TrainingData | TextTrainingData, targets: Targets, random: Random): Promise<Learner> {
+async function learnerFor(spec: TrainSpec, data: TrainingData | TextTrainingData, targets: Targets, random: SeededRandom): Promise<Learner> {
   if (spec.algorithm === 'text-classifier') {
     if (!('texts' in data)) throw new DataError('text-classifier trains on texts: name the dataset\'s text column ("text") or send inline texts');
     return textClassifierLearner(spec.params, data, classTargets(targets));
@@ -199,7 +237,7 @@ export function dataHash(data: TrainingData | TextTrainingData): string {
  * message, a timer or a lock renewal can run while a long training keeps the thread busy. A
  * network also checks before every mini-batch.
  */
-function progressReporter(learner: Learner, refit: boolean, options: TrainOptions) {
+function progressReporter(learner: Learner, refit: boolean, options: TrainOptions, resumedFrom: ResumePoint | undefined) {
   const breathe = breather(20);
   const checkpoint = async () => {
     throwIfAborted(options.signal);
@@ -209,7 +247,8 @@ function progressReporter(learner: Learner, refit: boolean, options: TrainOption
     const [from, share] = phase === 'refit' ? [50, 50] : [0, refit ? 50 : 100];
     return async ({ step, loss, valLoss }: StepReport) => {
       const steps = learner.maxSteps;
-      options.onEpoch?.({ percent: Math.round(from + (Math.min(step, steps) / steps) * share), epoch: step, epochs: steps, loss, phase });
+      const percent = Math.round(from + (Math.min(step, steps) / steps) * share);
+      options.onEpoch?.({ percent, epoch: step, epochs: steps, loss, phase, ...(resumedFrom && { resumed_from: resumedFrom }) });
       options.log?.(
         `${phase} ${learner.unit} ${step}/${steps}: loss ${loss.toPrecision(5)}${valLoss === undefined ? '' : `, val_loss ${valLoss.toPrecision(5)}`}`,
       );

@@ -1,10 +1,13 @@
 import type { TaskBacklog } from '@trainyard/shared/jobs';
 import { ConflictError } from '@trainyard/shared/platform';
+import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import { statusEvent, terminalStatuses, type TaskResource } from '@trainyard/shared/tasks';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface CancelDeps extends ReadTaskDeps {
   backlog: TaskBacklog;
+  /** Where a training waiting after its worker died keeps its checkpoint. */
+  store: ObjectStore;
 }
 
 export interface CancelledTask {
@@ -44,6 +47,9 @@ async function revokeWaiting(deps: CancelDeps, task: TaskResource, tenant: strin
   }
   await deps.events.append(task.task_id, event, { tenant, type: task.type, model: task.model });
   await deps.backlog.finished(tenant, task.type, task.task_id);
+  // A training back in the queue after its worker died may hold a checkpoint; nothing resumes from it now.
+  // A failed delete leaves an orphan object, not a wrong answer, so the cancel stands either way.
+  if (task.type === 'train') await deps.store.delete(storageKeys(tenant).checkpoint(task.task_id)).catch(() => {});
   if (job) await deps.notifications.enqueue(revoked, job.data);
   return { task: revoked, stopping: false };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { taskProgress, taskResource, taskStatusEvent, taskTypes } from '@trainyard/shared/tasks';
+import { taskProgress, taskResource, taskResumeEvent, taskStatusEvent, taskTypes } from '@trainyard/shared/tasks';
 import { errors, headers, json, jsonBody, jsonSchema, operation, parameters, taskIdParameter, type Paths } from '../openapi/spec.js';
 import { feedQuery } from './feed-router.js';
 import { listQuery, taskPage } from './list-tasks.js';
@@ -10,6 +10,7 @@ function streamMessage(about: z.ZodObject) {
   const data = {
     status: taskStatusEvent.omit({ type: true }).extend(about.shape),
     progress: z.intersection(taskProgress, about.extend({ at: z.iso.datetime() })),
+    resume: taskResumeEvent.omit({ type: true }).extend(about.shape),
   };
   return z.union(Object.entries(data).map(([event, schema]) => z.object({ event: z.literal(event), id: z.string().optional(), data: schema })));
 }
@@ -100,7 +101,7 @@ export const taskPaths: Paths = {
       summary: "Follow a task's events",
       description: [
         'Server-Sent Events until the task ends. Without Last-Event-ID the stream opens with the current state; with it, it replays what came after.',
-        '`event: status` carries a status change (a final one ends the stream), `event: progress` a progress update; each `data:` is JSON. 204 when a finished task has nothing after Last-Event-ID.',
+        '`event: status` carries a status change (a final one ends the stream), `event: progress` a progress update, `event: resume` a training going on from its checkpoint; each `data:` is JSON. 204 when a finished task has nothing after Last-Event-ID.',
         sseNote,
       ].join('\n\n'),
       tag: 'Tasks',

@@ -1,4 +1,4 @@
-import type { TaskBacklog } from '@trainyard/shared/jobs';
+import type { TaskBacklog, TrainJobData } from '@trainyard/shared/jobs';
 import type { NotifyTarget, TaskNotifications } from '@trainyard/shared/notify';
 import { tenantOf } from '@trainyard/shared/platform';
 import { taskTagOf, type StatusEvent, type TaskJob, type TaskType } from '@trainyard/shared/tasks';
@@ -9,7 +9,8 @@ import type { OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
  * its notifications are queued first, as part of finishing (they are idempotent, so a crash in
  * between only finishes the task again), then the writes that go with the outcome, the task leaving
  * its tenant's backlog and the status, batched with other tasks'. The attempt ends (BullMQ stores
- * the outcome) after this returns.
+ * the outcome) after this returns. A training's checkpoint is deleted first, so it is gone once the
+ * final status shows.
  */
 export class FinalStatusRecorder {
   constructor(
@@ -17,6 +18,8 @@ export class FinalStatusRecorder {
     private readonly backlog: TaskBacklog,
     /** Absent in a worker that queues no notifications (tests). */
     private readonly notifications?: TaskNotifications,
+    /** Deletes a finished training's checkpoint; absent in a worker that trains nothing. */
+    private readonly discardCheckpoint?: (taskId: string, job: TrainJobData) => Promise<void>,
   ) {}
 
   async record(
@@ -26,6 +29,7 @@ export class FinalStatusRecorder {
     result?: unknown,
     writes: readonly OutcomeWrite[] = [],
   ): Promise<void> {
+    if (type === 'train') await this.discardCheckpoint?.(job.id!, job.data as TrainJobData);
     await this.notifications?.taskFinished(job, type, final, result);
     const leave: OutcomeWrite = {
       batch: this.bookkeeping.batch,

@@ -1,9 +1,10 @@
 import type { Job } from 'bullmq';
-import type { ParsedJob, TrainResult } from '@trainyard/shared/jobs';
+import type { ParsedJob, ResumePoint, TrainResult } from '@trainyard/shared/jobs';
 import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
 import { tenantOf, type Logger } from '@trainyard/shared/platform';
-import type { TaskEventLog } from '@trainyard/shared/tasks';
+import { taskTagOf, type TaskEventLog } from '@trainyard/shared/tasks';
 import type { Attempt } from '../tasks/attempt.js';
+import { workerName } from '../tasks/identity.js';
 import { progressReporter } from '../tasks/progress.js';
 import type { TrainingPool } from './training-pool.js';
 
@@ -32,24 +33,33 @@ export function createTrainProcessor(deps: TrainDeps) {
     const reportProgress = progressReporter(job, deps.events, log);
 
     // Epochs are counted as progress comes (they count from 1 again in each phase: fit, then refit
-    // on every row), and made up at the end from the loss curve, which has every step.
+    // on every row), and made up at the end from the loss curve, which has every step; those run
+    // before a resume were counted by the attempt that ran them.
     let seen = { phase: '', epoch: 0 };
     let counted = 0;
+    let resumedFrom: ResumePoint | undefined;
     const countEpochs = (epochs: number) => {
       deps.epochsRun?.(data.algorithm, epochs);
       counted += epochs;
     };
-    const trained = await deps.pool.train(data, (message) => {
+    const trained = await deps.pool.train(taskId, data, (message) => {
       if (message.type === 'progress') {
         const { phase, epoch } = message.progress;
         countEpochs(phase === seen.phase ? epoch - seen.epoch : epoch);
         seen = { phase, epoch };
         reportProgress(message.progress);
+      } else if (message.type === 'resume') {
+        resumedFrom = message.from;
+        seen = { ...message.from };
+        const resumed = { type: 'resume', attempt: job.attemptsStarted, at: new Date().toISOString(), worker: workerName, resumed_from: message.from } as const;
+        void deps.events.append(taskId, resumed, taskTagOf(taskId, data)).catch((error: unknown) => log.warn({ err: error }, 'resume not recorded'));
       } else void job.log(message.line).catch(() => {});
     }, signal);
     await reportProgress.flush();
     signal.throwIfAborted();
-    countEpochs(Math.max(0, trained.lossCurve.loss.length + (trained.lossCurve.refit_loss?.length ?? 0) - counted));
+    const { loss, refit_loss: refitLoss = [] } = trained.lossCurve;
+    const runBefore = !resumedFrom ? 0 : resumedFrom.phase === 'fit' ? resumedFrom.epoch : loss.length + resumedFrom.epoch;
+    countEpochs(Math.max(0, loss.length + refitLoss.length - runBefore - counted));
 
     // The artifact first, the registry entry last: a version is visible only once complete.
     const version = await registry.versionFor(data.model, taskId);

@@ -1,9 +1,10 @@
+import { isCheckpointed, type Checkpoints } from '@trainyard/ml/checkpoint';
 import { loadModel, type ModelInputs } from '@trainyard/ml/predict';
 import { trainModel } from '@trainyard/ml/train';
 import { loadTextTrainingData, loadTrainingData } from '@trainyard/shared/datasets';
 import { isTextDatasetRef, type Algorithm, type AlgorithmParams } from '@trainyard/shared/jobs';
 import { AppError, DataError, tenantOf } from '@trainyard/shared/platform';
-import { createObjectStore } from '@trainyard/shared/storage';
+import { createObjectStore, storageKeys, type ObjectStore } from '@trainyard/shared/storage';
 import { noTracing, startTracing, tracedStore, type Tracing } from '@trainyard/shared/tracing';
 import type { TrainingMessage, TrainingOutcome, TrainingReply, TrainingStop, TrainingTask } from './training-task.js';
 
@@ -27,20 +28,25 @@ export default async function train(task: TrainingTask): Promise<TrainingReply> 
 /** One tracer per thread, started by the first traced training it runs. */
 let threadTracing: Promise<Tracing> | undefined;
 
-async function run({ job, storage, port }: TrainingTask, tracing: Tracing): Promise<TrainingReply> {
+async function run(task: TrainingTask, tracing: Tracing): Promise<TrainingReply> {
+  const { job, storage, port } = task;
   const send = (message: TrainingMessage) => port.postMessage(message);
   const stop = new AbortController();
   port.on('message', (message: TrainingStop) => message.type === 'stop' && stop.abort());
   try {
     const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
     const tenant = tenantOf(job);
-    const data = isTextDatasetRef(job.dataset) ? await loadTextTrainingData(store, tenant, job.dataset) : await loadTrainingData(store, tenant, job.dataset);
+    const [data, checkpoints] = await Promise.all([
+      isTextDatasetRef(job.dataset) ? loadTextTrainingData(store, tenant, job.dataset) : loadTrainingData(store, tenant, job.dataset),
+      checkpointsOf(task, store),
+    ]);
     const trained = await tracing.span('train.fit', { 'trainyard.epochs': Number(job.params.epochs ?? 0) }, () => trainModel(data, {
       algorithm: job.algorithm,
       params: job.params as AlgorithmParams<Algorithm>,
       onEpoch: (progress) => send({ type: 'progress', progress }),
       log: (line) => send({ type: 'log', line }),
       signal: stop.signal,
+      ...(checkpoints && { checkpoints, onResume: (from) => send({ type: 'resume', from }) }),
     }));
     await assertPredicts(trained, 'texts' in data ? data.texts[0]! : data.features[0]!);
     return { ok: true, outcome: trained };
@@ -50,6 +56,17 @@ async function run({ job, storage, port }: TrainingTask, tracing: Tracing): Prom
   } finally {
     port.close();
   }
+}
+
+/**
+ * The task's checkpoint object, read once: an earlier attempt's (whose worker died) is resumed
+ * from. Written whole by the store's put (an S3 PUT, or a rename on a file store), so a thread
+ * terminated mid-write leaves the previous checkpoint, never half of one.
+ */
+async function checkpointsOf({ taskId, job, checkpointIntervalMs }: TrainingTask, store: ObjectStore): Promise<Checkpoints | undefined> {
+  if (checkpointIntervalMs === 0 || !isCheckpointed(job.algorithm)) return undefined;
+  const key = storageKeys(tenantOf(job)).checkpoint(taskId);
+  return { saved: await store.get(key), intervalMs: checkpointIntervalMs, write: (bytes) => store.put(key, bytes) };
 }
 
 /**

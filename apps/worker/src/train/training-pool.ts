@@ -24,6 +24,8 @@ export class TrainingPool {
     private readonly storage: StorageSettings,
     /** How long a stopped training may take to reach its next batch before its thread is terminated. */
     private readonly stopGraceMs: number,
+    /** A network's training saves a checkpoint at most this often; 0: never. */
+    private readonly checkpointIntervalMs: number,
     /** When tracing, each training's thread continues the trace of the attempt that started it. */
     private readonly traceTo?: { endpoint: string; tracing: Tracing },
   ) {
@@ -36,7 +38,7 @@ export class TrainingPool {
    * Trains in a pool thread. When the signal aborts, the thread is asked to stop at its next batch;
    * one that has not stopped within the grace period is terminated. Either way this rejects.
    */
-  async train(job: TrainJobData, onMessage: (message: TrainingMessage) => void, signal: AbortSignal): Promise<TrainingOutcome> {
+  async train(taskId: string, job: TrainJobData, onMessage: (message: TrainingMessage) => void, signal: AbortSignal): Promise<TrainingOutcome> {
     signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     port1.on('message', onMessage);
@@ -50,7 +52,7 @@ export class TrainingPool {
     try {
       const carrier = this.traceTo?.tracing.carrier();
       const trace = carrier && { endpoint: this.traceTo!.endpoint, carrier };
-      const task: TrainingTask = { job, storage: this.storage, port: port2, ...(trace ? { trace } : {}) };
+      const task: TrainingTask = { taskId, job, storage: this.storage, checkpointIntervalMs: this.checkpointIntervalMs, port: port2, ...(trace ? { trace } : {}) };
       const pool = job.algorithm === 'mlp' ? this.networks : this.solvers;
       const reply = await pool.run(task, { transferList: [port2], signal: terminate.signal });
       if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);

@@ -173,6 +173,10 @@ export interface TrainResult {
   duration_ms: number;
 }
 
+/** Where a resumed training went on from: after this epoch of this phase. */
+export const resumePoint = z.object({ phase: z.enum(['fit', 'refit']), epoch: z.int() });
+export type ResumePoint = z.output<typeof resumePoint>;
+
 export const trainProgress = z.object({
   percent: z.number(),
   /** The step within the phase, and the most steps it may take. */
@@ -181,5 +185,7 @@ export const trainProgress = z.object({
   loss: z.number(),
   /** fit: on the training split (or every row when nothing is held out); refit: again, on every row. */
   phase: z.enum(['fit', 'refit']),
+  /** This attempt went on from a checkpoint (of an attempt whose worker died) instead of epoch 1. */
+  resumed_from: resumePoint.optional(),
 });
 export type TrainProgress = z.output<typeof trainProgress>;

@@ -44,6 +44,8 @@ function keysOf(tenant: string) {
     batchChunk: (taskId: string, index: number, part: 'output' | 'errors') => `${root}batches/${name(taskId, 'task')}/chunks/${chunkIndex(index)}.${part}`,
     batchOutput: (taskId: string, format: 'csv' | 'jsonl') => `${root}batches/${name(taskId, 'task')}/output.${format}`,
     batchErrors: (taskId: string, format: 'csv' | 'jsonl') => `${root}batches/${name(taskId, 'task')}/errors.${format}`,
+    /** A running training's last checkpoint (networks only); deleted when the task ends. */
+    checkpoint: (taskId: string) => `${root}checkpoints/${name(taskId, 'task')}.ckpt`,
   };
 }
 

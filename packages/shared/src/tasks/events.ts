@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { resumePoint } from '../jobs/train.js';
 import { errorCode } from '../platform/errors.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
@@ -23,7 +24,17 @@ export type StatusEvent = z.output<typeof taskStatusEvent>;
 
 export const taskProgressEvent = z.object({ type: z.literal('progress'), progress: taskProgress, at: z.iso.datetime() });
 
-export const taskEvent = z.discriminatedUnion('type', [taskStatusEvent, taskProgressEvent]);
+/** A training's attempt that went on from its checkpoint instead of its first epoch. */
+export const taskResumeEvent = z.object({
+  type: z.literal('resume'),
+  attempt: z.int(),
+  at: z.iso.datetime(),
+  worker: z.string().optional(),
+  resumed_from: resumePoint,
+});
+export type ResumeEvent = z.output<typeof taskResumeEvent>;
+
+export const taskEvent = z.discriminatedUnion('type', [taskStatusEvent, taskProgressEvent, taskResumeEvent]);
 export type TaskEvent = z.output<typeof taskEvent>;
 
 /** A status change as it is logged now; `worker` names the process that made it, when a worker did. */

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { deadlineOf, type TaskDeadline } from '../jobs/deadlines.js';
+import { resumePoint } from '../jobs/train.js';
 import { taskError, taskStatusEvent, type LoggedTaskEvent, type TaskError } from './events.js';
 import { taskTypes, type TaskType } from './ids.js';
 import { progressOf, taskProgress } from './progress.js';
 import { taskStatuses, terminalStatuses, type TaskStatus } from './status.js';
 
 /** One status change as the task's event log recorded it. */
-export const taskHistoryEntry = taskStatusEvent.omit({ type: true });
+export const taskHistoryEntry = taskStatusEvent.omit({ type: true }).extend({
+  /** STARTED of a training's attempt that went on from its checkpoint: after which epoch of which phase. */
+  resumed_from: resumePoint.optional(),
+});
 export type TaskHistoryEntry = z.output<typeof taskHistoryEntry>;
 
 /** A notification the task asked for, as its notify job stands. */
@@ -63,12 +67,19 @@ export const submittedTask = z.object({
 });
 export type SubmittedTask = z.output<typeof submittedTask>;
 
+/** The status changes; a resume is told on its attempt's STARTED entry. */
 export function historyOf(logged: readonly LoggedTaskEvent[]): TaskHistoryEntry[] {
-  return logged.flatMap(({ event }) => {
-    if (event.type !== 'status') return [];
-    const { type: _type, ...entry } = event;
-    return [entry];
-  });
+  const history: TaskHistoryEntry[] = [];
+  for (const { event } of logged) {
+    if (event.type === 'status') {
+      const { type: _type, ...entry } = event;
+      history.push(entry);
+    } else if (event.type === 'resume') {
+      const started = history.findLast((entry) => entry.status === 'STARTED' && entry.attempt === event.attempt);
+      if (started) started.resumed_from = event.resumed_from;
+    }
+  }
+  return history;
 }
 
 export function failuresIn(logged: readonly LoggedTaskEvent[]): TaskResource['failures'] {
