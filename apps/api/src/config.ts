@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
-import { boolEnv, cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
+import { boolEnv, cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, withSlotPrefix, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 import { tracingEnv } from '@trainyard/shared/tracing';
 import { apiKeyPattern } from './auth/api-keys.js';
 
@@ -83,4 +83,4 @@ export const apiEnv = z
 
 export type ApiConfig = z.output<typeof apiEnv>;
 
-export const loadConfig = (source: NodeJS.ProcessEnv): ApiConfig => parseEnv(apiEnv, source);
+export const loadConfig = (source: NodeJS.ProcessEnv): ApiConfig => withSlotPrefix(parseEnv(apiEnv, source));

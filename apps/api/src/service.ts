@@ -1,13 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createLogger, createRedis, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader } from '@trainyard/shared/tasks';
@@ -169,10 +168,10 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
 }
 
 /** Verifies keys from the first request on; creates the bootstrap key when it is set and new. */
-async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<Authenticator> {
+async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: RedisClient, log: Logger): Promise<Authenticator> {
   if (config.BOOTSTRAP_API_KEY) await keepBootstrapKey(config.BOOTSTRAP_API_KEY, keys, redis, log);
   // A subscriber waits for its connection (and subscribes again after a reconnect) rather than failing fast.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const subscriber = duplicateRedis(redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   reportOutages(subscriber, log, 'key revocations');
   return Authenticator.start(keys, subscriber, log);
 }
@@ -181,7 +180,7 @@ async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: 
  * Stores the bootstrap key now and whenever the Redis connection becomes ready again (a Redis that
  * lost its data gets it back), so the key works from the first request on.
  */
-async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<void> {
+async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: RedisClient, log: Logger): Promise<void> {
   const store = () =>
     keys
       .bootstrap(key)
@@ -197,7 +196,7 @@ async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: Redis, lo
 /** How long the start waits for Redis before listening anyway (requests answer 503 until it comes). */
 const redisWaitMs = 5_000;
 
-async function untilReady(redis: Redis): Promise<void> {
+async function untilReady(redis: RedisClient): Promise<void> {
   if (redis.status === 'ready') return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([once(redis, 'ready'), new Promise((resolve) => (timer = setTimeout(resolve, redisWaitMs)))]);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import type { Algorithm, LossCurve, RowMetrics } from '../jobs/train.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
+import type { RedisClient } from '../platform/redis.js';
 
 export interface ModelVersion {
   model: string;
@@ -98,7 +98,7 @@ export class ModelRegistry {
   private readonly keys: StorageKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly store: ObjectStore,
     private readonly prefix: string,
     readonly tenant = defaultTenant,

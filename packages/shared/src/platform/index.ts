@@ -7,3 +7,4 @@ export * from './redis-batch.js';
 export * from './seeded-random.js';
 export * from './tenants.js';
 export * from './entry.js';
+export * from './redis-url.js';

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { ErrorCode } from '../platform/errors.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 import type { TaskProgress } from './progress.js';
 import type { TaskStatus } from './status.js';
+import type { RedisClient } from '../platform/redis.js';
 
 export interface TaskError {
   code: ErrorCode;
@@ -44,7 +44,7 @@ export class TaskEventLog {
   private readonly appendEvent;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {
@@ -82,7 +82,7 @@ export class TaskEventLog {
    * holds its connection, so `connection` must be one of the caller's own, without a command
    * timeout: never a shared fail-fast connection.
    */
-  async followMany(connection: Redis, positions: ReadonlyMap<string, string>, blockMs: number, count = 500): Promise<Map<string, LoggedTaskEvent[]>> {
+  async followMany(connection: RedisClient, positions: ReadonlyMap<string, string>, blockMs: number, count = 500): Promise<Map<string, LoggedTaskEvent[]>> {
     const taskIds = [...positions.keys()];
     const keys = taskIds.map((taskId) => this.key(taskId));
     const reply = (await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...positions.values())) as
