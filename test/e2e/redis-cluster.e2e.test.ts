@@ -65,7 +65,7 @@ describe('on a Redis Cluster', () => {
 
     const again = await request(`${otherApi.url}/v1/predict`, { body: { model: 'iris', inputs: [setosa] } });
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ status: 'SUCCESS', cached: true, result: { predictions: [{ label: 'setosa' }] } });
+    expect(again.body).toMatchObject({ status: 'SUCCESS', result: { cached: true, predictions: [{ label: 'setosa' }] } });
   });
 
   it('waits on a task with ?wait and streams a training live over Server-Sent Events', async () => {
@@ -82,7 +82,7 @@ describe('on a Redis Cluster', () => {
   });
 
   it('cancels a waiting task at once and a running training within moments', async () => {
-    const running = await submit(api.url, '/v1/train', trainIrisNetwork('doomed', { epochs: 1_000, batch_size: 1, hidden_units: [64] }));
+    const running = await submit(api.url, '/v1/train', trainIrisNetwork('doomed', { epochs: 1_000, batch_size: 4, hidden_units: [64] }));
     await pollUntil(api.url, running, (task) => task.status === 'STARTED' && (task.progress?.epoch ?? 0) >= 1, 60_000);
     // The only training slot is taken: this one waits.
     const waiting = await submit(api.url, '/v1/train', trainIris('never'));
