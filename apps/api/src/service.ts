@@ -23,6 +23,7 @@ import { Idempotency } from './tasks/idempotency.js';
 import { TaskFollower } from './tasks/task-follower.js';
 import { blockingConnections } from './tasks/blocking-redis.js';
 import { TaskCompletions } from './tasks/completions.js';
+import { replicaConfirmation } from './tasks/replica-confirmation.js';
 
 export interface ApiService {
   url: string;
@@ -115,6 +116,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
     backlog: new TaskBacklog(redis, config.QUEUE_PREFIX),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
+    ...(config.SUBMIT_DURABILITY === 'replicated' ? { replicated: replicaConfirmation(redis, config.SUBMIT_REPLICA_WAIT_MS) } : {}),
     tenantMaxDatasetBytes: config.TENANT_MAX_DATASET_BYTES,
     trainingCaps: {
       maxEpochs: config.TRAIN_MAX_EPOCHS,
