@@ -13,6 +13,7 @@ const run = promisify(execFile);
 
 interface ClusterNode {
   port: number;
+  busPort: number;
   child: ChildProcess;
 }
 
@@ -35,16 +36,7 @@ export class PrivateCluster {
       for (let i = 0; i < 6; i++) {
         // The bus port is set too: the default, port + 10000, may be taken or out of range.
         const [port, busPort] = [await freePort(), await freePort()];
-        const child = spawn(
-          'redis-server',
-          [
-            ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1'],
-            ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
-            ...['--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
-          ],
-          { stdio: 'ignore' },
-        );
-        nodes.push({ port, child });
+        nodes.push({ port, busPort, child: launch(dir, port, busPort) });
       }
       await Promise.all(nodes.map(({ port }) => untilAnswers(port)));
       await run('redis-cli', ['--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
@@ -69,13 +61,19 @@ export class PrivateCluster {
     return this.nodes.filter(({ child }) => child.exitCode === null && child.signalCode === null).map(({ port }) => port);
   }
 
-  /** Waits until every running node reports cluster_state:ok and they agree on one master per slot range. */
+  /**
+   * Waits until every running node reports cluster_state:ok and they agree on one master per slot
+   * range, each of them running (after a kill: once a replica took over).
+   */
   async untilHealthy(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const states = await Promise.all(this.ports.map((port) => ask(port, 'CLUSTER', 'INFO').catch(() => '')));
-      const views = await Promise.all(this.ports.map((port) => this.slotMasters(port).catch(() => '')));
-      if (states.every((info) => /cluster_state:ok/.test(String(info))) && new Set(views).size === 1 && views[0]) return;
+      const live = this.ports;
+      const states = await Promise.all(live.map((port) => ask(port, 'CLUSTER', 'INFO').catch(() => '')));
+      const views = await Promise.all(live.map((port) => this.slotMasters(port).catch(() => '')));
+      const masters = views[0]?.match(/@\d+/g)?.map((master) => Number(master.slice(1))) ?? [];
+      const agreed = new Set(views).size === 1 && masters.length > 0 && masters.every((port) => live.includes(port));
+      if (states.every((info) => /cluster_state:ok/.test(String(info))) && agreed) return;
       if (Date.now() > deadline) throw new Error(`the cluster is not healthy after ${timeoutMs} ms: ${JSON.stringify(states)}`);
       await sleep(100);
     }
@@ -99,6 +97,23 @@ export class PrivateCluster {
     await exited;
   }
 
+  /**
+   * Starts a killed node again on its port with its node file: it rejoins the cluster, as the
+   * replica of the master that took over from it. Resolves once that master has it as a replica.
+   */
+  async restart(port: number, timeoutMs = 30_000): Promise<void> {
+    const node = this.nodes.find((candidate) => candidate.port === port)!;
+    node.child = launch(this.dir, port, node.busPort);
+    await untilAnswers(port);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const replication = String(await ask(port, 'INFO', 'replication').catch(() => ''));
+      if (/role:slave/.test(replication) && /master_link_status:up/.test(replication)) return;
+      if (Date.now() > deadline) throw new Error(`node ${port} did not rejoin as a replica within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map(({ port }) => this.kill(port)));
     rmSync(this.dir, { recursive: true, force: true });
@@ -111,6 +126,18 @@ export class PrivateCluster {
       .sort()
       .join(' ');
   }
+}
+
+function launch(dir: string, port: number, busPort: number): ChildProcess {
+  return spawn(
+    'redis-server',
+    [
+      ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1'],
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+      ...['--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** One command to one node on a short-lived connection. */
