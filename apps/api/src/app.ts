@@ -17,6 +17,7 @@ import type { ApiMetrics } from './metrics/api-metrics.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
 import { predictRouter, type PredictRouterDeps } from './predict/router.js';
 import { taskEventsRouter, type TaskEventsDeps } from './tasks/events-router.js';
+import { feedRouter } from './tasks/feed-router.js';
 import { taskRouter, type TaskRouterDeps } from './tasks/router.js';
 import { trainRouter, type TrainRouterDeps } from './train/router.js';
 
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(batchRouter(deps));
   app.use(taskRouter(deps));
   app.use(taskEventsRouter(deps));
+  app.use(feedRouter(deps));
   app.use(modelRouter(deps));
   app.use(cacheRouter(deps));
   app.use(adminRouter(deps));

@@ -2,14 +2,14 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, taskRetries } from '@trainyard/shared/jobs';
+import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
-import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader } from '@trainyard/shared/tasks';
+import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
 import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
 import { Access } from './auth/access.js';
@@ -65,6 +65,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const answered = new AnsweredTasks(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const retries = new TaskRetries(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
 
   // Built-in samples are usable from the first request, whichever process started first.
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
@@ -98,7 +99,9 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     queues,
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
     events,
-    tasks: new TaskReader(redis, queues, events, cancels, answered),
+    tasks: new TaskReader(redis, queues, events, cancels, answered, retries),
+    retries,
+    taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX),
     answered,
     cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
@@ -114,7 +117,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     access: new Access(rateLimits),
     audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
-    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX),
+    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
     ...(config.SUBMIT_DURABILITY === 'replicated' ? { replicated: replicaConfirmation(redis, config.SUBMIT_REPLICA_WAIT_MS) } : {}),
     tenantMaxDatasetBytes: config.TENANT_MAX_DATASET_BYTES,

@@ -71,7 +71,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const subscriber = duplicateRedis(redis);
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
-  const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX);
+  const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT });
   // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
   const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp]);
   const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);

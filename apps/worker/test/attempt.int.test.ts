@@ -32,7 +32,7 @@ let runtime: AttemptRuntime;
 beforeAll(async () => {
   // Subscribed only once ready: a subscribe racing ioredis' ready check fails the check.
   if (subscriber.status !== 'ready') await once(subscriber, 'ready');
-  const backlog = new TaskBacklog(redis, prefix);
+  const backlog = new TaskBacklog(redis, prefix, { retentionSeconds: 60, retentionCount: 100 });
   runtime = { bookkeeping, control: await TaskControl.start(subscriber, cancels, log), final: new FinalStatusRecorder(bookkeeping, backlog, new TaskNotifications(queues, events)) };
 });
 

@@ -36,13 +36,13 @@ async function revokeWaiting(deps: CancelDeps, task: TaskResource, tenant: strin
   const event = statusEvent('REVOKED', task.attempts + 1);
   const { type: _type, ...entry } = event;
   const revoked: TaskResource = { ...task, status: 'REVOKED', error: null, history: [...task.history, entry], finished_at: event.at };
-  await deps.cancels.keepRevoked({ task: revoked, tenant });
+  await deps.cancels.keepRevoked({ task: revoked, tenant, ...(job ? { request: { name: job.name, data: job.data as Record<string, unknown> } } : {}) });
   // 0: a worker holds the task's lock, it started meanwhile; the flag stops it there.
   if ((await queue.remove(task.task_id)) === 0) {
     await deps.cancels.forgetRevoked(task.task_id);
     return { task: await readTask(deps, task.task_id, tenant), stopping: true };
   }
-  await deps.events.append(task.task_id, event);
+  await deps.events.append(task.task_id, event, { tenant, type: task.type, model: task.model });
   await deps.backlog.finished(tenant, task.type, task.task_id);
   if (job) await deps.notifications.enqueue(revoked, job.data);
   return { task: revoked, stopping: false };

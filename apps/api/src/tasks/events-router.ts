@@ -40,10 +40,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
   router.get('/v1/tasks/:taskId/events', deps.access.requires('read'), async (req, res) => {
     const taskId = String(req.params.taskId);
     const { tenant, keyId } = principalOf(req);
-    const resumeAfter = req.get('last-event-id');
-    if (resumeAfter !== undefined && !streamId.test(resumeAfter)) {
-      throw new InvalidRequestError('Last-Event-ID is not an id this stream sent', [{ path: 'Last-Event-ID', message: 'expected <ms>-<seq>' }]);
-    }
+    const resumeAfter = lastEventId(req.get('last-event-id'));
     const task = await readTask(deps, taskId, tenant);
     const finished = terminalStatuses.has(task.status);
     const logged = await deps.events.read(taskId, resumeAfter);
@@ -59,7 +56,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     }
     const ends = opening.some(({ event }) => isTerminal(event));
     if (finished && !ends) opening.push(finalMessage(task));
-    const follow = finished ? null : deps.followers.follow(taskId, logged.at(-1)?.id ?? resumeAfter ?? '0-0', keyId ?? 'anonymous');
+    const follow = finished ? null : deps.followers.follow(deps.events.key(taskId), logged.at(-1)?.id ?? resumeAfter ?? '0-0', keyId ?? 'anonymous');
 
     const gone = new AbortController();
     res.on('close', () => gone.abort());
@@ -67,13 +64,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     const hangUp = () => follow?.close();
     if (ended.aborted) hangUp();
     else ended.addEventListener('abort', hangUp, { once: true });
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx would otherwise buffer the stream.
-      'x-accel-buffering': 'no',
-    });
+    openStream(res);
 
     try {
       opening.forEach((message) => send(res, taskId, message));
@@ -139,8 +130,32 @@ function finalMessage(task: TaskResource): Message {
   return { event: task.error ? { ...event, error: task.error } : event };
 }
 
-function send(res: Response, taskId: string, { id, event }: Message): void {
+function send(res: Response, taskId: string, message: Message): void {
+  writeEvent(res, message, { task_id: taskId });
+}
+
+/** Writes one SSE message: the event's type as its name, its fields (progress flattened) after `about` as its data. */
+export function writeEvent(res: Response, { id, event }: Message, about: object): void {
   const { type, ...fields } = event;
-  const data = type === 'progress' ? { task_id: taskId, ...event.progress, at: event.at } : { task_id: taskId, ...fields };
+  const data = type === 'progress' ? { ...about, ...event.progress, at: event.at } : { ...about, ...fields };
   res.write(`${id ? `id: ${id}\n` : ''}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** Opens an SSE answer. */
+export function openStream(res: Response): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // nginx would otherwise buffer the stream.
+    'x-accel-buffering': 'no',
+  });
+}
+
+/** Checks a Last-Event-ID header: absent, or a stream id (400 otherwise). */
+export function lastEventId(value: string | undefined): string | undefined {
+  if (value !== undefined && !streamId.test(value)) {
+    throw new InvalidRequestError('Last-Event-ID is not an id this stream sent', [{ path: 'Last-Event-ID', message: 'expected <ms>-<seq>' }]);
+  }
+  return value;
 }

@@ -2,16 +2,29 @@ import { Router } from 'express';
 import type { AuditLog } from '../admin/audit.js';
 import type { Access } from '../auth/access.js';
 import { principalOf } from '../auth/principal.js';
+import { parseBody, parseValue, requireJsonBody } from '../http/validate.js';
 import { clientGone } from './answer-submitted.js';
 import { cancelTask, type CancelDeps } from './cancel-task.js';
+import { listQuery, listTasks } from './list-tasks.js';
 import { readTask } from './read-task.js';
+import { bulkRetryRequest, retryMatching, retryTask, type RetryDeps } from './retry-task.js';
 import { waitForTask, waitQuery, type WaitDeps } from './wait-for-task.js';
 
-export type TaskRouterDeps = WaitDeps & CancelDeps & { access: Access; audit: AuditLog };
+export type TaskRouterDeps = WaitDeps & CancelDeps & RetryDeps & { access: Access; audit: AuditLog };
 
-/** Reading and cancelling the caller's tenant's tasks of every type. */
+/** Listing, reading, cancelling and retrying the caller's tenant's tasks of every type. */
 export function taskRouter(deps: TaskRouterDeps): Router {
   const router = Router();
+
+  router.get('/v1/tasks', deps.access.requires('read'), async (req, res) => {
+    res.json(await listTasks(deps, principalOf(req).tenant, parseValue(listQuery, req.query)));
+  });
+
+  /** A dead-letter workflow without a second queue: every failed task matching the filter, run again. */
+  router.post('/v1/tasks\\:retry', deps.access.requires('submit'), requireJsonBody, async (req, res) => {
+    const tasks = await retryMatching(deps, principalOf(req), parseBody(bulkRetryRequest, req));
+    res.status(202).json({ tasks });
+  });
 
   router.get('/v1/tasks/:taskId', deps.access.requires('read'), async (req, res) => {
     const caller = principalOf(req);
@@ -26,6 +39,12 @@ export function taskRouter(deps: TaskRouterDeps): Router {
   router.post('/v1/tasks/:taskId/cancel', deps.audit.records('task.cancel', (req) => String(req.params.taskId)), deps.access.requires('manage'), async (req, res) => {
     const { task, stopping } = await cancelTask(deps, String(req.params.taskId), principalOf(req).tenant);
     res.status(stopping ? 202 : 200).json(task);
+  });
+
+  router.post('/v1/tasks/:taskId/retry', deps.access.requires('submit'), async (req, res) => {
+    const task = await retryTask(deps, String(req.params.taskId), principalOf(req));
+    res.locals.taskId = task.task_id;
+    res.status(202).location(`/v1/tasks/${task.task_id}`).json(task);
   });
 
   return router;

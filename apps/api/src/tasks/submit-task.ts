@@ -69,8 +69,10 @@ export async function enqueueTask<T extends TaskType>(
   const priority = allowedPriority(caller, request.priority);
   const { tenant } = caller;
   const taskId = extraOptions.jobId ?? newTaskId(type);
-  const ahead = await admit(deps, tenant, type, taskId);
-  const options: JobsOptions = { jobId: taskId, priority: fairPriority(ahead, priority), ...extraOptions };
+  // One time for the job and the tenant's task index, so `since` and `created_at` agree.
+  const submittedAt = Date.now();
+  const ahead = await admit(deps, tenant, type, taskId, submittedAt);
+  const options: JobsOptions = { jobId: taskId, timestamp: submittedAt, priority: fairPriority(ahead, priority), ...extraOptions };
   const jobData = { ...data, tenant, deadline: resolved.deadline } as JobInput<(typeof taskJobs)[T]>;
   const job = await deps.queues.add(taskJobs[type], jobData, options).catch(async (error: unknown) => {
     await deps.backlog.finished(tenant, type, taskId).catch(() => {});
@@ -95,10 +97,10 @@ function allowedPriority(caller: Principal, requested: number | undefined): numb
  * Counts the task into its tenant's backlog, answering how many of the tenant's tasks on the queue
  * are unfinished ahead of it. At the quota, tasks whose end nobody recorded are pruned once before the answer is a 429.
  */
-async function admit(deps: SubmitDeps, tenant: string, type: TaskType, taskId: string): Promise<number> {
+async function admit(deps: SubmitDeps, tenant: string, type: TaskType, taskId: string, at: number): Promise<number> {
   const stateOf = async (queue: TaskType, id: string) => (await deps.queues.get(queue).getJobState(id)) as JobState;
-  let ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks);
-  if (ahead === null && (await deps.backlog.prune(tenant, stateOf)) > 0) ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks);
+  let ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, at);
+  if (ahead === null && (await deps.backlog.prune(tenant, stateOf)) > 0) ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, at);
   if (ahead !== null) return ahead;
   throw new AppError('quota_exceeded', `tenant "${tenant}" has ${deps.tenantMaxTasks} tasks queued or running, its quota; submit again once some have finished`);
 }

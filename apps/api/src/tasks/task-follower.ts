@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { AppError, serverOf, type RedisClient } from '@trainyard/shared/platform';
 import { compareEventIds, type LoggedTaskEvent, type TaskEventLog } from '@trainyard/shared/tasks';
 
-/** One follow of one task's log: what waits, event stream or `?wait`, reads from it. */
+/** One follow of one task's log or one tenant's feed: what an event stream reads from. */
 export interface TaskLogFollow {
   /** The entries past what was read already, waiting up to `ms` for some; [] when none came. */
   next(ms: number): Promise<LoggedTaskEvent[]>;
@@ -29,7 +29,8 @@ class Follow implements TaskLogFollow {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly taskId: string,
+    /** The followed stream's key. */
+    readonly key: string,
     /** The newest entry handed on (or the id the follow started after). */
     public position: string,
     /** The API key holding it. */
@@ -91,7 +92,7 @@ export class TaskFollower {
   private readonly follows = new Map<string, Set<Follow>>();
   private readonly perOwner = new Map<string, number>();
   private count = 0;
-  /** The positions of the read in flight, by task id. */
+  /** The positions of the read in flight, by stream key. */
   private reading: ReadonlyMap<string, string> | null = null;
   /** The server the reads block on (on a cluster, the master of the logs' slot) and the read's client id there. */
   private blocked: { key: string; server: Redis; id: string } | null = null;
@@ -113,13 +114,16 @@ export class TaskFollower {
     connection.on('close', () => (this.blocked = null));
   }
 
-  /** Starts following a task's log after `afterId`, for `owner` (an API key's id); 429 beyond the caps. */
-  follow(taskId: string, afterId: string, owner: string): TaskLogFollow {
+  /**
+   * Starts following a stream (a task's log, a tenant's feed: TaskEventLog's keys) after `afterId`,
+   * for `owner` (an API key's id); 429 beyond the caps.
+   */
+  follow(key: string, afterId: string, owner: string): TaskLogFollow {
     this.admit(owner);
-    const follow = new Follow(taskId, afterId, owner, (done) => this.release(done));
-    const ofTask = this.follows.get(taskId) ?? new Set();
-    ofTask.add(follow);
-    this.follows.set(taskId, ofTask);
+    const follow = new Follow(key, afterId, owner, (done) => this.release(done));
+    const ofKey = this.follows.get(key) ?? new Set();
+    ofKey.add(follow);
+    this.follows.set(key, ofKey);
     this.start();
     if (!this.covered(follow)) this.interrupt();
     return follow;
@@ -164,9 +168,9 @@ export class TaskFollower {
   }
 
   private release(follow: Follow): void {
-    const ofTask = this.follows.get(follow.taskId);
-    if (!ofTask?.delete(follow)) return;
-    if (!ofTask.size) this.follows.delete(follow.taskId);
+    const ofKey = this.follows.get(follow.key);
+    if (!ofKey?.delete(follow)) return;
+    if (!ofKey.size) this.follows.delete(follow.key);
     this.discharge(follow.owner);
   }
 
@@ -182,17 +186,17 @@ export class TaskFollower {
 
   /** The read in flight already reads this follow's log from at or before its position. */
   private covered(follow: Follow): boolean {
-    const position = this.reading?.get(follow.taskId);
+    const position = this.reading?.get(follow.key);
     return position !== undefined && compareEventIds(position, follow.position) <= 0;
   }
 
-  /** Each followed log's position: the oldest of its follows'. */
+  /** Each followed stream's position: the oldest of its follows'. */
   private positions(): Map<string, string> {
     const positions = new Map<string, string>();
-    for (const [taskId, ofTask] of this.follows) {
-      for (const { position } of ofTask) {
-        const current = positions.get(taskId);
-        if (current === undefined || compareEventIds(position, current) < 0) positions.set(taskId, position);
+    for (const [key, ofKey] of this.follows) {
+      for (const { position } of ofKey) {
+        const current = positions.get(key);
+        if (current === undefined || compareEventIds(position, current) < 0) positions.set(key, position);
       }
     }
     return positions;
@@ -225,7 +229,7 @@ export class TaskFollower {
         this.reading = positions;
         const read = this.events.followMany(this.connection, positions, blockMs);
         const entries = await read.finally(() => (this.reading = null));
-        for (const [taskId, logged] of entries) for (const follow of this.follows.get(taskId) ?? []) follow.deliver(logged);
+        for (const [key, logged] of entries) for (const follow of this.follows.get(key) ?? []) follow.deliver(logged);
       } catch (error) {
         if (this.closed) break;
         // A failed read may mean a failover: ask again where the logs are.
@@ -238,12 +242,11 @@ export class TaskFollower {
   }
 
   /**
-   * Learns which server the next read blocks on and its client id there. Every task log shares one
-   * hash slot (the key prefix is a hash tag on a cluster), so any followed log's key names it.
+   * Learns which server the next read blocks on and its client id there. Every followed stream
+   * shares one hash slot (the key prefix is a hash tag on a cluster), so any of their keys names it.
    */
   private async identify(): Promise<void> {
-    const [taskId] = this.follows.keys();
-    const key = this.events.key(taskId!);
+    const key = this.follows.keys().next().value!;
     const server = serverOf(this.connection, key);
     if (!server) throw new AppError('unavailable', 'the Redis Cluster has no master for the task logs right now');
     if (this.blocked?.server !== server) this.blocked = { key, server, id: String(await server.client('ID')) };

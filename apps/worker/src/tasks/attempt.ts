@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { TaskDeadline } from '@trainyard/shared/jobs';
 import type { NotifyTarget } from '@trainyard/shared/notify';
-import { expiredUnstarted, statusEvent, type TaskType } from '@trainyard/shared/tasks';
+import { expiredUnstarted, statusEvent, taskTagOf, type TaskType } from '@trainyard/shared/tasks';
 import type { AttemptOutcome } from '../metrics.js';
 import type { OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
 import { untilStopped, type TaskControl } from './control.js';
@@ -26,7 +26,7 @@ export interface Attempt {
 }
 
 /** The job data the runtime reads; each task type's data has these beside its own. */
-export type TaskJobData = NotifyTarget & { deadline?: TaskDeadline };
+export type TaskJobData = NotifyTarget & { deadline?: TaskDeadline; tenant?: string; model?: string };
 
 /**
  * How an attempt meets a cancel requested before it got here (the flag, read with STARTED): the
@@ -50,6 +50,7 @@ export async function runAttempt<R>(
   earlyCancel: EarlyCancelCheck = 'before',
 ): Promise<R> {
   const taskId = job.id!;
+  const tag = taskTagOf(taskId, job.data);
   // Every pick-up counts, a run after a worker died mid-task too (BullMQ counted this one already),
   // so the history never lists one attempt twice.
   const attempt = job.attemptsStarted;
@@ -64,7 +65,7 @@ export async function runAttempt<R>(
   try {
     const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal) => {
       // STARTED and the cancel check go out together; a cancel requested before the task got here wins.
-      const cancelledEarlier = runtime.bookkeeping.started(taskId, statusEvent('STARTED', attempt, workerName));
+      const cancelledEarlier = runtime.bookkeeping.started(taskId, tag, statusEvent('STARTED', attempt, workerName));
       cancelledEarlier.catch(() => {});
       if (earlyCancel === 'before' && (await cancelledEarlier)) throw new TaskRevokedError();
       const result = await untilStopped(signal, work({ signal, withOutcome: (write) => writes.push(write) }));
@@ -83,7 +84,7 @@ export async function runAttempt<R>(
     const taskError = taskErrorOf(error);
     const retrying = isRetryable(error) && attempt < (job.opts.attempts ?? 1);
     if (retrying) {
-      await runtime.bookkeeping.append(taskId, statusEvent('RETRY', attempt, workerName, taskError));
+      await runtime.bookkeeping.append(taskId, tag, statusEvent('RETRY', attempt, workerName, taskError));
       ended('retry');
       throw error;
     }

@@ -1,5 +1,5 @@
 import type { Logger, RedisBatch, ScriptOp } from '@trainyard/shared/platform';
-import type { TaskCancellation, TaskEvent, TaskEventLog } from '@trainyard/shared/tasks';
+import type { TaskCancellation, TaskEvent, TaskEventLog, TaskTag } from '@trainyard/shared/tasks';
 
 /**
  * A write that goes with a task's SUCCESS (its answers cached, say): made before the final status
@@ -25,9 +25,9 @@ export class TaskBookkeeping {
   ) {}
 
   /** Appends the STARTED event and answers whether a cancel was requested before it. */
-  async started(taskId: string, event: TaskEvent): Promise<boolean> {
+  async started(taskId: string, tag: TaskTag, event: TaskEvent): Promise<boolean> {
     // A lost STARTED entry is harmless: the outcome is what must be recorded.
-    void this.batch.write(this.events.appendOp(taskId, event)).catch(() => {});
+    void this.batch.write(this.events.appendOp(taskId, event, tag)).catch(() => {});
     return (await this.batch.write<number>(this.cancels.requestedOp(taskId))) === 1;
   }
 
@@ -37,18 +37,18 @@ export class TaskBookkeeping {
    * without waiting for its reply. A failed append is logged; BullMQ's own state of the job stays
    * what readers go by.
    */
-  async append(taskId: string, event: TaskEvent): Promise<void> {
-    const { sent, done } = this.batch.send(this.events.appendOp(taskId, event));
+  async append(taskId: string, tag: TaskTag, event: TaskEvent): Promise<void> {
+    const { sent, done } = this.batch.send(this.events.appendOp(taskId, event, tag));
     done.catch((error: unknown) => this.log.warn({ err: error, taskId, event: event.type === 'status' ? event.status : event.type }, 'task event not recorded'));
     await sent;
   }
 
   /** Appends a final event after the writes that go with it: those bound elsewhere first, the rest in the same batch. */
-  async appendAfter(taskId: string, event: TaskEvent, writes: readonly OutcomeWrite[]): Promise<void> {
+  async appendAfter(taskId: string, tag: TaskTag, event: TaskEvent, writes: readonly OutcomeWrite[]): Promise<void> {
     const logFailure = (write: OutcomeWrite) => (error: unknown) => this.log.warn({ err: error, taskId }, write.label);
     const elsewhere = writes.filter((write) => write.batch !== this.batch);
     await Promise.all(elsewhere.map((write) => write.batch.write(write.op).catch(logFailure(write))));
     for (const write of writes) if (write.batch === this.batch) void this.batch.write(write.op).catch(logFailure(write));
-    await this.append(taskId, event);
+    await this.append(taskId, tag, event);
   }
 }

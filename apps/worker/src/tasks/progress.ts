@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '@trainyard/shared/platform';
-import type { TaskEventLog, TaskProgress } from '@trainyard/shared/tasks';
+import { taskTagOf, type TaskEventLog, type TaskProgress } from '@trainyard/shared/tasks';
 
 /** Progress goes to Redis at most this often, however fast it moves. */
 const intervalMs = 250;
@@ -10,10 +10,11 @@ const intervalMs = 250;
  * event log for event streams) at most once per interval: the newest value wins, and flush()
  * sends what is still held back.
  */
-export function progressReporter(job: Job, events: TaskEventLog, log: Logger) {
+export function progressReporter(job: Job<{ tenant?: string; model?: string }>, events: TaskEventLog, log: Logger) {
   const taskId = job.id!;
+  const tag = taskTagOf(taskId, job.data);
   return throttled(intervalMs, (progress: TaskProgress) =>
-    Promise.all([job.updateProgress(progress), events.append(taskId, { type: 'progress', progress, at: new Date().toISOString() })]).catch((error: unknown) =>
+    Promise.all([job.updateProgress(progress), events.append(taskId, { type: 'progress', progress, at: new Date().toISOString() }, tag)]).catch((error: unknown) =>
       log.warn({ err: error, taskId }, 'progress not recorded'),
     ),
   );

@@ -1,7 +1,7 @@
 import type { TaskBacklog } from '@trainyard/shared/jobs';
 import type { NotifyTarget, TaskNotifications } from '@trainyard/shared/notify';
 import { tenantOf } from '@trainyard/shared/platform';
-import type { StatusEvent, TaskJob, TaskType } from '@trainyard/shared/tasks';
+import { taskTagOf, type StatusEvent, type TaskJob, type TaskType } from '@trainyard/shared/tasks';
 import type { OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
 
 /**
@@ -20,7 +20,7 @@ export class FinalStatusRecorder {
   ) {}
 
   async record(
-    job: TaskJob & { data: NotifyTarget & { tenant?: string } },
+    job: TaskJob & { data: NotifyTarget & { tenant?: string; model?: string } },
     type: TaskType,
     final: StatusEvent,
     result?: unknown,
@@ -32,6 +32,6 @@ export class FinalStatusRecorder {
       op: this.backlog.finishedOp(tenantOf(job.data), type, job.id!),
       label: "task not taken out of its tenant's backlog",
     };
-    await this.bookkeeping.appendAfter(job.id!, final, [...writes, leave]);
+    await this.bookkeeping.appendAfter(job.id!, taskTagOf(job.id!, job.data), final, [...writes, leave]);
   }
 }

@@ -3,6 +3,7 @@ import { redisScript, type RedisClient } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
 import { taskTypes, type TaskType } from '../tasks/ids.js';
 import type { JobState } from '../tasks/status.js';
+import { TaskIndex } from './task-index.js';
 
 /** BullMQ's largest priority number (the least urgent). */
 const maxBullmqPriority = 2 ** 21 - 1;
@@ -23,15 +24,24 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
   return Math.min((unfinishedAhead + 1) * round + requested, maxBullmqPriority);
 }
 
-// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue.
-// ARGV: task id, now, quota. Answers how many of the tenant's tasks on this queue are unfinished
-// ahead of this one, or -1 when the tenant has its quota of unfinished tasks already.
+// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue, then the
+// tenant's task index. ARGV: task id, now, quota, how long (ms) and how many tasks the index keeps.
+// Answers how many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when
+// the tenant has its quota of unfinished tasks already. An admitted task joins the index here, so
+// listing costs the submission no round trip of its own.
 const admitScript = `
+local index = KEYS[#KEYS]
 local total = 0
-for _, key in ipairs(KEYS) do total = total + redis.call('ZCARD', key) end
+for i = 1, #KEYS - 1 do total = total + redis.call('ZCARD', KEYS[i]) end
 if total >= tonumber(ARGV[3]) then return -1 end
 local ahead = redis.call('ZCARD', KEYS[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local now = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZADD', index, now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - tonumber(ARGV[4])))
+local excess = redis.call('ZCARD', index) - tonumber(ARGV[5])
+if excess > 0 then redis.call('ZREMRANGEBYRANK', index, 0, excess - 1) end
+redis.call('PEXPIRE', index, ARGV[4])
 return ahead`;
 
 /** A task leaves its tenant's backlog: an op that goes with the task's final status. */
@@ -45,14 +55,31 @@ const unfinishedStates: ReadonlySet<JobState> = new Set(['waiting', 'prioritized
  * right before queueing it; whoever records its final status (a worker, or the API revoking a
  * waiting task) takes it out again.
  */
+/** What retention keeps of a tenant's tasks, and so how far back its task index reaches. */
+export interface IndexRetention {
+  /** TASK_RETENTION_S */
+  retentionSeconds: number;
+  /** TASK_RETENTION_COUNT: per queue and outcome. */
+  retentionCount: number;
+}
+
 export class TaskBacklog {
   private readonly admitTask;
+  private readonly index: TaskIndex;
+  /** A task is listed up to twice the retention after its submission: it may wait and run before retention starts. */
+  private readonly indexMs: number;
+  /** The most tasks retention keeps: every task queue's successes and failures. */
+  private readonly indexMax: number;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    retention: IndexRetention,
   ) {
     this.admitTask = redisScript(redis, 'trainyardAdmitTask', admitScript);
+    this.index = new TaskIndex(redis, prefix);
+    this.indexMs = 2 * retention.retentionSeconds * 1000;
+    this.indexMax = 2 * taskTypes.length * retention.retentionCount;
   }
 
   private key(tenant: string, queue: TaskType): string {
@@ -62,10 +89,11 @@ export class TaskBacklog {
   /**
    * Counts a task in before it is queued, in one command: null when the tenant has `quota`
    * unfinished tasks already, else how many of its tasks on the queue are unfinished ahead of it.
+   * `at` (epoch ms, its job's timestamp) places it in the tenant's task index.
    */
-  async admit(tenant: string, queue: TaskType, taskId: string, quota: number): Promise<number | null> {
-    const keys = [queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type));
-    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, Date.now(), quota));
+  async admit(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<number | null> {
+    const keys = [...[queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type)), this.index.key(tenant)];
+    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, at, quota, this.indexMs, this.indexMax));
     return ahead < 0 ? null : ahead;
   }
 

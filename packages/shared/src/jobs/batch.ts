@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { tenantName } from '../platform/tenants.js';
 import { notifyRequest } from '../notify/request.js';
 import { aliasName, datasetName, modelName } from '../platform/names.js';
-import { jobDeadline, priority, requestedDeadline } from './fields.js';
+import { jobDeadline, priority, requestedDeadline, retryOf } from './fields.js';
 import { predictInput } from './predict.js';
 
 export const batchOutputFormats = ['csv', 'jsonl'] as const;
@@ -42,6 +42,7 @@ export const batchJobData = z.object({
   input: batchInput,
   output: outputFormat,
   notify: notifyRequest.optional(),
+  retry_of: retryOf,
   deadline: jobDeadline,
 });
 export type BatchJobData = z.output<typeof batchJobData>;

@@ -16,3 +16,6 @@ export const requestedDeadline = { timeout_s: z.int().min(1).optional(), expires
 
 /** The deadlines a task's job carries, fixed by the API at submit time; none on a job queued before deadlines existed. */
 export const jobDeadline = taskDeadline.default({});
+
+/** The task a task re-runs (POST /v1/tasks/{id}/retry); absent on a first run. */
+export const retryOf = z.string().regex(/^(train|predict|batch)-[0-9a-f]{32}$/).optional();

@@ -6,3 +6,4 @@ export * from './fields.js';
 export * from './options.js';
 export * from './predict.js';
 export * from './train.js';
+export * from './task-index.js';

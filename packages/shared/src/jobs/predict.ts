@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
 import { tenantName } from '../platform/tenants.js';
 import { aliasName, columnName, datasetName, modelName } from '../platform/names.js';
-import { featureRow, jobDeadline, priority, requestedDeadline, text } from './fields.js';
+import { featureRow, jobDeadline, priority, requestedDeadline, text, retryOf } from './fields.js';
 
 /**
  * Feature values keyed by feature name, checked as the object's own keys: zod's record would drop a
@@ -69,6 +69,7 @@ export const predictJobData = z.object({
   semantic_threshold: z.number().min(0).max(1).optional(),
   /** Set (with no inputs) to embed every text of this stored dataset into the embedding cache. */
   embed_dataset: z.strictObject({ name: datasetName, text: columnName }).optional(),
+  retry_of: retryOf,
   deadline: jobDeadline,
 });
 export type PredictJobData = z.output<typeof predictJobData>;

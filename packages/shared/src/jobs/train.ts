@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { notifyRequest } from '../notify/request.js';
 import { tenantName } from '../platform/tenants.js';
 import { columnName, datasetName, modelName } from '../platform/names.js';
-import { featureRow, jobDeadline, label, priority, requestedDeadline, text } from './fields.js';
+import { featureRow, jobDeadline, label, priority, requestedDeadline, text, retryOf } from './fields.js';
 
 const epochs = z.int().min(1).max(5_000).default(100);
 const learningRate = z.number().positive().max(10).default(0.05);
@@ -131,6 +131,7 @@ export const trainJobData = z.object({
   dataset: z.union([datasetRef, textDatasetRef]),
   params: z.record(z.string(), z.unknown()),
   notify: notifyRequest.optional(),
+  retry_of: retryOf,
   deadline: jobDeadline,
 });
 export type TrainJobData = z.output<typeof trainJobData>;

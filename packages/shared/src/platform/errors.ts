@@ -17,6 +17,8 @@ export const errorCatalog = {
   not_found: { status: 404, retryable: false },
   already_finished: { status: 409, retryable: false },
   alias_in_use: { status: 409, retryable: false },
+  /** A retry of a task that has not failed, was not revoked or expired, or was retried already. */
+  task_not_retryable: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   /** An upload that would take the tenant's datasets past its storage quota. */
@@ -89,7 +91,7 @@ export class NotFoundError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(code: Extract<ErrorCode, 'already_finished' | 'alias_in_use' | 'conflict'>, message: string) {
+  constructor(code: Extract<ErrorCode, 'already_finished' | 'alias_in_use' | 'conflict' | 'task_not_retryable'>, message: string) {
     super(code, message);
   }
 }

@@ -41,6 +41,7 @@ export class AnsweredTasks {
 /** The task a record holds and whose it is, or null for an empty (absent) one. */
 export function answeredTaskOf(record: Record<string, string>): { task: TaskResource; tenant: string } | null {
   if (!record.task || !record.answers) return null;
-  const task = JSON.parse(record.task) as TaskResource;
+  // Records kept before model, version and retries were part of a task have none of them.
+  const task = { model: null, version: null, retry_of: null, retried_by: null, ...(JSON.parse(record.task) as object) } as TaskResource;
   return { task: { ...task, result: { ...(task.result as object), [record.field ?? 'predictions']: JSON.parse(record.answers) } }, tenant: tenantOf(record) };
 }

@@ -4,6 +4,8 @@ import { tenantOf } from '../platform/tenants.js';
 export interface RevokedTask {
   task: TaskResource;
   tenant: string;
+  /** The job it was queued as, its name and data, so a retry can run it again. */
+  request?: { name: string; data: Record<string, unknown> };
 }
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import type { TaskResource } from './resource.js';
@@ -63,8 +65,8 @@ export class TaskCancellation {
    * Keeps what a user sees of a task removed from its queue, for the retention time. Written before
    * the removal: while the job exists readers ignore the record, so nobody ever sees a gap.
    */
-  async keepRevoked({ task, tenant }: RevokedTask): Promise<void> {
-    await this.redis.set(this.revokedKey(task.task_id), JSON.stringify({ ...task, tenant }), 'EX', this.retentionSeconds);
+  async keepRevoked({ task, tenant, request }: RevokedTask): Promise<void> {
+    await this.redis.set(this.revokedKey(task.task_id), JSON.stringify({ ...task, tenant, request }), 'EX', this.retentionSeconds);
   }
 
   /** Drops the record again when the removal did not happen (a worker took the task meanwhile). */
@@ -74,8 +76,13 @@ export class TaskCancellation {
 
 }
 
+type ResourceAdditions = 'model' | 'version' | 'retry_of' | 'retried_by';
+
 /** A revoked task's record as stored; one kept before tenants existed carries none and is `default`'s. */
 export function revokedTaskOf(stored: string): RevokedTask {
-  const { tenant, ...task } = JSON.parse(stored) as TaskResource & { tenant?: string };
-  return { task, tenant: tenantOf({ tenant }) };
+  type Stored = Omit<TaskResource, ResourceAdditions> & Partial<Pick<TaskResource, ResourceAdditions>> & Omit<RevokedTask, 'tenant' | 'task'> & { tenant?: string };
+  const { tenant, request, ...task } = JSON.parse(stored) as Stored;
+  // Records kept before these fields existed have none of them.
+  const known: TaskResource = { model: null, version: null, retry_of: null, retried_by: null, ...task };
+  return { task: known, tenant: tenantOf({ tenant }), ...(request ? { request } : {}) };
 }

@@ -1,5 +1,7 @@
 import type { ErrorCode } from '../platform/errors.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
+import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
+import { taskTypeOf, type TaskType } from './ids.js';
 import type { TaskProgress } from './progress.js';
 import type { TaskStatus } from './status.js';
 import type { RedisClient } from '../platform/redis.js';
@@ -18,20 +20,48 @@ export function statusEvent(status: TaskStatus, attempt: number, worker?: string
   return { type: 'status', status, attempt, at: new Date().toISOString(), ...(worker ? { worker } : {}), ...(error ? { error } : {}) };
 }
 
+/** Whose a task is and what it is about: its events also go to its tenant's feed, tagged with it. */
+export interface TaskTag {
+  tenant: string;
+  type: TaskType;
+  model: string | null;
+}
+
+/** The task an entry of a tenant's feed is about. */
+export interface FeedTask {
+  task_id: string;
+  type: TaskType;
+  model: string | null;
+}
+
 export interface LoggedTaskEvent {
   id: string;
   event: TaskEvent;
+  /** Set on the entries of a tenant's feed. */
+  task?: FeedTask;
+}
+
+/** The tag of a task from its id and its job's data. */
+export function taskTagOf(taskId: string, data: { tenant?: string; model?: string }): TaskTag {
+  return { tenant: tenantOf(data), type: taskTypeOf(taskId)!, model: data.model ?? null };
 }
 
 /** Enough for every status change and a progress update per epoch of a long training. */
 const maxEvents = 2_000;
+/** A tenant's feed keeps about this many of its newest events: what a reconnecting client can replay. */
+export const feedMaxEvents = 10_000;
 
-/** Appends to a task's log and refreshes its retention, in one op: workers append several times per task. */
+/**
+ * Appends to a task's log and to its tenant's feed, refreshing both retentions, in one op: workers
+ * append several times per task, and the feed costs them no round trip of its own.
+ */
 export const taskEventOp: ScriptOpKind = {
   name: 'task-event',
   lua: `
 local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2])
 redis.call('EXPIRE', keys[1], args[3])
+redis.call('XADD', keys[2], 'MAXLEN', '~', args[4], '*', 'e', args[2], 't', args[5])
+redis.call('EXPIRE', keys[2], args[3])
 return id`,
 };
 
@@ -55,13 +85,35 @@ export class TaskEventLog {
     return `${this.prefix}:task:${taskId}:events`;
   }
 
-  async append(taskId: string, event: TaskEvent): Promise<void> {
-    await this.appendEvent(this.appendOp(taskId, event));
+  /** A tenant's feed: every event of its tasks, tagged with the task, capped at feedMaxEvents. */
+  feedKey(tenant: string): string {
+    return `${tenantKeyPrefix(this.prefix, tenant)}:task-feed`;
+  }
+
+  async append(taskId: string, event: TaskEvent, tag: TaskTag): Promise<void> {
+    await this.appendEvent(this.appendOp(taskId, event, tag));
   }
 
   /** The append as an op, for a RedisBatch that writes many tasks' events in one command. */
-  appendOp(taskId: string, event: TaskEvent): ScriptOp {
-    return { kind: taskEventOp, keys: [this.key(taskId)], args: [maxEvents, JSON.stringify(event), this.retentionSeconds] };
+  appendOp(taskId: string, event: TaskEvent, { tenant, type, model }: TaskTag): ScriptOp {
+    const task: FeedTask = { task_id: taskId, type, model };
+    return {
+      kind: taskEventOp,
+      keys: [this.key(taskId), this.feedKey(tenant)],
+      args: [maxEvents, JSON.stringify(event), this.retentionSeconds, feedMaxEvents, JSON.stringify(task)],
+    };
+  }
+
+  /** A tenant's feed after the given id (exclusive), oldest first, at most `count` entries. */
+  async readFeed(tenant: string, afterId: string, count: number): Promise<LoggedTaskEvent[]> {
+    const entries = await this.redis.xrange(this.feedKey(tenant), `(${afterId}`, '+', 'COUNT', count);
+    return entries.map(parseLogEntry);
+  }
+
+  /** The id of the feed's newest entry, or "0-0" while it is empty. */
+  async feedLastId(tenant: string): Promise<string> {
+    const [newest] = await this.redis.xrevrange(this.feedKey(tenant), '+', '-', 'COUNT', 1);
+    return newest?.[0] ?? '0-0';
   }
 
   /** Events after the given stream id (exclusive), oldest first. */
@@ -77,19 +129,16 @@ export class TaskEventLog {
   }
 
   /**
-   * Waits up to blockMs for events in any of several tasks' logs, each after its own position
-   * ("0-0" for all), and returns what came, by task; an empty map when nothing did. XREAD BLOCK
-   * holds its connection, so `connection` must be one of the caller's own, without a command
-   * timeout: never a shared fail-fast connection.
+   * Waits up to blockMs for entries in any of several logs or feeds (by stream key), each after its
+   * own position ("0-0" for all), and returns what came, by key; an empty map when nothing did.
+   * XREAD BLOCK holds its connection, so `connection` must be one of the caller's own, without a
+   * command timeout: never a shared fail-fast connection.
    */
   async followMany(connection: RedisClient, positions: ReadonlyMap<string, string>, blockMs: number, count = 500): Promise<Map<string, LoggedTaskEvent[]>> {
-    const taskIds = [...positions.keys()];
-    const keys = taskIds.map((taskId) => this.key(taskId));
-    const reply = (await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...positions.values())) as
+    const reply = (await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...positions.keys(), ...positions.values())) as
       | [key: string, entries: [id: string, fields: string[]][]][]
       | null;
-    const byKey = new Map(keys.map((key, i) => [key, taskIds[i]!]));
-    return new Map((reply ?? []).map(([key, entries]) => [byKey.get(key)!, entries.map(parseLogEntry)]));
+    return new Map((reply ?? []).map(([key, entries]) => [key, entries.map(parseLogEntry)]));
   }
 }
 
@@ -101,7 +150,8 @@ export function compareEventIds(a: string, b: string): number {
   return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
-/** One stream entry of a task's log, as XRANGE and XREAD return it. */
+/** One stream entry of a task's log or a tenant's feed, as XRANGE and XREAD return it. */
 export function parseLogEntry([id, fields]: [id: string, fields: string[]]): LoggedTaskEvent {
-  return { id, event: JSON.parse(fields[1] ?? 'null') as TaskEvent };
+  const event = JSON.parse(fields[1] ?? 'null') as TaskEvent;
+  return fields[3] === undefined ? { id, event } : { id, event, task: JSON.parse(fields[3]) as FeedTask };
 }

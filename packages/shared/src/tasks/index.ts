@@ -7,3 +7,4 @@ export * from './progress.js';
 export * from './reader.js';
 export * from './resource.js';
 export * from './status.js';
+export * from './retries.js';

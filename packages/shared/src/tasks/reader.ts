@@ -2,17 +2,18 @@ import type { JobQueues } from '../jobs/catalog.js';
 import type { TaskDeadline } from '../jobs/deadlines.js';
 import { redisScript, type RedisClient } from '../platform/redis.js';
 import { answeredTaskOf, type AnsweredTasks } from './answered.js';
-import { revokedTaskOf, type TaskCancellation } from './cancellation.js';
+import { revokedTaskOf, type RevokedTask, type TaskCancellation } from './cancellation.js';
 import { parseLogEntry, type TaskEventLog, type LoggedTaskEvent } from './events.js';
 import type { TaskType } from './ids.js';
 import type { StatusSource } from './job-status.js';
 import type { TaskJob, TaskResource } from './resource.js';
+import type { TaskRetries } from './retries.js';
 import type { JobState } from './status.js';
 
 // A task's job state, job hash and event log in one atomic read, so a state never comes with an
 // older hash (a SUCCESS without its result). The state is found as BullMQ's getStateV2 finds it.
 // KEYS: completed, failed, delayed, prioritized, active, wait, paused, waiting-children, the job
-// hash, the event log, the revoked record, the answered record. ARGV: the job id.
+// hash, the event log, the revoked record, the answered record, the retried-by record. ARGV: the job id.
 const readScript = `
 local id = ARGV[1]
 local state = 'unknown'
@@ -25,11 +26,12 @@ elseif redis.call('LPOS', KEYS[6], id) or redis.call('LPOS', KEYS[7], id) then s
 elseif redis.call('ZSCORE', KEYS[8], id) then state = 'waiting-children' end
 local job = redis.call('HGETALL', KEYS[9])
 local events = redis.call('XRANGE', KEYS[10], '-', '+')
-if #job > 0 and state ~= 'unknown' then return {state, job, events} end
-return {state, job, events, redis.call('GET', KEYS[11]) or '', redis.call('HGETALL', KEYS[12])}`;
+local retried = redis.call('GET', KEYS[13]) or ''
+if #job > 0 and state ~= 'unknown' then return {state, job, events, retried} end
+return {state, job, events, retried, redis.call('GET', KEYS[11]) or '', redis.call('HGETALL', KEYS[12])}`;
 
 /** A task's BullMQ job, as much of it as the task resource and its status need. */
-export type StoredTaskJob = TaskJob & StatusSource & { data: { deadline?: TaskDeadline; notify?: unknown } };
+export type StoredTaskJob = TaskJob & StatusSource & { name: string; data: TaskJob['data'] & { notify?: unknown; tenant?: string } };
 
 export interface TaskSnapshot {
   state: JobState;
@@ -37,10 +39,12 @@ export interface TaskSnapshot {
   job: StoredTaskJob | null;
   logged: LoggedTaskEvent[];
   /** A task with no job whose resource was kept (revoked while waiting, or answered at submit time), and whose it is. */
-  kept: { task: TaskResource; tenant: string } | null;
+  kept: (Pick<RevokedTask, 'request'> & { task: TaskResource; tenant: string }) | null;
+  /** The task that re-ran this one, if one did. */
+  retriedBy: string | null;
 }
 
-type RawReply = [state: JobState, job: string[], events: [string, string[]][], revoked?: string, answered?: string[]];
+type RawReply = [state: JobState, job: string[], events: [string, string[]][], retried: string, revoked?: string, answered?: string[]];
 
 /** Reads everything a task resource is built from in one round trip. */
 export class TaskReader {
@@ -52,14 +56,15 @@ export class TaskReader {
     private readonly events: TaskEventLog,
     private readonly cancels: TaskCancellation,
     private readonly answered: AnsweredTasks,
+    private readonly retries: TaskRetries,
   ) {
-    this.readTask = redisScript(redis, 'trainyardReadTask', readScript, 12);
+    this.readTask = redisScript(redis, 'trainyardReadTask', readScript, 13);
   }
 
   async read(type: TaskType, taskId: string): Promise<TaskSnapshot> {
     const queue = this.queues.get(type);
     const { keys } = queue;
-    const [state, hash, entries, revoked, answered] = (await this.readTask(
+    const [state, hash, entries, retried, revoked, answered] = (await this.readTask(
       keys.completed!,
       keys.failed!,
       keys.delayed!,
@@ -72,12 +77,13 @@ export class TaskReader {
       this.events.key(taskId),
       this.cancels.revokedKey(taskId),
       this.answered.key(taskId),
+      this.retries.key(taskId),
       taskId,
     )) as RawReply;
     const logged = entries.map(parseLogEntry);
     const job = hash.length ? storedJob(taskId, pairs(hash)) : null;
     const kept = revoked ? revokedTaskOf(revoked) : answered?.length ? answeredTaskOf(pairs(answered)) : null;
-    return { state, job, logged, kept };
+    return { state, job, logged, kept, retriedBy: retried || null };
   }
 }
 
@@ -93,6 +99,7 @@ const number = (value: string | undefined) => (value ? Number(value) : undefined
 function storedJob(taskId: string, hash: Record<string, string>): StoredTaskJob {
   return {
     id: taskId,
+    name: hash.name ?? '',
     data: JSON.parse(hash.data ?? '{}') as StoredTaskJob['data'],
     progress: JSON.parse(hash.progress ?? '0'),
     returnvalue: hash.returnvalue === undefined ? undefined : jsonOrText(hash.returnvalue),

@@ -26,6 +26,14 @@ export interface TaskResource {
   task_id: string;
   type: TaskType;
   status: TaskStatus;
+  /** The model the task trains or predicts with. */
+  model: string | null;
+  /** The model version it predicts with, or the one a training made; null until known. */
+  version: number | null;
+  /** The task this one re-runs (POST /v1/tasks/{id}/retry). */
+  retry_of: string | null;
+  /** The task that re-ran this one; a task is retried at most once. */
+  retried_by: string | null;
   progress: TaskProgress | null;
   result: unknown;
   /** The final error once the task failed; the last attempt's error while a retry is pending. */
@@ -71,7 +79,7 @@ export function lastWorker(logged: readonly LoggedTaskEvent[]): string | null {
 /** The part of a BullMQ job a task resource is built from. */
 export interface TaskJob {
   id?: string;
-  data: { deadline?: TaskDeadline };
+  data: { deadline?: TaskDeadline; model?: string; version?: number; retry_of?: string };
   progress: unknown;
   returnvalue: unknown;
   failedReason?: string;
@@ -89,10 +97,12 @@ export interface TaskFacts {
   notifications?: TaskNotificationStatus[];
   /** A task being finished now: its result and finish time, which the job does not hold yet. */
   finishing?: { result: unknown; at: string };
+  /** The task that re-ran this one, if one did. */
+  retriedBy?: string | null;
 }
 
 /** The one builder of the task resource, for readers (GET, events) and for the notifications about a finished task. */
-export function buildTaskResource(job: TaskJob, { type, status, logged, notifications = [], finishing }: TaskFacts): TaskResource {
+export function buildTaskResource(job: TaskJob, { type, status, logged, notifications = [], finishing, retriedBy = null }: TaskFacts): TaskResource {
   const failures = failuresIn(logged);
   const lastFailure = failures.at(-1);
   const terminal = terminalStatuses.has(status);
@@ -102,12 +112,17 @@ export function buildTaskResource(job: TaskJob, { type, status, logged, notifica
   } else if (status === 'RETRY' && lastFailure) {
     error = { code: lastFailure.code, message: lastFailure.message };
   }
+  const result = status === 'SUCCESS' ? (finishing ? finishing.result : job.returnvalue) ?? null : null;
   return {
     task_id: job.id!,
     type,
     status,
+    model: job.data.model ?? null,
+    version: job.data.version ?? versionIn(result),
+    retry_of: job.data.retry_of ?? null,
+    retried_by: retriedBy,
     progress: progressOf(job.progress),
-    result: status === 'SUCCESS' ? (finishing ? finishing.result : job.returnvalue) ?? null : null,
+    result,
     error,
     attempts: job.attemptsStarted,
     failures,
@@ -119,6 +134,12 @@ export function buildTaskResource(job: TaskJob, { type, status, logged, notifica
     // A waiting task past its expiry has no finishedOn yet: it finished when it expired.
     finished_at: finishing ? finishing.at : terminal ? iso(job.finishedOn ?? deadlineOf(job.data).expires_at) : null,
   };
+}
+
+/** A training's version is known from its result. */
+function versionIn(result: unknown): number | null {
+  const version = (result as { version?: unknown } | null)?.version;
+  return typeof version === 'number' ? version : null;
 }
 
 function iso(epochMs: number | undefined): string | null {

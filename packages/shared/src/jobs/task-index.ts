@@ -1,0 +1,49 @@
+import type { RedisClient } from '../platform/redis.js';
+import { tenantKeyPrefix } from '../platform/tenants.js';
+
+/** One entry of a tenant's task index: the task and when it was submitted (epoch ms). */
+export interface IndexedTask {
+  taskId: string;
+  createdAt: number;
+}
+
+/** Where a page of the index starts: after this entry, in newest-first order. */
+export type IndexPosition = IndexedTask;
+
+/**
+ * Each tenant's tasks by submit time, newest first: a sorted set the submission's admit script
+ * writes (TaskBacklog.admit), trimmed there to what task retention can still hold. Ids whose task
+ * is gone stay until trimmed; readers skip them.
+ */
+export class TaskIndex {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  key(tenant: string): string {
+    return `${tenantKeyPrefix(this.prefix, tenant)}:tasks`;
+  }
+
+  /**
+   * Up to `count` entries after `after` (from the newest when null), none submitted before
+   * `sinceMs`. Entries of one millisecond come in descending id order, so a position is exact.
+   */
+  async page(tenant: string, after: IndexPosition | null, sinceMs: number | null, count: number): Promise<IndexedTask[]> {
+    const max = after ? String(after.createdAt) : '+inf';
+    const min = sinceMs === null ? '-inf' : String(sinceMs);
+    const found: IndexedTask[] = [];
+    for (let offset = 0; found.length < count; ) {
+      const flat = await this.redis.zrange(this.key(tenant), max, min, 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES');
+      for (let i = 0; i < flat.length && found.length < count; i += 2) {
+        const entry = { taskId: flat[i]!, createdAt: Number(flat[i + 1]) };
+        // Same millisecond as the position: only the ids after it (smaller, in reverse order).
+        if (after && entry.createdAt === after.createdAt && entry.taskId >= after.taskId) continue;
+        found.push(entry);
+      }
+      if (flat.length < count * 2) break;
+      offset += count;
+    }
+    return found;
+  }
+}
