@@ -157,6 +157,11 @@ describe('trainyard in scripts', () => {
     expect(alias.stdout).toBe('iris: production → v1\n');
     expect((await trainyard(['models', 'ls'])).stdout).toMatch(/^name\s+latest\s+aliases\s+updated\n.*^iris\s+1\s+production→1\s/ms);
     expect((await trainyard(['models', 'show', 'iris'])).stdout).toMatch(/^1\s+mlp\s+classification\s+accuracy .*\s+production\s/m);
+    // A split goes to the API as weights: version 7 does not exist.
+    const split = await trainyard(['models', 'alias', 'iris', 'canary', '1=90,7=10']);
+    expect(split.code).toBe(3);
+    expect(split.stderr).toMatch(/no version 7/);
+    expect((await trainyard(['models', 'alias', 'iris', 'canary', '1=ninety'])).code).toBe(2);
     expect((await trainyard(['models', 'alias', 'iris', 'production', '--delete'])).code).toBe(0);
     const models = JSON.parse((await trainyard(['--json', 'models', 'ls'])).stdout) as { name: string; aliases: object }[];
     expect(models.find((model) => model.name === 'iris')?.aliases).toEqual({});

@@ -26,6 +26,11 @@ export const apiEnv = z
     ...tracingEnv.shape,
     // The API checks webhooks at submit time and queues the notifications of tasks it revokes.
     ...notifyEnv.pick({ WEBHOOK_ALLOW_HOSTS: true, NOTIFY_ATTEMPTS: true, NOTIFY_BACKOFF_MS: true }).shape,
+    /**
+     * A replica of REDIS_URL that task reads (GET /v1/tasks/{id}, event stream openings and replays) go to
+     * when it has what the client has seen; unset: every read goes to REDIS_URL.
+     */
+    REDIS_READ_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** GET /v1/tasks/{id}/events sends a comment line after this long without an event. */
     EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -74,6 +79,8 @@ export const apiEnv = z
     INFER_WAIT_S: z.coerce.number().int().min(0).max(60).default(30),
     /** Bull Board shows the queues but allows no action (retry, promote, clean, pause, add). */
     BOARD_READ_ONLY: boolEnv.default(true),
+    /** Shadow copies of predictions queued at once; beyond it, copies are dropped (and counted in the alias's stats). */
+    SHADOW_MAX_BACKLOG: z.coerce.number().int().min(0).default(1_000),
     TASK_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
     /** First retry delay; each later one doubles. */
     TASK_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),

@@ -4,7 +4,7 @@ import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex }
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
-import { ModelRegistry } from '@trainyard/shared/models';
+import { ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
@@ -12,6 +12,8 @@ import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
 import { AuditLog } from './admin/audit.js';
 import { createApp } from './app.js';
+import { ReplicaReads } from './reads/replica-reads.js';
+import type { ReadTaskDeps } from './tasks/read-task.js';
 import { Access } from './auth/access.js';
 import { ApiKeyStore } from './auth/api-keys.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -89,6 +91,16 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const completions = new TaskCompletions(redis, queues, blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-completions`), log);
   const closing = new Closing();
   const ttl = config.PREDICT_CACHE_TTL;
+  const notifications = new TaskNotifications(queues, events);
+  const taskReads: ReadTaskDeps = {
+    queues,
+    tasks: new TaskReader(redis, queues, events, cancels, answered, retries),
+    events,
+    notifications,
+    cancels,
+    retentionSeconds: config.TASK_RETENTION_S,
+  };
+  const replica = config.REDIS_READ_URL ? createRedis(config.REDIS_READ_URL, { role: 'api', log, label: 'read replica' }) : null;
   const metrics = createApiMetrics(queues.all(), redis);
   const app = createApp({
     log,
@@ -98,8 +110,13 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     store,
     queues,
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+    rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
+    shadowMaxBacklog: config.SHADOW_MAX_BACKLOG,
     events,
-    tasks: new TaskReader(redis, queues, events, cancels, answered, retries),
+    tasks: taskReads.tasks,
+    reads: new ReplicaReads({ redis, deps: taskReads }, replica && { redis: replica, deps: replicaReads(replica, taskReads, config) }, (server) =>
+      metrics.taskReads.inc({ server }),
+    ),
     retries,
     taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX),
     answered,
@@ -108,7 +125,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     embeddings: new PredictionCache<number[]>(cache.redis, config.QUEUE_PREFIX, ttl, 'embed'),
     // The API only drops semantic indexes; workers fill them.
     semantic: new SemanticIndex(cache.redis, config.QUEUE_PREFIX, ttl),
-    notifications: new TaskNotifications(queues, events),
+    notifications,
     followers,
     completions,
     closing,
@@ -165,11 +182,24 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     followers.close();
     await authenticator?.close();
     redis.disconnect();
+    replica?.disconnect();
     cache.redis.disconnect();
     await tracing.shutdown();
     log.info('stopped');
   };
   return { url: `http://127.0.0.1:${port}`, port, stop: () => (stopped ??= stop()) };
+}
+
+/**
+ * The task reads' dependencies on a replica: the task script and event log read there. Notification
+ * statuses stay on the primary (BullMQ's state script is not flagged for replicas; only finished tasks
+ * that asked for a notification read them).
+ */
+function replicaReads(replica: RedisClient, primary: ReadTaskDeps, config: ApiConfig): ReadTaskDeps {
+  const events = new TaskEventLog(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const answered = new AnsweredTasks(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const retries = new TaskRetries(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  return { ...primary, events, tasks: new TaskReader(replica, primary.queues, events, primary.cancels, answered, retries) };
 }
 
 /** Verifies keys from the first request on; creates the bootstrap key when it is set and new. */

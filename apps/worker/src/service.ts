@@ -3,7 +3,7 @@ import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEvicti
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
-import { ModelRegistry } from '@trainyard/shared/models';
+import { deletedVersionOp, ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
@@ -73,7 +73,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const control = await TaskControl.start(subscriber, cancels, log);
   const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT });
   // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
-  const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp]);
+  const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp, deletedVersionOp, rolloutRecordOp]);
   const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
   const runtime = { bookkeeping, control, final: new FinalStatusRecorder(bookkeeping, backlog, notifications), observe: metrics.attemptFinished };
   const taskWorker = (concurrency: number): TaskWorkerOptions => ({
@@ -125,6 +125,9 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       },
       log,
       metrics,
+      bookkeeping: writes,
+      prefix: config.QUEUE_PREFIX,
+      rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
     });
     workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY), earlyCancel: 'alongside' }));
   }

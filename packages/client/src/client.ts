@@ -2,6 +2,8 @@ import { TrainyardError } from './errors.js';
 import { sseMessages } from './sse.js';
 import type {
   AliasInfo,
+  AliasStats,
+  AliasTarget,
   DatasetInfo,
   EmbedRequest,
   ModelInfo,
@@ -52,6 +54,8 @@ export type AnsweredTask = SubmittedTask | TaskResource;
 const terminal = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED']);
 /** How long one long poll of the fallback waits, in seconds. */
 const pollSeconds = 30;
+const seenHeader = 'trainyard-seen';
+
 /** A dropped event stream is resumed (Last-Event-ID) this many times in a row before long polls take over. */
 const maxResumes = 3;
 const uploadChunkBytes = 64 * 1024;
@@ -60,6 +64,11 @@ const uploadChunkBytes = 64 * 1024;
 export class Trainyard {
   readonly url: string;
   private readonly apiKey: string | undefined;
+  /**
+   * The furthest point of the API's data this client has seen (Trainyard-Seen), sent back on every
+   * request: an API that reads from a replica then never answers with older data than it already gave.
+   */
+  private seen: bigint | undefined;
 
   constructor(options: TrainyardOptions = {}) {
     this.url = (options.url ?? process.env.TRAINYARD_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
@@ -128,8 +137,12 @@ export class Trainyard {
     deleteVersion: (name: string, version: number): Promise<void> =>
       this.json('DELETE', `/v1/models/${encodeURIComponent(name)}/versions/${version}`),
     alias: {
-      set: (name: string, alias: string, version: number): Promise<AliasInfo> =>
-        this.json('PUT', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { body: { version } }),
+      /** Points the alias at a version (a number), or splits it between versions with an optional shadow. */
+      set: (name: string, alias: string, target: number | AliasTarget): Promise<AliasInfo> =>
+        this.json('PUT', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { body: typeof target === 'number' ? { version: target } : target }),
+      /** Per version: requests, latency percentiles, a shadow's agreement, shed copies. */
+      stats: (name: string, alias: string): Promise<AliasStats> =>
+        this.json('GET', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}/stats`),
       delete: (name: string, alias: string): Promise<void> =>
         this.json('DELETE', `/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`),
     },
@@ -222,11 +235,17 @@ export class Trainyard {
     const headers = {
       ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
       ...(json ? { 'content-type': 'application/json' } : {}),
+      ...(this.seen === undefined ? {} : { [seenHeader]: this.seen.toString() }),
       ...init.headers,
     };
     const body = json ? JSON.stringify(init.body) : init.rawBody;
     // A streamed body needs half duplex (Node's fetch refuses it otherwise).
-    return fetch(`${this.url}${path}`, { method, headers, body, signal: init.signal ?? null, ...(init.rawBody ? { duplex: 'half' } : {}) } as RequestInit);
+    const answered = fetch(`${this.url}${path}`, { method, headers, body, signal: init.signal ?? null, ...(init.rawBody ? { duplex: 'half' } : {}) } as RequestInit);
+    return answered.then((response) => {
+      const seen = response.headers.get(seenHeader);
+      if (seen && /^\d{1,19}$/.test(seen) && (this.seen === undefined || BigInt(seen) > this.seen)) this.seen = BigInt(seen);
+      return response;
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DatasetInfo } from '@trainyard/shared/datasets';
 import type { BatchProgress, embedRequest, predictRequest, PredictResult, TrainProgress, trainRequest, TrainResult } from '@trainyard/shared/jobs';
-import type { ModelDetails, ModelSummary, ModelVersion } from '@trainyard/shared/models';
+import type { AliasRoute, AliasStats, aliasTarget, ModelDetails, ModelSummary, ModelVersion } from '@trainyard/shared/models';
 import type { ErrorIssue } from '@trainyard/shared/platform';
 import type { TaskResource, TaskStatus } from '@trainyard/shared/tasks';
 import type { z } from 'zod';
@@ -12,8 +12,10 @@ import type { z } from 'zod';
 export type TrainRequest = z.input<typeof trainRequest>;
 export type PredictRequest = z.input<typeof predictRequest>;
 export type EmbedRequest = z.input<typeof embedRequest>;
+/** Where an alias points: `{ version: 3 }`, or a split `{ versions: { 3: 90, 4: 10 } }`, either with an optional `shadow`. */
+export type AliasTarget = z.input<typeof aliasTarget>;
 
-export type { BatchProgress, DatasetInfo, ErrorIssue, ModelSummary, PredictResult, TaskResource, TaskStatus, TrainProgress, TrainResult };
+export type { AliasRoute, AliasStats, BatchProgress, DatasetInfo, ErrorIssue, ModelSummary, PredictResult, TaskResource, TaskStatus, TrainProgress, TrainResult };
 
 /** How far a running task is: a training's epochs, a batch's rows. */
 export type TaskProgress = TrainProgress | BatchProgress;
@@ -28,8 +30,12 @@ export type ModelInfo = Omit<ModelDetails, 'versions'> & { versions: ModelVersio
 export interface AliasInfo {
   model: string;
   alias: string;
+  /** The version a plain lookup of the alias names: for a split, the one with the largest weight. */
   version: number;
+  versions: Record<string, number>;
+  shadow?: number;
   aliases: Record<string, number>;
+  routes: Record<string, AliasRoute>;
   updated_at: string;
 }
 

@@ -130,6 +130,24 @@ describe('the typed client against the real API and worker', () => {
     await expect(client.models.version('iris', 'production')).rejects.toBeInstanceOf(TrainyardError);
   });
 
+  it('splits an alias between versions with a shadow, and reads its stats', { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 2; i++) expect((await client.waitFor(await client.train(trainIris('rollout')))).status).toBe('SUCCESS');
+    const saved = await client.models.alias.set('rollout', 'canary', { versions: { '1': 1 }, shadow: 2 });
+    expect(saved).toMatchObject({ version: 1, shadow: 2, routes: { canary: { versions: { '1': 1 }, shadow: 2 } } });
+    const task = await client.waitFor(await client.predict({ model: 'rollout', version: 'canary', inputs: [[5.1, 3.5, 1.4, 0.2]], routing_key: 'me', cache: false }));
+    expect(task.result).toMatchObject({ version: 1 });
+    let stats = await client.models.alias.stats('rollout', 'canary');
+    // The shadow's copy runs after the answer, behind every task.
+    while (!stats.versions.some((v) => v.role === 'shadow')) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stats = await client.models.alias.stats('rollout', 'canary');
+    }
+    expect(stats.versions.map(({ version, role, requests }) => ({ version, role, requests }))).toEqual([
+      { version: 1, role: 'primary', requests: 1 },
+      { version: 2, role: 'shadow', requests: 1 },
+    ]);
+  });
+
   it('raises the API’s error code, status and issues as a TrainyardError', async () => {
     const refused = await client.train({ ...trainIris('bad'), params: { epochs: 0 } } as never).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TrainyardError);

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { ModelRegistry, type ModelVersion } from '../src/models/registry.js';
-import { NotFoundError } from '../src/platform/errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../src/platform/errors.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 
 /** The registry against real Redis and a real store: tenants apart, versions published once, aliases as plain data. */
@@ -85,5 +85,34 @@ describe('the model registry', () => {
     await registry.setAlias('aliased', 'constructor', 1);
     expect((await registry.resolve('aliased', 'constructor'))?.version).toBe(1);
     expect((await registry.removeAlias('aliased', 'constructor')).aliases).toEqual({});
+  });
+
+  it('routes a split alias by weight and key, names its shadow, and keeps a one-version route a plain pointer', async () => {
+    for (const version of [1, 2, 3]) await registry.publish(meta('rolled', version));
+    const saved = await registry.setAlias('rolled', 'production', { versions: { '1': 10, '2': 90 }, shadow: 3 });
+    expect(saved.aliases).toEqual({ production: 2 });
+    expect(saved.routes).toEqual({ production: { versions: { '1': 10, '2': 90 }, shadow: 3 } });
+    // A plain lookup (GET …/versions/production) names the version with most of the traffic.
+    expect((await registry.resolve('rolled', 'production'))?.version).toBe(2);
+    const routed = await registry.route('rolled', 'production', 'user-7');
+    expect(routed).toMatchObject({ alias: 'production', shadow: 3 });
+    expect([1, 2]).toContain(routed!.version.version);
+    for (let i = 0; i < 5; i++) expect((await registry.route('rolled', 'production', 'user-7'))!.version.version).toBe(routed!.version.version);
+    expect(await registry.route('rolled', 2)).toEqual({ version: expect.objectContaining({ version: 2 }) });
+
+    const plain = await registry.setAlias('rolled', 'production', { versions: { '3': 5 } });
+    expect(plain).toMatchObject({ aliases: { production: 3 }, routes: {} });
+    expect(await registry.route('rolled', 'production')).toEqual({ version: expect.objectContaining({ version: 3 }) });
+  });
+
+  it('refuses deleting a version an alias splits to or shadows with, and a shadow that reads other features', async () => {
+    for (const version of [1, 2, 3]) await registry.publish(meta('guarded', version));
+    await registry.publish({ ...meta('guarded', 4), feature_names: ['other'] });
+    await registry.setAlias('guarded', 'canary', { versions: { '1': 1, '2': 1 }, shadow: 3 });
+    for (const version of [1, 2, 3]) await expect(registry.deleteVersion('guarded', version)).rejects.toBeInstanceOf(ConflictError);
+    await expect(registry.setAlias('guarded', 'canary', { versions: { '1': 1 }, shadow: 4 })).rejects.toBeInstanceOf(InvalidRequestError);
+    await registry.removeAlias('guarded', 'canary');
+    await registry.deleteVersion('guarded', 3);
+    expect(await redis.sismember(`${prefix}:model:guarded:deleted`, '3')).toBe(1);
   });
 });

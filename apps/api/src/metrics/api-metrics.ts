@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { cacheLookups, createMetricsRegistry, registerQueueDepth, registerRedisClients } from '@trainyard/shared/metrics';
 import { routeOf } from '../http/request-facts.js';
 import type { RedisClient } from '@trainyard/shared/platform';
@@ -11,6 +11,8 @@ export interface ApiMetrics {
   cacheLookups: ReturnType<typeof cacheLookups>;
   /** Times every request, labelled by route template (never the path itself: no task ids in labels). */
   measureRequests: RequestHandler;
+  /** Task reads with a replica configured, by the server that answered. */
+  taskReads: Counter<'server'>;
 }
 
 export function createApiMetrics(queues: readonly Queue[], redis: RedisClient): ApiMetrics {
@@ -32,5 +34,11 @@ export function createApiMetrics(queues: readonly Queue[], redis: RedisClient): 
     });
     next();
   };
-  return { registry, cacheLookups: cacheLookups(registry), measureRequests };
+  const taskReads = new Counter({
+    name: 'trainyard_api_task_reads_total',
+    help: 'Task reads routed with REDIS_READ_URL set, by the server that answered: replica, or primary when the replica lacked the task or lagged behind the client',
+    labelNames: ['server'],
+    registers: [registry],
+  });
+  return { registry, cacheLookups: cacheLookups(registry), measureRequests, taskReads };
 }

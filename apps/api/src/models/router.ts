@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
+import { aliasTarget, type AliasRoute, type ModelRegistry, type ModelVersion, type RolloutStats } from '@trainyard/shared/models';
 import { aliasName, InvalidRequestError, latestAlias, modelName, NotFoundError } from '@trainyard/shared/platform';
 import type { AuditLog } from '../admin/audit.js';
 import type { Access } from '../auth/access.js';
@@ -11,6 +11,7 @@ import { parseBody, requireJsonBody } from '../http/validate.js';
 
 export interface ModelRouterDeps extends CacheDropDeps {
   registry: ModelRegistry;
+  rollouts: RolloutStats;
   access: Access;
   audit: AuditLog;
 }
@@ -18,8 +19,6 @@ export interface ModelRouterDeps extends CacheDropDeps {
 const versionNumber = z.coerce.number().pipe(z.int().min(1));
 /** A version path segment: a number, an alias or latest. */
 export const versionRef = z.union([versionNumber, aliasName]);
-const aliasTarget = z.strictObject({ version: z.int().min(1) });
-
 /** The registry of the caller's tenant. */
 export function modelRouter(deps: ModelRouterDeps): Router {
   const router = Router();
@@ -35,7 +34,17 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const name = parseParam(modelName, req.params.name, 'name');
     const model = await registryOf(req).details(name);
     if (!model) throw new NotFoundError(`no model named "${name}"`);
-    res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases)) });
+    res.json({ ...model, versions: model.versions.map((version) => withAliases(version, model.aliases, model.routes)) });
+  });
+
+  /** Per version of the alias: requests, latency percentiles, a shadow's agreement, shed copies. */
+  router.get('/v1/models/:name/aliases/:alias/stats', deps.access.requires('read'), async (req, res) => {
+    const name = parseParam(modelName, req.params.name, 'name');
+    const alias = parseParam(aliasName, req.params.alias, 'alias');
+    const { aliases, routes } = await registryOf(req).aliases(name);
+    if (!Object.hasOwn(aliases, alias)) throw new NotFoundError(`model "${name}" has no alias "${alias}"`);
+    const route = routes && Object.hasOwn(routes, alias) ? routes[alias]! : { versions: { [aliases[alias]!]: 1 } };
+    res.json(await deps.rollouts.read(principalOf(req).tenant, name, alias, route));
   });
 
   router.get('/v1/models/:name/versions/:version', deps.access.requires('read'), async (req, res) => {
@@ -44,7 +53,8 @@ export function modelRouter(deps: ModelRouterDeps): Router {
     const registry = registryOf(req);
     const version = await registry.resolve(name, ref);
     if (!version) throw new NotFoundError(`model "${name}" has no version ${ref}`);
-    res.json(withAliases(version, (await registry.aliases(name)).aliases));
+    const { aliases, routes } = await registry.aliases(name);
+    res.json(withAliases(version, aliases, routes));
   });
 
   router.delete('/v1/models/:name/versions/:version', deps.audit.records('model.version.delete', versionTarget), deps.access.requires('manage'), async (req, res) => {
@@ -59,9 +69,9 @@ export function modelRouter(deps: ModelRouterDeps): Router {
   router.put('/v1/models/:name/aliases/:alias', deps.audit.records('model.alias.set', aliasTargetOf), deps.access.requires('manage'), requireJsonBody, async (req, res) => {
     const name = parseParam(modelName, req.params.name, 'name');
     const alias = settableAlias(req.params.alias);
-    const { version } = parseBody(aliasTarget, req);
-    const saved = await registryOf(req).setAlias(name, alias, version);
-    res.json({ model: name, alias, version, aliases: saved.aliases, updated_at: saved.updated_at });
+    const route = parseBody(aliasTarget, req);
+    const saved = await registryOf(req).setAlias(name, alias, route);
+    res.json({ model: name, alias, version: saved.aliases[alias], ...route, aliases: saved.aliases, routes: saved.routes ?? {}, updated_at: saved.updated_at });
   });
 
   router.delete('/v1/models/:name/aliases/:alias', deps.audit.records('model.alias.delete', aliasTargetOf), deps.access.requires('manage'), async (req, res) => {
@@ -79,7 +89,9 @@ function settableAlias(value: unknown): string {
   return alias;
 }
 
-/** A version as the API shows it: its metadata and the aliases pointing to it. */
-function withAliases(version: ModelVersion, aliases: Record<string, number>) {
-  return { ...version, aliases: Object.keys(aliases).filter((alias) => aliases[alias] === version.version) };
+/** A version as the API shows it: its metadata and the aliases that answer with it (a split's every version). */
+function withAliases(version: ModelVersion, aliases: Record<string, number>, routes: Record<string, AliasRoute> = {}) {
+  const answersWith = (alias: string) =>
+    Object.hasOwn(routes, alias) ? Object.hasOwn(routes[alias]!.versions, String(version.version)) : aliases[alias] === version.version;
+  return { ...version, aliases: Object.keys(aliases).filter(answersWith) };
 }

@@ -3,6 +3,7 @@ import { InvalidRequestError, NotFoundError, type Logger } from '@trainyard/shar
 import { compareEventIds, terminalStatuses, type LoggedTaskEvent, type TaskEvent, type TaskResource } from '@trainyard/shared/tasks';
 import type { Access } from '../auth/access.js';
 import { principalOf } from '../auth/principal.js';
+import { seenOf, tellSeen, type ReplicaReads } from '../reads/replica-reads.js';
 import type { Closing } from '../http/closing.js';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 import type { TaskFollower } from './task-follower.js';
@@ -15,6 +16,8 @@ export interface TaskEventsDeps extends ReadTaskDeps {
   log: Logger;
   /** A comment line after this long without an event keeps proxies from closing an idle stream. */
   heartbeatMs: number;
+  /** The opening (state or replay) is read from a replica when one can answer it; following is on the primary. */
+  reads: ReplicaReads<ReadTaskDeps>;
 }
 
 /** An SSE message; `id` is the event's stream id, which a reconnecting client sends back as Last-Event-ID. */
@@ -41,15 +44,15 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     const taskId = String(req.params.taskId);
     const { tenant, keyId } = principalOf(req);
     const resumeAfter = lastEventId(req.get('last-event-id'));
-    const task = await readTask(deps, taskId, tenant);
+    const read = await deps.reads.read(seenOf(req), (side) => readOpening(side, taskId, tenant, resumeAfter), ({ reaches }) => reaches);
+    const { task, logged, reaches } = read.value;
     const finished = terminalStatuses.has(task.status);
-    const logged = await deps.events.read(taskId, resumeAfter);
     let opening: Message[];
     if (resumeAfter === undefined) {
       opening = openingMessages(task, logged);
     } else {
       if (!logged.length && finished) return void res.status(204).end();
-      if (!logged.length && compareEventIds(resumeAfter, await deps.events.lastId(taskId)) > 0) {
+      if (!reaches) {
         throw new InvalidRequestError("Last-Event-ID is past the end of this task's event log", [{ path: 'Last-Event-ID', message: 'not an id this stream sent' }]);
       }
       opening = logged;
@@ -64,6 +67,7 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
     const hangUp = () => follow?.close();
     if (ended.aborted) hangUp();
     else ended.addEventListener('abort', hangUp, { once: true });
+    tellSeen(res, read.seen);
     openStream(res);
 
     try {
@@ -94,6 +98,21 @@ export function taskEventsRouter(deps: TaskEventsDeps): Router {
   });
 
   return router;
+}
+
+interface Opening {
+  task: TaskResource;
+  /** The log after Last-Event-ID (all of it without one). */
+  logged: LoggedTaskEvent[];
+  /** The log reaches Last-Event-ID: a replica whose log does not has yet to apply it. */
+  reaches: boolean;
+}
+
+async function readOpening(deps: ReadTaskDeps, taskId: string, tenant: string, resumeAfter: string | undefined): Promise<Opening> {
+  const task = await readTask(deps, taskId, tenant);
+  const logged = await deps.events.read(taskId, resumeAfter);
+  const reaches = resumeAfter === undefined || logged.length > 0 || compareEventIds(resumeAfter, await deps.events.lastId(taskId)) <= 0;
+  return { task, logged, reaches };
 }
 
 /** The current state: the latest status, then the latest progress if it belongs to that status. */

@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { modelName } from '@trainyard/shared/platform';
-import { feedMaxEvents, taskTypes, type LoggedTaskEvent } from '@trainyard/shared/tasks';
+import { compareEventIds, feedMaxEvents, taskTypes, type LoggedTaskEvent } from '@trainyard/shared/tasks';
 import { principalOf } from '../auth/principal.js';
 import { parseValue } from '../http/validate.js';
+import { seenOf, tellSeen } from '../reads/replica-reads.js';
 import { lastEventId, openStream, writeEvent, type TaskEventsDeps } from './events-router.js';
+import type { ReadTaskDeps } from './read-task.js';
 
 const feedQuery = z.strictObject({ type: z.enum(taskTypes).optional(), model: modelName.optional() });
 
@@ -22,7 +24,9 @@ export function feedRouter(deps: TaskEventsDeps): Router {
     const { type, model } = parseValue(feedQuery, req.query);
     const { tenant, keyId } = principalOf(req);
     const resumeAfter = lastEventId(req.get('last-event-id'));
-    const replay = resumeAfter === undefined ? [] : await deps.events.readFeed(tenant, resumeAfter, feedMaxEvents);
+    // A replay may come from a replica whose feed reaches Last-Event-ID: following goes on from its end, on the primary.
+    const replayed = resumeAfter === undefined ? null : await deps.reads.read(seenOf(req), (side) => replayFeed(side, tenant, resumeAfter), ({ reaches }) => reaches);
+    const replay = replayed?.value.entries ?? [];
     const start = replay.at(-1)?.id ?? resumeAfter ?? (await deps.events.feedLastId(tenant));
     const follow = deps.followers.follow(deps.events.feedKey(tenant), start, keyId ?? 'anonymous');
 
@@ -32,6 +36,7 @@ export function feedRouter(deps: TaskEventsDeps): Router {
     const hangUp = () => follow.close();
     if (ended.aborted) hangUp();
     else ended.addEventListener('abort', hangUp, { once: true });
+    tellSeen(res, replayed?.seen);
     openStream(res);
 
     const wanted = ({ task }: LoggedTaskEvent) => task && (!type || task.type === type) && (!model || task.model === model);
@@ -55,4 +60,10 @@ export function feedRouter(deps: TaskEventsDeps): Router {
   });
 
   return router;
+}
+
+/** The feed after Last-Event-ID, and whether the feed read reaches that id (a lagging replica's may not). */
+async function replayFeed({ events }: ReadTaskDeps, tenant: string, after: string): Promise<{ entries: LoggedTaskEvent[]; reaches: boolean }> {
+  const entries = await events.readFeed(tenant, after, feedMaxEvents);
+  return { entries, reaches: entries.length > 0 || compareEventIds(after, await events.feedLastId(tenant)) <= 0 };
 }

@@ -1,7 +1,8 @@
 import type { Job } from 'bullmq';
 import type { SemanticIndex } from '@trainyard/shared/cache';
-import type { ParsedJob, PredictJobData, PredictResult } from '@trainyard/shared/jobs';
-import { tenantOf, type Logger } from '@trainyard/shared/platform';
+import type { ParsedJob, PredictJobData, PredictResult, Prediction } from '@trainyard/shared/jobs';
+import { isDeletedOp, type RolloutStats } from '@trainyard/shared/models';
+import { AppError, tenantOf, type Logger, type RedisBatch } from '@trainyard/shared/platform';
 import type { ObjectStore } from '@trainyard/shared/storage';
 import type { WorkerMetrics } from '../metrics.js';
 import type { Attempt } from '../tasks/attempt.js';
@@ -10,6 +11,7 @@ import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
 import type { ModelCache } from './model-cache.js';
 import { PredictionBatcher } from './prediction-batcher.js';
 import { answerSemantically } from './semantic.js';
+import { compareShadow } from './shadow-comparison.js';
 
 export interface PredictDeps {
   store: ObjectStore;
@@ -18,6 +20,10 @@ export interface PredictDeps {
   caches: AnswerCaches & { semantic: SemanticIndex };
   log: Logger;
   metrics?: Pick<WorkerMetrics, 'cacheLookups'>;
+  /** The task runtime's batch (it carries STARTED): the deleted-version check and rollout stats ride along. */
+  bookkeeping: RedisBatch;
+  prefix: string;
+  rollouts: RolloutStats;
 }
 
 /** What a predict job asks for. */
@@ -41,7 +47,35 @@ export function createPredictPipeline(deps: PredictDeps) {
   const { models } = deps;
   const batcher = new PredictionBatcher();
 
-  return async ({ data }: ParsedJob<'predict'>, attempt: Attempt, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
+  return async (parsed: ParsedJob<'predict'>, attempt: Attempt, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
+    const { model, version } = parsed.data;
+    const tenant = tenantOf(parsed.data);
+    // Asked with STARTED, in the same command: a version deleted after the task was queued never
+    // answers, even from a model this worker still holds in memory.
+    const deleted = deps.bookkeeping.write<number>(isDeletedOp(deps.prefix, tenant, model, version));
+    deleted.catch(() => {});
+    const startedAt = performance.now();
+    const answer = run(parsed, attempt, job);
+    answer.catch(() => {});
+    if (await deleted) throw new AppError('model_version_deleted', `version ${version} of model "${model}" was deleted after this task was queued`);
+    const result = await answer;
+    const { rollout } = parsed.data;
+    if (rollout && 'predictions' in result) {
+      const role = rollout.shadow_of === undefined ? 'primary' : 'shadow';
+      const at = { tenant, model, alias: rollout.alias, role, version } as const;
+      const shadow = rollout.shadow_of === undefined ? undefined : { jobId: job.id!, comparison: await shadowComparison(parsed.data, rollout.shadow_of, result.predictions) };
+      attempt.withOutcome({ batch: deps.bookkeeping, op: deps.rollouts.recordOp(at, performance.now() - startedAt, shadow), label: 'rollout stats not recorded' });
+    }
+    return result;
+  };
+
+  /** Scores the shadow's rows with the version that answered the client: models are deterministic, so this is its answer. */
+  async function shadowComparison(data: PredictJobData, answeredBy: number, shadowPredictions: Prediction[]) {
+    const answering = await models.get(data.model, answeredBy, tenantOf(data));
+    return compareShadow(await batcher.predict(answering, data.inputs), shadowPredictions);
+  }
+
+  async function run({ data }: ParsedJob<'predict'>, attempt: Attempt, job: Job): Promise<PredictResult | EmbedDatasetResult> {
     const { model, version } = data;
     const tenant = tenantOf(data);
     const caches = { ...deps.caches, predictions: deps.caches.predictions.forTenant(tenant), embeddings: deps.caches.embeddings.forTenant(tenant) };
@@ -74,5 +108,5 @@ export function createPredictPipeline(deps: PredictDeps) {
         return { model, version, predictions };
       }
     }
-  };
+  }
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { aliasTargetFromArgument, describeRoute } from '../alias-target.js';
 import { contextOf } from '../context.js';
 import { formatNumber, table } from '../output.js';
 
@@ -40,20 +41,44 @@ export function modelsCommand(): Command {
     });
   models
     .command('alias')
-    .description('point an alias (production, staging, …) at a version, or delete it with --delete')
+    .description('point an alias (production, staging, …) at a version or split it between versions (3=90,4=10), or delete it with --delete')
     .argument('<name>')
     .argument('<alias>')
-    .argument('[version]', 'the version number', (value) => Number(value))
+    .argument('[versions]', 'a version number, or version=weight pairs: 3=90,4=10')
+    .option('--shadow <version>', 'a version that gets a copy of the traffic and answers none')
     .option('--delete', 'delete the alias')
-    .action(async (name: string, alias: string, version: number | undefined, options: { delete?: boolean }, command: Command) => {
+    .action(async (name: string, alias: string, versions: string | undefined, options: { delete?: boolean; shadow?: string }, command: Command) => {
       const { client, output } = contextOf(command);
       if (options.delete) {
         await client.models.alias.delete(name, alias);
         return output.result({ model: name, alias, deleted: true }, () => `${name}: ${alias} deleted`);
       }
-      if (version === undefined || !Number.isInteger(version)) return command.error('give the version the alias points to, or --delete', { exitCode: 2 });
-      const saved = await client.models.alias.set(name, alias, version);
-      output.result(saved, () => `${name}: ${alias} → v${saved.version}`);
+      if (versions === undefined) return command.error('give the version the alias points to (or a split such as 3=90,4=10), or --delete', { exitCode: 2 });
+      const saved = await client.models.alias.set(name, alias, aliasTargetFromArgument(versions, options.shadow));
+      output.result(saved, () => `${name}: ${alias} → ${describeRoute(saved)}`);
+    });
+  models
+    .command('stats')
+    .description('an alias’s figures per version: requests, latency, a shadow’s agreement')
+    .argument('<name>')
+    .argument('<alias>')
+    .action(async (name: string, alias: string, _options, command: Command) => {
+      const { client, output } = contextOf(command);
+      const stats = await client.models.alias.stats(name, alias);
+      output.result(stats, () => {
+        const rows = stats.versions.map((v) => [
+          v.version,
+          v.role,
+          v.requests,
+          v.latency_ms ? `${formatNumber(v.latency_ms.p50)} / ${formatNumber(v.latency_ms.p95)}` : '-',
+          v.agreement?.same_label_rate !== undefined
+            ? `same label ${formatNumber(v.agreement.same_label_rate)}`
+            : v.agreement?.mean_absolute_difference !== undefined
+              ? `mean abs diff ${formatNumber(v.agreement.mean_absolute_difference)}`
+              : '-',
+        ]);
+        return `${table([['version', 'role', 'requests', 'p50 / p95 ms', 'agreement'], ...rows])}\nshed shadow copies: ${stats.shed}`;
+      });
     });
   return models;
 }

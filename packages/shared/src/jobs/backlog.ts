@@ -5,8 +5,8 @@ import { taskTypes, type TaskType } from '../tasks/ids.js';
 import type { JobState } from '../tasks/status.js';
 import { TaskIndex } from './task-index.js';
 
-/** BullMQ's largest priority number (the least urgent). */
-const maxBullmqPriority = 2 ** 21 - 1;
+/** BullMQ's largest priority number (the least urgent): shadow copies of predictions wait behind every task. */
+export const maxBullmqPriority = 2 ** 21 - 1;
 /** Room for a request's own priority (1–100) within one round of a tenant's backlog. */
 const round = 100;
 /** A request that names no priority. */

@@ -29,6 +29,8 @@ export const predictRequest = z.strictObject({
   version: z.union([z.int().min(1), aliasName]).optional(),
   inputs: z.array(predictInput).min(1).max(10_000),
   output: predictOutput,
+  /** With an alias that splits traffic: requests with the same key go to the same version while the split is unchanged. */
+  routing_key: z.string().min(1).max(256).optional(),
   /**
    * false: skip the prediction cache and run the model (the fresh answer still refreshes the cache).
    * {semantic: true}: text models may also answer from a cached text at least `threshold` similar.
@@ -69,6 +71,11 @@ export const predictJobData = z.object({
   semantic_threshold: z.number().min(0).max(1).optional(),
   /** Set (with no inputs) to embed every text of this stored dataset into the embedding cache. */
   embed_dataset: z.strictObject({ name: datasetName, text: columnName }).optional(),
+  /**
+   * Set when an alias with a split or a shadow routed the request: the worker records the alias's
+   * stats. `shadow_of` marks a shadow copy: the version that answered the client, to compare with.
+   */
+  rollout: z.strictObject({ alias: aliasName, shadow_of: z.int().min(1).optional() }).optional(),
   retry_of: retryOf,
   deadline: jobDeadline,
 });

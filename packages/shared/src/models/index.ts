@@ -1,2 +1,4 @@
 export * from './inputs.js';
 export * from './registry.js';
+export * from './routing.js';
+export * from './rollout-stats.js';

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Algorithm, LossCurve, RowMetrics } from '../jobs/train.js';
-import { ConflictError, NotFoundError, UnavailableError } from '../platform/errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
+import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
+import { chooseVersion, primaryVersion, type AliasRoute } from './routing.js';
 import type { RedisClient } from '../platform/redis.js';
 
 export interface ModelVersion {
@@ -37,7 +39,10 @@ export interface ModelVersion {
 
 /** Model-level pointers, stored as models/{name}/aliases.json. */
 export interface ModelAliases {
+  /** Each alias's version; for a split, the version with the largest weight. */
   aliases: Record<string, number>;
+  /** Aliases that split traffic or have a shadow; absent in files written before rollouts. */
+  routes?: Record<string, AliasRoute>;
   /** When an alias last changed; null while the model never had one. */
   updated_at: string | null;
 }
@@ -51,7 +56,32 @@ export interface ModelSummary {
 }
 
 export interface ModelDetails extends ModelSummary {
+  routes: Record<string, AliasRoute>;
   versions: ModelVersion[];
+}
+
+/** Where a predict request goes: the version that answers, and the alias's shadow if it has one. */
+export interface RoutedVersion {
+  version: ModelVersion;
+  /** Set when the request named an alias with a route (a split or a shadow): its stats are recorded. */
+  alias?: string;
+  shadow?: number;
+}
+
+function sameInputs(a: ModelVersion, b: ModelVersion): boolean {
+  return (a.input ?? 'tabular') === (b.input ?? 'tabular') && a.feature_names.join('\0') === b.feature_names.join('\0');
+}
+
+/** The versions of a model that were deleted, a set per tenant and model that workers check before answering. */
+export function deletedVersionsKey(prefix: string, tenant: string, model: string): string {
+  return `${tenantKeyPrefix(prefix, tenant)}:model:${model}:deleted`;
+}
+
+/** Whether a version was deleted: an op for the worker's batched bookkeeping (1 when it was). */
+export const deletedVersionOp: ScriptOpKind = { name: 'version-deleted', lua: `return redis.call('SISMEMBER', keys[1], args[1])` };
+
+export function isDeletedOp(prefix: string, tenant: string, model: string, version: number): ScriptOp {
+  return { kind: deletedVersionOp, keys: [deletedVersionsKey(prefix, tenant, model)], args: [version] };
 }
 
 // Raises the latest pointer only: a slow training that finishes late never moves `latest` back.
@@ -192,6 +222,23 @@ export class ModelRegistry {
     return Object.hasOwn(aliases, ref) ? this.get(model, aliases[ref]!) : null;
   }
 
+  /**
+   * The version a predict request goes to: like resolve, but an alias with a split picks one of its
+   * versions (sticky per routing key) and names its shadow. The same reads as resolve.
+   */
+  async route(model: string, ref: number | string | undefined, routingKey?: string): Promise<RoutedVersion | null> {
+    if (typeof ref !== 'string' || ref === latestAlias) {
+      const version = await this.resolve(model, ref);
+      return version && { version };
+    }
+    const { aliases, routes } = await this.aliases(model);
+    if (!Object.hasOwn(aliases, ref)) return null;
+    const route = routes && Object.hasOwn(routes, ref) ? routes[ref] : undefined;
+    const version = await this.get(model, route ? chooseVersion(route.versions, routingKey) : aliases[ref]!);
+    if (!version) return null;
+    return route ? { version, alias: ref, ...(route.shadow === undefined ? {} : { shadow: route.shadow }) } : { version };
+  }
+
   /** Every version of a model, ascending; empty when there is none. */
   async versions(model: string): Promise<ModelVersion[]> {
     // The hash is complete only after a rebuild: a version published after a Redis flush is alone in it.
@@ -218,16 +265,16 @@ export class ModelRegistry {
 
   async list(): Promise<ModelSummary[]> {
     const summaries = await Promise.all((await this.modelNames()).map((name) => this.details(name)));
-    return summaries.filter((model) => model !== null).map(({ versions: _versions, ...summary }) => summary);
+    return summaries.filter((model) => model !== null).map(({ versions: _versions, routes: _routes, ...summary }) => summary);
   }
 
   /** The model with every version; null when it has none. */
   async details(model: string): Promise<ModelDetails | null> {
-    const [versions, { aliases, updated_at }] = await Promise.all([this.versions(model), this.aliases(model)]);
+    const [versions, { aliases, routes = {}, updated_at }] = await Promise.all([this.versions(model), this.aliases(model)]);
     const latest = versions.at(-1);
     if (!latest) return null;
     const changes = [...versions.map((v) => v.created_at), ...(updated_at ? [updated_at] : [])];
-    return { name: model, latest_version: latest.version, aliases, updated_at: changes.sort().at(-1)!, versions };
+    return { name: model, latest_version: latest.version, aliases, routes, updated_at: changes.sort().at(-1)!, versions };
   }
 
   async aliases(model: string): Promise<ModelAliases> {
@@ -239,40 +286,67 @@ export class ModelRegistry {
     return aliases;
   }
 
-  /** Points an alias at an existing version (NotFoundError otherwise); storage first, then Redis. */
-  async setAlias(model: string, alias: string, version: number): Promise<ModelAliases> {
+  /**
+   * Points an alias at an existing version, or splits it between versions with an optional shadow
+   * (NotFoundError when a version does not exist); storage first, then Redis. A route of one version
+   * and no shadow is stored as the plain pointer it is.
+   */
+  async setAlias(model: string, alias: string, target: number | AliasRoute): Promise<ModelAliases> {
+    const route = typeof target === 'number' ? { versions: { [target]: 1 } } : target;
+    const named = [...Object.keys(route.versions).map(Number), ...(route.shadow === undefined ? [] : [route.shadow])];
     return this.locked(this.key(model, 'lock'), undefined, async () => {
-      if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
+      const found: ModelVersion[] = [];
+      for (const version of named) {
+        const meta = await this.get(model, version);
+        if (!meta) throw new NotFoundError(`model "${model}" has no version ${version}`);
+        found.push(meta);
+      }
+      // A shadow gets the very rows the answering version got, so it must read them the same way.
+      const shadow = route.shadow === undefined ? undefined : found.at(-1)!;
+      const mismatch = shadow && found.slice(0, -1).find((meta) => !sameInputs(meta, shadow));
+      if (shadow && mismatch) {
+        const message = `version ${shadow.version} takes other inputs than version ${mismatch.version} (features or input kind differ)`;
+        throw new InvalidRequestError(`shadow: ${message}`, [{ path: 'shadow', message }]);
+      }
       const current = await this.aliases(model);
-      return this.saveAliases(model, { ...current.aliases, [alias]: version });
+      const { [alias]: _replaced, ...routes } = current.routes ?? {};
+      const plain = Object.keys(route.versions).length === 1 && route.shadow === undefined;
+      return this.saveAliases(model, { ...current.aliases, [alias]: primaryVersion(route.versions) }, plain ? routes : { ...routes, [alias]: route });
     });
   }
 
   /** Removes an alias; NotFoundError when the model has no such alias. */
   async removeAlias(model: string, alias: string): Promise<ModelAliases> {
     return this.locked(this.key(model, 'lock'), undefined, async () => {
-      const { aliases } = await this.aliases(model);
+      const { aliases, routes = {} } = await this.aliases(model);
       if (!Object.hasOwn(aliases, alias)) throw new NotFoundError(`model "${model}" has no alias "${alias}"`);
       const { [alias]: _removed, ...rest } = aliases;
-      return this.saveAliases(model, rest);
+      const { [alias]: _route, ...otherRoutes } = routes;
+      return this.saveAliases(model, rest, otherRoutes);
     });
   }
 
   /**
-   * Deletes a version's artifact and registry entries, unless an alias points to it (ConflictError).
-   * A tombstone is written first, so the number stays taken even if Redis later loses the counter.
+   * Deletes a version's artifact and registry entries, unless an alias points to it, routes traffic
+   * to it or shadows with it (ConflictError). A tombstone is written first, so the number stays
+   * taken even if Redis later loses the counter; the deleted-versions set tells workers that still
+   * hold the model in memory not to answer with it.
    */
   async deleteVersion(model: string, version: number): Promise<void> {
     await this.locked(this.key(model, 'lock'), undefined, async () => {
       if (!(await this.get(model, version))) throw new NotFoundError(`model "${model}" has no version ${version}`);
-      const pointing = Object.entries((await this.aliases(model)).aliases)
-        .filter(([, target]) => target === version)
-        .map(([alias]) => alias);
+      const { aliases, routes = {} } = await this.aliases(model);
+      const routesTo = (alias: string) => {
+        const route = Object.hasOwn(routes, alias) ? routes[alias] : undefined;
+        return route ? Object.hasOwn(route.versions, String(version)) || route.shadow === version : aliases[alias] === version;
+      };
+      const pointing = Object.keys(aliases).filter(routesTo);
       if (pointing.length) {
         throw new ConflictError('alias_in_use', `version ${version} of "${model}" is the target of ${pointing.join(', ')}; move or delete the alias first`);
       }
       const file = (name: ModelFile) => this.keys.modelFile(model, version, name);
       await this.store.put(file('deleted.json'), JSON.stringify({ model, version, deleted_at: new Date().toISOString() }));
+      await this.redis.sadd(deletedVersionsKey(this.prefix, this.tenant, model), version);
       // metadata.json goes first: without it the version no longer exists, whatever else is left.
       await this.store.delete(file('metadata.json'));
       await Promise.all([this.store.delete(file('model.json')), this.store.delete(file('weights.bin'))]);
@@ -329,8 +403,8 @@ export class ModelRegistry {
       .exec();
   }
 
-  private async saveAliases(model: string, aliases: Record<string, number>): Promise<ModelAliases> {
-    const saved: ModelAliases = { aliases, updated_at: new Date().toISOString() };
+  private async saveAliases(model: string, aliases: Record<string, number>, routes: Record<string, AliasRoute>): Promise<ModelAliases> {
+    const saved: ModelAliases = { aliases, routes, updated_at: new Date().toISOString() };
     await this.store.put(this.keys.modelAliases(model), JSON.stringify(saved, null, 2));
     await this.redis.set(this.key(model, 'aliases'), JSON.stringify(saved));
     return saved;

@@ -20,6 +20,8 @@ export const errorCatalog = {
   /** A retry of a task that has not failed, was not revoked or expired, or was retried already. */
   task_not_retryable: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
+  /** A predict task whose model version was deleted after it was queued. */
+  model_version_deleted: { status: 410, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   /** An upload that would take the tenant's datasets past its storage quota. */
   storage_quota_exceeded: { status: 413, retryable: false },

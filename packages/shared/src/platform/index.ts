@@ -4,6 +4,7 @@ export * from './logger.js';
 export * from './names.js';
 export * from './redis.js';
 export * from './redis-batch.js';
+export * from './replication.js';
 export * from './seeded-random.js';
 export * from './tenants.js';
 export * from './entry.js';

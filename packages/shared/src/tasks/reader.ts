@@ -14,7 +14,8 @@ import type { JobState } from './status.js';
 // older hash (a SUCCESS without its result). The state is found as BullMQ's getStateV2 finds it.
 // KEYS: completed, failed, delayed, prioritized, active, wait, paused, waiting-children, the job
 // hash, the event log, the revoked record, the answered record, the retried-by record. ARGV: the job id.
-const readScript = `
+// Flagged no-writes so a replica runs it (REDIS_READ_URL), even while it applies its primary's writes.
+const readScript = `#!lua flags=no-writes
 local id = ARGV[1]
 local state = 'unknown'
 if redis.call('ZSCORE', KEYS[1], id) then state = 'completed'
