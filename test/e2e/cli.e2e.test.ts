@@ -131,6 +131,24 @@ describe('trainyard in scripts', () => {
     expect(run.stderr).toMatch(/ended FAILURE: .*no_such_column.* \(invalid_data\)/);
   });
 
+  it('lists failed tasks and retries one, as text and as JSON', async () => {
+    const submitted = await trainyard(['--json', 'train', 'ls-broken', '-a', 'logistic-regression', '-d', 'iris', '-t', 'no_such_column']);
+    const { task_id: taskId } = JSON.parse(submitted.stdout) as { task_id: string };
+    expect((await trainyard(['tasks', 'watch', taskId])).code).toBe(1);
+    const listed = await trainyard(['--json', 'tasks', 'ls', '--status', 'FAILURE', '--model', 'ls-broken']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ tasks: [{ task_id: taskId, status: 'FAILURE', model: 'ls-broken' }], next_cursor: null });
+    const text = await trainyard(['tasks', 'ls', '--model', 'ls-broken']);
+    expect(text.stdout).toMatch(new RegExp(`^TASK\\s+TYPE\\s+MODEL\\s+VERSION\\s+STATUS\\s+CREATED\\n${taskId}\\s+train\\s+ls-broken\\s+FAILURE`));
+    const retried = await trainyard(['tasks', 'retry', taskId]);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(new RegExp(`^train-[0-9a-f]{32} queued, retrying ${taskId}\\n$`));
+    const again = await trainyard(['tasks', 'retry', taskId]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/retried already.*\(task_not_retryable\)/);
+    expect((await trainyard(['tasks', 'ls', '--status', 'DONE'])).code).toBe(2);
+  });
+
   it('exits 2 on usage errors, its own or those the API finds in the request', async () => {
     const missing = await trainyard(['train', 'iris', '-d', 'iris', '-t', 'species']);
     expect(missing.code).toBe(2);

@@ -15,6 +15,7 @@ import { logRequests } from './http/request-log.js';
 import { traceRequests } from './http/trace-requests.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { modelRouter, type ModelRouterDeps } from './models/router.js';
+import { openApiRouter } from './openapi/router.js';
 import { predictRouter, type PredictRouterDeps } from './predict/router.js';
 import { taskEventsRouter, type TaskEventsDeps } from './tasks/events-router.js';
 import { feedRouter } from './tasks/feed-router.js';
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   if (deps.tracing.enabled) app.use(traceRequests(deps.tracing));
   app.use(deps.metrics.measureRequests, logRequests(deps.log));
-  app.use(healthRouter(deps));
+  app.use(healthRouter(deps), openApiRouter());
   // Every /v1 call names its key (401 otherwise) before anything else looks at it.
   app.use('/v1', requireRedis(deps.redis), authentication(deps.authenticator));
   // Uploads stream to storage: before the JSON parser.

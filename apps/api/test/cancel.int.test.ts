@@ -166,6 +166,13 @@ describe('POST /v1/tasks/{id}/cancel', () => {
     expect(revoked).toMatchObject({ status: 'REVOKED', worker: null, started_at: null });
     expect(await statusesLogged(waiting)).toEqual(['REVOKED']);
     expect(await storedFiles('never')).toEqual([]);
+
+    // Its job left the queue, but its request was kept: a retry runs it as a new task.
+    const retry = await request<TaskResource>(`${apiB.url}/v1/tasks/${waiting}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ model: 'never', retry_of: waiting });
+    expect(await waitForTask(apiA.url, retry.body.task_id, ['SUCCESS', 'FAILURE'])).toMatchObject({ status: 'SUCCESS', version: 1 });
+    expect(await read(waiting)).toMatchObject({ status: 'REVOKED', retried_by: retry.body.task_id });
   });
 });
 
@@ -203,6 +210,11 @@ describe('deadlines', () => {
     expect(await statusesLogged(stale)).toEqual(['EXPIRED']);
     expect((await read(stale)).status).toBe('EXPIRED');
     expect(await storedFiles('stale')).toEqual([]);
+
+    // A retry is a new task with a new expiry: it runs now that the worker is free.
+    const retry = await request<TaskResource>(`${apiB.url}/v1/tasks/${stale}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(202);
+    expect(await waitForTask(apiA.url, retry.body.task_id, ['SUCCESS', 'FAILURE', 'EXPIRED'])).toMatchObject({ status: 'SUCCESS', retry_of: stale });
   });
 
   it('refuses deadlines above the configured maxima', async () => {

@@ -20,8 +20,14 @@ const program = new Command('trainyard')
   .showHelpAfterError()
   .exitOverride();
 
+/** Usage errors of every command, nested ones too, exit with exitCodes.usage rather than commander's 1. */
+function overrideExits(command: Command): Command {
+  command.commands.forEach(overrideExits);
+  return command.exitOverride();
+}
+
 for (const command of [trainCommand(), predictCommand(), tasksCommand(), datasetsCommand(), modelsCommand()]) {
-  program.addCommand(command.exitOverride());
+  program.addCommand(overrideExits(command));
 }
 
 /** Why the command failed, as an exit code and the message printed on stderr. */

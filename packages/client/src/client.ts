@@ -6,6 +6,10 @@ import type {
   AliasTarget,
   DatasetInfo,
   EmbedRequest,
+  FeedEvent,
+  RetryFilter,
+  TaskListQuery,
+  TaskPage,
   ModelInfo,
   ModelSummary,
   ModelVersionInfo,
@@ -119,6 +123,23 @@ export class Trainyard {
     }
   }
 
+  readonly tasks = {
+    /** A page of the tenant's tasks, newest first; pass `next_cursor` back as `cursor` for the next. */
+    list: (query: TaskListQuery = {}): Promise<TaskPage> => this.json('GET', `/v1/tasks${queryString({ ...query, since: isoOf(query.since) })}`),
+    /** Runs a FAILURE, REVOKED or EXPIRED task again as a new task (once): the new task. */
+    retry: (taskId: string): Promise<TaskResource> => this.json('POST', `/v1/tasks/${encodeURIComponent(taskId)}/retry`),
+    /** Runs every not-yet-retried task matching the filter again: the new tasks. */
+    retryMatching: async (filter: RetryFilter = {}): Promise<TaskResource[]> =>
+      (await this.json<{ tasks: TaskResource[] }>('POST', '/v1/tasks:retry', { body: { ...filter, since: isoOf(filter.since) } })).tasks,
+    /**
+     * Every status change and progress update of the tenant's tasks as they happen, until `signal`
+     * aborts. A dropped stream is resumed where it stopped (Last-Event-ID); `lastEventId` starts
+     * after an event seen earlier.
+     */
+    events: (options: { type?: TaskResource['type']; model?: string; lastEventId?: string; signal?: AbortSignal } = {}): AsyncGenerator<FeedEvent> =>
+      this.feed(options),
+  };
+
   readonly datasets = {
     list: async (): Promise<DatasetInfo[]> => (await this.json<{ datasets: DatasetInfo[] }>('GET', '/v1/datasets')).datasets,
     get: (name: string): Promise<DatasetInfo> => this.json('GET', `/v1/datasets/${encodeURIComponent(name)}`),
@@ -189,6 +210,33 @@ export class Trainyard {
     return false;
   }
 
+  private async *feed({ type, model, lastEventId, signal }: { type?: string; model?: string; lastEventId?: string; signal?: AbortSignal }): AsyncGenerator<FeedEvent> {
+    let lastId = lastEventId;
+    for (let resumes = 0; resumes <= maxResumes; resumes++) {
+      const headers: Record<string, string> = { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) };
+      let response: Response;
+      try {
+        response = await this.fetch('GET', `/v1/events${queryString({ type, model })}`, { headers, signal });
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (resumes === maxResumes) throw error;
+        continue;
+      }
+      if (!response.ok || !response.body) throw await TrainyardError.fromResponse(response);
+      try {
+        for await (const message of sseMessages(response.body)) {
+          const { type: taskType, ...data } = JSON.parse(message.data) as { type: FeedEvent['task_type'] };
+          lastId = message.id;
+          resumes = 0;
+          yield { ...data, type: message.event, task_type: taskType, id: message.id! } as FeedEvent;
+        }
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (resumes === maxResumes) throw error;
+      }
+    }
+  }
+
   private async upload(path: string, body: string | Uint8Array | ReadableStream<Uint8Array>, options: UploadOptions): Promise<DatasetInfo> {
     const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
     const total = bytes instanceof Uint8Array ? bytes.byteLength : options.size;
@@ -253,6 +301,17 @@ export class Trainyard {
 function finishedResource(task: AnsweredTask): TaskResource {
   const unrecorded = { progress: null, error: null, attempts: 0, failures: [], history: [], notifications: [], worker: null, started_at: null };
   return { ...task, ...Object.fromEntries(Object.entries(unrecorded).filter(([key]) => !(key in task))) } as TaskResource;
+}
+
+function isoOf(time: Date | string | undefined): string | undefined {
+  return time instanceof Date ? time.toISOString() : time;
+}
+
+/** `?a=1&b=2` of the defined values, or nothing. */
+function queryString(values: Record<string, string | number | undefined>): string {
+  const defined = Object.entries(values).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : [[name, String(value)]]));
+  const query = new URLSearchParams(defined).toString();
+  return query ? `?${query}` : '';
 }
 
 function inChunks(bytes: Uint8Array): ReadableStream<Uint8Array> {

@@ -39,6 +39,37 @@ export interface AliasInfo {
   updated_at: string;
 }
 
+/** GET /v1/tasks: which of the tenant's tasks, a page at a time. */
+export interface TaskListQuery {
+  status?: TaskStatus;
+  type?: TaskResource['type'];
+  model?: string;
+  /** Tasks submitted at or after this time. */
+  since?: Date | string;
+  /** 1 … 200, default 50. */
+  limit?: number;
+  /** `next_cursor` of the page before. */
+  cursor?: string;
+}
+
+export interface TaskPage {
+  tasks: TaskResource[];
+  next_cursor: string | null;
+}
+
+/** POST /v1/tasks:retry: which failed (revoked, expired) tasks to run again. */
+export interface RetryFilter {
+  status?: 'FAILURE' | 'REVOKED' | 'EXPIRED';
+  type?: TaskResource['type'];
+  model?: string;
+  since?: Date | string;
+  /** 1 … 1000, default 100. */
+  limit?: number;
+}
+
+/** One message of the tenant's feed (GET /v1/events): a task's event with the task it is about. */
+export type FeedEvent = TaskEvent & { id: string; task_type: TaskResource['type']; model: string | null };
+
 /** One message of a task's event stream (GET /v1/tasks/{id}/events). */
 export type TaskEvent =
   | { type: 'status'; task_id: string; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskResource['error'] }

@@ -130,6 +130,30 @@ describe('the typed client against the real API and worker', () => {
     await expect(client.models.version('iris', 'production')).rejects.toBeInstanceOf(TrainyardError);
   });
 
+  it('lists tasks, retries a failed one and follows the tenant’s feed', async () => {
+    const submitted = await client.train({ ...trainIris('feed-broken'), dataset: { name: 'iris', target: 'no_such_column' } });
+    expect((await client.waitFor(submitted)).status).toBe('FAILURE');
+    // From the feed's start ("0-0", as a resume): the task's status changes, tagged with the task.
+    const stop = new AbortController();
+    const seen: string[] = [];
+    for await (const event of client.tasks.events({ model: 'feed-broken', lastEventId: '0-0', signal: stop.signal })) {
+      if (event.type === 'status') seen.push(`${event.task_id} ${event.task_type} ${event.model} ${event.status}`);
+      if (event.type === 'status' && event.status === 'FAILURE') break;
+    }
+    stop.abort();
+    expect(seen).toEqual([`${submitted.task_id} train feed-broken STARTED`, `${submitted.task_id} train feed-broken FAILURE`]);
+
+    const page = await client.tasks.list({ status: 'FAILURE', model: 'feed-broken', since: new Date(Date.now() - 60_000) });
+    expect(page).toEqual({ tasks: [expect.objectContaining({ task_id: submitted.task_id, status: 'FAILURE' })], next_cursor: null });
+    const retry = await client.tasks.retry(submitted.task_id);
+    expect(retry).toMatchObject({ retry_of: submitted.task_id, model: 'feed-broken' });
+    await client.waitFor(retry.task_id);
+    const [again] = await client.tasks.retryMatching({ model: 'feed-broken' });
+    expect(again).toMatchObject({ retry_of: retry.task_id });
+    const refused = await client.tasks.retry(submitted.task_id).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'task_not_retryable', status: 409 });
+  });
+
   it('splits an alias between versions with a shadow, and reads its stats', { timeout: 60_000 }, async () => {
     for (let i = 0; i < 2; i++) expect((await client.waitFor(await client.train(trainIris('rollout')))).status).toBe('SUCCESS');
     const saved = await client.models.alias.set('rollout', 'canary', { versions: { '1': 1 }, shadow: 2 });

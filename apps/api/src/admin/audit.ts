@@ -1,17 +1,23 @@
 import type { Request, RequestHandler } from 'express';
+import { z } from 'zod';
 import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import { principalOf } from '../auth/principal.js';
 
 /** One mutating call: who (tenant and key), what, on what, and how it ended ("ok" or the error code). */
-export interface AuditEntry {
-  at: string;
-  tenant: string;
+export const auditEntry = z.object({
+  at: z.iso.datetime(),
+  tenant: z.string(),
   /** null for the keys CLI and with AUTH=off. */
-  key_id: string | null;
-  action: string;
-  target: string;
-  outcome: string;
-}
+  key_id: z.string().nullable(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.string(),
+});
+export type AuditEntry = z.output<typeof auditEntry>;
+
+/** GET /v1/admin/audit: newest first; `next` is the `before` of the following page. */
+export const auditPage = z.object({ entries: z.array(auditEntry.extend({ id: z.string() })), next: z.string().nullable() });
+export type AuditPage = z.output<typeof auditPage>;
 
 export interface AuditQuery {
   tenant?: string;
@@ -41,7 +47,7 @@ export class AuditLog {
   }
 
   /** Newest first, a page at a time; `next` is the `before` of the following page. */
-  async list({ tenant, limit, before }: AuditQuery): Promise<{ entries: (AuditEntry & { id: string })[]; next: string | null }> {
+  async list({ tenant, limit, before }: AuditQuery): Promise<AuditPage> {
     const entries: (AuditEntry & { id: string })[] = [];
     let end = before ? `(${before}` : '+';
     for (;;) {

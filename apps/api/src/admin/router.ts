@@ -13,13 +13,13 @@ export interface AdminRouterDeps {
   audit: AuditLog;
 }
 
-const tenantQuery = z.strictObject({ tenant: tenantName.optional() });
-const auditQuery = z.strictObject({
+export const tenantQuery = z.strictObject({ tenant: tenantName.optional() });
+export const auditQuery = z.strictObject({
   tenant: tenantName.optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   before: z.string().regex(/^\d{1,20}-\d{1,20}$/, 'an entry id from a previous page').optional(),
 });
-const keyId = z.string().regex(/^key_[0-9a-f]{16}$/, 'a key id: key_ and 16 hex digits');
+export const keyId = z.string().regex(/^key_[0-9a-f]{16}$/, 'a key id: key_ and 16 hex digits');
 
 /** The admin scope's endpoints, the only ones that reach across tenants: API keys and the audit log. */
 export function adminRouter(deps: AdminRouterDeps): Router {

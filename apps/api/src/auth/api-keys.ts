@@ -16,22 +16,25 @@ export function hashApiKey(key: string): Buffer {
   return hash('sha256', key, 'buffer');
 }
 
+/** A key as the admin endpoints and `npm run keys` show it. */
+export const apiKeyView = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(scopes)),
+  min_priority: z.int(),
+  created_at: z.iso.datetime(),
+  expires_at: z.iso.datetime().nullable(),
+  revoked_at: z.iso.datetime().nullable(),
+  last_used_at: z.iso.datetime().nullable(),
+});
+export type ApiKeyView = z.output<typeof apiKeyView>;
+
 /** What Redis keeps of a key; never the key itself. */
-export interface ApiKeyRecord {
-  id: string;
-  tenant: string;
-  name: string;
-  scopes: Scope[];
-  min_priority: number;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
+export type ApiKeyRecord = Omit<ApiKeyView, 'last_used_at'> & {
   /** SHA-256 of the key, hex. */
   hash: string;
-}
-
-/** A key as the admin endpoints and `npm run keys` show it. */
-export type ApiKeyView = Omit<ApiKeyRecord, 'hash'> & { last_used_at: string | null };
+};
 
 /** POST /v1/admin/keys and `npm run keys -- create`. */
 export const newKeyRequest = z.strictObject({

@@ -14,7 +14,7 @@ export interface CacheRouterDeps extends CacheDropDeps {
   audit: AuditLog;
 }
 
-const dropQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
+export const dropQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
 
 export function cacheRouter(deps: CacheRouterDeps): Router {
   const router = Router();

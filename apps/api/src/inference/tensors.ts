@@ -30,16 +30,14 @@ export const inferenceRequest = z.object({
 export type InferenceRequest = z.output<typeof inferenceRequest>;
 type RequestTensor = InferenceRequest['inputs'][number];
 
-export interface MetadataTensor {
-  name: string;
-  datatype: Datatype;
-  shape: number[];
-}
+export const metadataTensor = z.object({ name: z.string(), datatype: z.enum(datatypes), shape: z.array(z.int()) });
+export type MetadataTensor = z.output<typeof metadataTensor>;
 
-export interface ResponseTensor extends MetadataTensor {
-  parameters?: Record<string, string>;
-  data: (number | string)[];
-}
+export const responseTensor = metadataTensor.extend({
+  parameters: z.record(z.string(), z.string()).optional(),
+  data: z.array(z.union([z.number(), z.string()])),
+});
+export type ResponseTensor = z.output<typeof responseTensor>;
 
 const fail = (message: string) => new InvalidRequestError(message);
 

@@ -16,7 +16,7 @@ export interface ModelRouterDeps extends CacheDropDeps {
   audit: AuditLog;
 }
 
-const versionNumber = z.coerce.number().pipe(z.int().min(1));
+export const versionNumber = z.coerce.number().pipe(z.int().min(1));
 /** A version path segment: a number, an alias or latest. */
 export const versionRef = z.union([versionNumber, aliasName]);
 /** The registry of the caller's tenant. */

@@ -8,7 +8,7 @@ import { seenOf, tellSeen } from '../reads/replica-reads.js';
 import { lastEventId, openStream, writeEvent, type TaskEventsDeps } from './events-router.js';
 import type { ReadTaskDeps } from './read-task.js';
 
-const feedQuery = z.strictObject({ type: z.enum(taskTypes).optional(), model: modelName.optional() });
+export const feedQuery = z.strictObject({ type: z.enum(taskTypes).optional(), model: modelName.optional() });
 
 /**
  * GET /v1/events: Server-Sent Events of every status change and progress update of the tenant's

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { IndexPosition, TaskIndex } from '@trainyard/shared/jobs';
 import { InvalidRequestError, modelName, NotFoundError } from '@trainyard/shared/platform';
-import { taskStatuses, taskTypeOf, taskTypes, type TaskResource, type TaskStatus, type TaskType } from '@trainyard/shared/tasks';
+import { taskResource, taskStatuses, taskTypeOf, taskTypes, type TaskResource, type TaskStatus, type TaskType } from '@trainyard/shared/tasks';
 import { readTask, type ReadTaskDeps } from './read-task.js';
 
 export interface ListTasksDeps extends ReadTaskDeps {
@@ -30,10 +30,8 @@ export const listQuery = z.strictObject({
 });
 export type ListQuery = z.output<typeof listQuery>;
 
-export interface TaskPage {
-  tasks: TaskResource[];
-  next_cursor: string | null;
-}
+export const taskPage = z.object({ tasks: z.array(taskResource), next_cursor: z.string().nullable() });
+export type TaskPage = z.output<typeof taskPage>;
 
 /** Index entries read per round: each costs one pipelined read of its task. */
 const pageSize = 100;

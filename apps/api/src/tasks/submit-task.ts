@@ -11,17 +11,10 @@ import {
 } from '@trainyard/shared/jobs';
 import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/notify';
 import { AppError, InvalidRequestError } from '@trainyard/shared/platform';
-import { newTaskId, type JobState, type TaskType } from '@trainyard/shared/tasks';
-import type { Principal } from '../auth/principal.js';
+import { newTaskId, type JobState, type SubmittedTask, type TaskType } from '@trainyard/shared/tasks';
 
-/** The answer to a submit: the task as it was queued. */
-export interface SubmittedTask {
-  task_id: string;
-  type: TaskType;
-  status: 'PENDING';
-  created_at: string;
-  links: { self: string };
-}
+export type { SubmittedTask };
+import type { Principal } from '../auth/principal.js';
 
 export interface SubmitDeps {
   queues: JobQueues;

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import type { TaskResource, TrainResult } from '@trainyard/client';
+import { Command, Option } from 'commander';
+import type { TaskListQuery, TaskResource, TrainResult } from '@trainyard/client';
 import { contextOf, watchTask } from '../context.js';
 import { formatNumber, table } from '../output.js';
 import { trainedSummary } from './train.js';
@@ -28,8 +28,37 @@ function taskSummary(task: TaskResource): string {
   return table(rows) + result;
 }
 
+const statuses = ['PENDING', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED'];
+const types = ['train', 'predict', 'batch'];
+
 export function tasksCommand(): Command {
-  const tasks = new Command('tasks').description('read, follow and cancel tasks');
+  const tasks = new Command('tasks').description('list, read, follow, cancel and retry tasks');
+  tasks
+    .command('ls')
+    .description("list the tenant's tasks, newest first")
+    .addOption(new Option('--status <status>', 'only tasks with this status').choices(statuses))
+    .addOption(new Option('--type <type>', 'only tasks of this type').choices(types))
+    .option('--model <name>', 'only tasks of this model')
+    .option('--limit <n>', 'at most this many (1-200)', '50')
+    .option('--cursor <cursor>', 'the page after the one that printed this cursor')
+    .action(async (options: { status?: string; type?: string; model?: string; limit: string; cursor?: string }, command: Command) => {
+      const { client, output } = contextOf(command);
+      const page = await client.tasks.list({ ...options, limit: Number(options.limit) } as TaskListQuery);
+      output.result(page, () => {
+        const rows = page.tasks.map((task) => [task.task_id, task.type, task.model, task.version, task.status, task.created_at, task.retried_by ? `retried by ${task.retried_by}` : '']);
+        const listing = rows.length ? table([['TASK', 'TYPE', 'MODEL', 'VERSION', 'STATUS', 'CREATED', ''], ...rows]) : 'no tasks';
+        return page.next_cursor ? `${listing}\n\nmore: --cursor ${page.next_cursor}` : listing;
+      });
+    });
+  tasks
+    .command('retry')
+    .description('run a failed, revoked or expired task again as a new task')
+    .argument('<task-id>')
+    .action(async (taskId: string, _options, command: Command) => {
+      const { client, output } = contextOf(command);
+      const task = await client.tasks.retry(taskId);
+      output.result(task, () => `${task.task_id} queued, retrying ${taskId}`);
+    });
   tasks
     .command('get')
     .description('show a task')

@@ -1,29 +1,28 @@
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
 import { ConflictError } from '../platform/errors.js';
 import { defaultTenant } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys } from '../storage/keys.js';
-import { ByteLimit, chain, CsvCheck, type DatasetColumn } from './check.js';
+import { ByteLimit, chain, CsvCheck, datasetColumn } from './check.js';
 import { JsonRowsToCsv } from './json-rows.js';
 import { builtInDatasets, datasetKeys, isBuiltInDataset } from './samples.js';
 
 /** What storage keeps beside each dataset's CSV (datasets/{name}.json), so every replica answers alike. */
-export interface DatasetMeta {
-  name: string;
-  rows: number;
-  columns: DatasetColumn[];
+export const datasetMeta = z.object({
+  name: z.string(),
+  rows: z.int(),
+  columns: z.array(datasetColumn),
   /** Size of the stored CSV. */
-  bytes: number;
-  created_at: string;
-}
+  bytes: z.int(),
+  created_at: z.iso.datetime(),
+});
+export type DatasetMeta = z.output<typeof datasetMeta>;
 
 /** The dataset resource: stored metadata, plus what the built-in samples say about themselves. */
-export interface DatasetInfo extends DatasetMeta {
-  builtin: boolean;
-  target?: string;
-  description?: string;
-}
+export const datasetInfo = datasetMeta.extend({ builtin: z.boolean(), target: z.string().optional(), description: z.string().optional() });
+export type DatasetInfo = z.output<typeof datasetInfo>;
 
 export type UploadFormat = 'csv' | 'json';
 

@@ -1,15 +1,13 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
+import { z } from 'zod';
 import { AppError, DataError } from '../platform/errors.js';
 import { checkHeader, isDecimal, numericCellProblem } from './training-data.js';
 import { csvReadOptions } from './records.js';
 
-export type ColumnType = 'number' | 'string';
-
-export interface DatasetColumn {
-  name: string;
-  type: ColumnType;
-}
+export const datasetColumn = z.object({ name: z.string(), type: z.enum(['number', 'string']) });
+export type DatasetColumn = z.output<typeof datasetColumn>;
+export type ColumnType = DatasetColumn['type'];
 
 /** What a checked CSV holds. */
 export interface CsvShape {

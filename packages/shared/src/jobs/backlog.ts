@@ -39,8 +39,8 @@ local now = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('ZADD', index, now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - tonumber(ARGV[4])))
-local excess = redis.call('ZCARD', index) - tonumber(ARGV[5])
-if excess > 0 then redis.call('ZREMRANGEBYRANK', index, 0, excess - 1) end
+-- Past the cap, the oldest go; within it the range is empty.
+redis.call('ZREMRANGEBYRANK', index, 0, -tonumber(ARGV[5]) - 1)
 redis.call('PEXPIRE', index, ARGV[4])
 return ahead`;
 

@@ -69,11 +69,8 @@ export const batchChunkJobData = z.object({
 export type BatchChunkJobData = z.output<typeof batchChunkJobData>;
 
 /** A batch's progress: rows scored (or refused) so far out of all. */
-export interface BatchProgress {
-  percent: number;
-  rows_done: number;
-  rows_total: number;
-}
+export const batchProgress = z.object({ percent: z.number(), rows_done: z.int(), rows_total: z.int() });
+export type BatchProgress = z.output<typeof batchProgress>;
 
 /** Where a batch's output (or error file) is, in storage and over HTTP. */
 export interface BatchFile {

@@ -137,23 +137,22 @@ export const trainJobData = z.object({
 export type TrainJobData = z.output<typeof trainJobData>;
 
 /** Metrics of a model on a set of rows, and how many rows that was. */
-export interface RowMetrics {
-  rows: number;
-  metrics: Record<string, number>;
-}
+export const rowMetrics = z.object({ rows: z.int(), metrics: z.record(z.string(), z.number()) });
+export type RowMetrics = z.output<typeof rowMetrics>;
 
 /** A training's loss per step: epochs for networks, iterations for the full-batch solvers. */
-export interface LossCurve {
-  unit: 'epoch' | 'iteration';
+export const lossCurve = z.object({
+  unit: z.enum(['epoch', 'iteration']),
   /** Mean training loss (penalty left out) of the model fitted on the training split, or on every row when nothing is held out. */
-  loss: number[];
+  loss: z.array(z.number()),
   /** Mean loss on the held-out rows, per step; absent when nothing is held out. */
-  val_loss?: number[];
+  val_loss: z.array(z.number()).optional(),
   /** Early stopping: the step whose model was kept, 1-based. */
-  best_step?: number;
+  best_step: z.int().optional(),
   /** The refit on every row: its training loss per step. */
-  refit_loss?: number[];
-}
+  refit_loss: z.array(z.number()).optional(),
+});
+export type LossCurve = z.output<typeof lossCurve>;
 
 export interface TrainResult {
   model: string;
@@ -174,12 +173,13 @@ export interface TrainResult {
   duration_ms: number;
 }
 
-export interface TrainProgress {
-  percent: number;
+export const trainProgress = z.object({
+  percent: z.number(),
   /** The step within the phase, and the most steps it may take. */
-  epoch: number;
-  epochs: number;
-  loss: number;
+  epoch: z.int(),
+  epochs: z.int(),
+  loss: z.number(),
   /** fit: on the training split (or every row when nothing is held out); refit: again, on every row. */
-  phase: 'fit' | 'refit';
-}
+  phase: z.enum(['fit', 'refit']),
+});
+export type TrainProgress = z.output<typeof trainProgress>;

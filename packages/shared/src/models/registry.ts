@@ -1,64 +1,66 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Algorithm, LossCurve, RowMetrics } from '../jobs/train.js';
+import { z } from 'zod';
+import { algorithms, lossCurve, rowMetrics } from '../jobs/train.js';
 import { ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
-import { chooseVersion, primaryVersion, type AliasRoute } from './routing.js';
+import { aliasRoute, chooseVersion, primaryVersion, type AliasRoute } from './routing.js';
 import type { RedisClient } from '../platform/redis.js';
 
-export interface ModelVersion {
-  model: string;
-  version: number;
-  algorithm: Algorithm;
-  params: Record<string, unknown>;
+export const modelVersion = z.object({
+  model: z.string(),
+  version: z.int(),
+  algorithm: z.enum(algorithms),
+  params: z.record(z.string(), z.unknown()),
   /** classification or regression, from the target column's type. */
-  task: 'classification' | 'regression';
+  task: z.enum(['classification', 'regression']),
   /** What predict takes: texts (text models, whose one feature is the text column) or feature rows. Absent means tabular. */
-  input?: 'text' | 'tabular';
-  feature_names: string[];
+  input: z.enum(['text', 'tabular']).optional(),
+  feature_names: z.array(z.string()),
   /** Label classes in output order; classifiers only. */
-  classes?: (string | number)[];
+  classes: z.array(z.union([z.string(), z.number()])).optional(),
   /** What TrainResult.metrics holds: validation metrics when rows were held out, else training metrics. */
-  metrics: Record<string, number>;
+  metrics: z.record(z.string(), z.number()),
   /** Versions trained since the full-batch solvers; absent on older ones. The model fitted on the training split, on the held-out rows. */
-  validation?: RowMetrics;
+  validation: rowMetrics.optional(),
   /** The published model on the rows it was fitted on, and whether it was refitted on every row. */
-  training?: RowMetrics & { refit: boolean };
-  loss_curve?: LossCurve;
+  training: rowMetrics.extend({ refit: z.boolean() }).optional(),
+  loss_curve: lossCurve.optional(),
   /** sha256 of the training data as the worker read it (feature names, rows and target, or texts and target). */
-  data_hash?: string;
-  warnings?: string[];
-  size_bytes: number;
-  training_task_id: string;
-  created_at: string;
-}
+  data_hash: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+  size_bytes: z.int(),
+  training_task_id: z.string(),
+  created_at: z.iso.datetime(),
+});
+export type ModelVersion = z.output<typeof modelVersion>;
 
 /** Model-level pointers, stored as models/{name}/aliases.json. */
-export interface ModelAliases {
+export const modelAliases = z.object({
   /** Each alias's version; for a split, the version with the largest weight. */
-  aliases: Record<string, number>;
+  aliases: z.record(z.string(), z.int()),
   /** Aliases that split traffic or have a shadow; absent in files written before rollouts. */
-  routes?: Record<string, AliasRoute>;
+  routes: z.record(z.string(), aliasRoute).optional(),
   /** When an alias last changed; null while the model never had one. */
-  updated_at: string | null;
-}
+  updated_at: z.iso.datetime().nullable(),
+});
+export type ModelAliases = z.output<typeof modelAliases>;
 
-export interface ModelSummary {
-  name: string;
-  latest_version: number;
-  aliases: Record<string, number>;
+export const modelSummary = z.object({
+  name: z.string(),
+  latest_version: z.int(),
+  aliases: z.record(z.string(), z.int()),
   /** The newest of the last version's creation and the last alias change. */
-  updated_at: string;
-}
+  updated_at: z.iso.datetime(),
+});
+export type ModelSummary = z.output<typeof modelSummary>;
 
-export interface ModelDetails extends ModelSummary {
-  routes: Record<string, AliasRoute>;
-  versions: ModelVersion[];
-}
+export const modelDetails = modelSummary.extend({ routes: z.record(z.string(), aliasRoute), versions: z.array(modelVersion) });
+export type ModelDetails = z.output<typeof modelDetails>;
 
 /** Where a predict request goes: the version that answers, and the alias's shadow if it has one. */
 export interface RoutedVersion {

@@ -5,10 +5,8 @@ import { z } from 'zod';
  * How an alias splits its traffic: weights per version number (as JSON keys, `{"3": 90, "4": 10}`),
  * and optionally a shadow version that gets a copy of every request and answers none.
  */
-export interface AliasRoute {
-  versions: Record<string, number>;
-  shadow?: number;
-}
+export const aliasRoute = z.object({ versions: z.record(z.string(), z.number()), shadow: z.int().optional() });
+export type AliasRoute = z.output<typeof aliasRoute>;
 
 /** Versions an alias may split its traffic between. */
 const maxSplit = 10;

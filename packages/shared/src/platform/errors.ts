@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Every error code the platform gives out, with the HTTP status the API answers it with and
  * whether another attempt of a task that failed with it may succeed. The HTTP error handler, the
@@ -46,21 +48,19 @@ export const errorCatalog = {
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
+export const errorCode = z.enum(Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]]);
 
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(errorCatalog, code);
 }
 
 /** One problem with a request, named by its path (`inputs.3`, `params.epochs`). */
-export interface ErrorIssue {
-  path: string;
-  message: string;
-}
+export const errorIssue = z.object({ path: z.string(), message: z.string() });
+export type ErrorIssue = z.output<typeof errorIssue>;
 
 /** The body of every error answer: `{ "error": { "code", "message", "issues"? } }`. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
-}
+export const errorBody = z.object({ error: z.object({ code: errorCode, message: z.string(), issues: z.array(errorIssue).optional() }) });
+export type ErrorBody = z.output<typeof errorBody>;
 
 /** Errors that cross module boundaries carry a code from the catalog; only the edges map codes to HTTP. */
 export class AppError extends Error {

@@ -1,19 +1,30 @@
-import type { ErrorCode } from '../platform/errors.js';
+import { z } from 'zod';
+import { errorCode } from '../platform/errors.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
 import { taskTypeOf, type TaskType } from './ids.js';
-import type { TaskProgress } from './progress.js';
-import type { TaskStatus } from './status.js';
+import { taskProgress } from './progress.js';
+import { taskStatuses, type TaskStatus } from './status.js';
 import type { RedisClient } from '../platform/redis.js';
 
-export interface TaskError {
-  code: ErrorCode;
-  message: string;
-}
+export const taskError = z.object({ code: errorCode, message: z.string() });
+export type TaskError = z.output<typeof taskError>;
 
-export type StatusEvent = { type: 'status'; status: TaskStatus; attempt: number; at: string; worker?: string; error?: TaskError };
+export const taskStatusEvent = z.object({
+  type: z.literal('status'),
+  status: z.enum(taskStatuses),
+  attempt: z.int(),
+  at: z.iso.datetime(),
+  /** The worker process ("hostname:pid") that made the change, when a worker did. */
+  worker: z.string().optional(),
+  error: taskError.optional(),
+});
+export type StatusEvent = z.output<typeof taskStatusEvent>;
 
-export type TaskEvent = StatusEvent | { type: 'progress'; progress: TaskProgress; at: string };
+export const taskProgressEvent = z.object({ type: z.literal('progress'), progress: taskProgress, at: z.iso.datetime() });
+
+export const taskEvent = z.discriminatedUnion('type', [taskStatusEvent, taskProgressEvent]);
+export type TaskEvent = z.output<typeof taskEvent>;
 
 /** A status change as it is logged now; `worker` names the process that made it, when a worker did. */
 export function statusEvent(status: TaskStatus, attempt: number, worker?: string, error?: TaskError): StatusEvent {

@@ -1,8 +1,10 @@
-import type { BatchProgress } from '../jobs/batch.js';
-import type { TrainProgress } from '../jobs/train.js';
+import { z } from 'zod';
+import { batchProgress } from '../jobs/batch.js';
+import { trainProgress } from '../jobs/train.js';
 
 /** How far a running task is: a training's epochs, a batch's rows. */
-export type TaskProgress = TrainProgress | BatchProgress;
+export const taskProgress = z.union([trainProgress, batchProgress]);
+export type TaskProgress = z.output<typeof taskProgress>;
 
 /** BullMQ's job.progress is untyped; only a progress object with a percentage counts. */
 export function progressOf(value: unknown): TaskProgress | null {

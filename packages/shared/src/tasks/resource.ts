@@ -1,57 +1,67 @@
+import { z } from 'zod';
 import { deadlineOf, type TaskDeadline } from '../jobs/deadlines.js';
-import type { LoggedTaskEvent, TaskError } from './events.js';
-import type { TaskType } from './ids.js';
-import { progressOf, type TaskProgress } from './progress.js';
-import { terminalStatuses, type TaskStatus } from './status.js';
+import { taskError, taskStatusEvent, type LoggedTaskEvent, type TaskError } from './events.js';
+import { taskTypes, type TaskType } from './ids.js';
+import { progressOf, taskProgress } from './progress.js';
+import { taskStatuses, terminalStatuses, type TaskStatus } from './status.js';
 
 /** One status change as the task's event log recorded it. */
-export interface TaskHistoryEntry {
-  status: TaskStatus;
-  attempt: number;
-  at: string;
-  worker?: string;
-  error?: TaskError;
-}
+export const taskHistoryEntry = taskStatusEvent.omit({ type: true });
+export type TaskHistoryEntry = z.output<typeof taskHistoryEntry>;
 
 /** A notification the task asked for, as its notify job stands. */
-export interface TaskNotificationStatus {
-  channel: 'email' | 'webhook';
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  last_error: string | null;
-}
+export const taskNotificationStatus = z.object({
+  channel: z.enum(['email', 'webhook']),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.int(),
+  last_error: z.string().nullable(),
+});
+export type TaskNotificationStatus = z.output<typeof taskNotificationStatus>;
+
+const timestamp = z.iso.datetime();
 
 /** GET /v1/tasks/{task_id}: what a user sees of a task, whichever replica answers. */
-export interface TaskResource {
-  task_id: string;
-  type: TaskType;
-  status: TaskStatus;
+export const taskResource = z.object({
+  task_id: z.string(),
+  type: z.enum(taskTypes),
+  status: z.enum(taskStatuses),
   /** The model the task trains or predicts with. */
-  model: string | null;
+  model: z.string().nullable(),
   /** The model version it predicts with, or the one a training made; null until known. */
-  version: number | null;
+  version: z.int().nullable(),
   /** The task this one re-runs (POST /v1/tasks/{id}/retry). */
-  retry_of: string | null;
+  retry_of: z.string().nullable(),
   /** The task that re-ran this one; a task is retried at most once. */
-  retried_by: string | null;
-  progress: TaskProgress | null;
-  result: unknown;
+  retried_by: z.string().nullable(),
+  progress: taskProgress.nullable(),
+  result: z.unknown().describe("The task's result once it succeeded, else null: a training's new version and metrics, a prediction's predictions or embeddings, a batch's output and error files."),
   /** The final error once the task failed; the last attempt's error while a retry is pending. */
-  error: TaskError | null;
+  error: taskError.nullable(),
   /** Attempts started so far. */
-  attempts: number;
+  attempts: z.int(),
   /** One entry per failed attempt, oldest first. */
-  failures: (TaskError & { attempt: number; at: string })[];
+  failures: z.array(taskError.extend({ attempt: z.int(), at: timestamp })),
   /** Every status change, oldest first (progress updates are left out: `progress` holds the latest). */
-  history: TaskHistoryEntry[];
+  history: z.array(taskHistoryEntry),
   /** The notifications sent (or being sent) about the task's final status; empty until it has one. */
-  notifications: TaskNotificationStatus[];
+  notifications: z.array(taskNotificationStatus),
   /** The worker process that ran (or runs) the latest attempt, as "hostname:pid". */
-  worker: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+  worker: z.string().nullable(),
+  created_at: timestamp,
+  started_at: timestamp.nullable(),
+  finished_at: timestamp.nullable(),
+});
+export type TaskResource = z.output<typeof taskResource>;
+
+/** The answer to a submit: the task as it was queued. */
+export const submittedTask = z.object({
+  task_id: z.string(),
+  type: z.enum(taskTypes),
+  status: z.literal('PENDING'),
+  created_at: timestamp,
+  links: z.object({ self: z.string() }),
+});
+export type SubmittedTask = z.output<typeof submittedTask>;
 
 export function historyOf(logged: readonly LoggedTaskEvent[]): TaskHistoryEntry[] {
   return logged.flatMap(({ event }) => {
