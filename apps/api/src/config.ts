@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkDeadlineEnv, deadlineEnv } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
-import { boolEnv, cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
+import { boolEnv, cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, withSlotPrefix, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 import { tracingEnv } from '@trainyard/shared/tracing';
 import { apiKeyPattern } from './auth/api-keys.js';
 
@@ -58,6 +58,13 @@ export const apiEnv = z
     /** Waits and event streams one key, and one API process, may hold at once. */
     FOLLOW_MAX_PER_KEY: count.default(100),
     FOLLOW_MAX_PER_PROCESS: count.default(2_000),
+    /**
+     * primary: a submit is answered once the queue's master has the job. replicated: also once a
+     * replica confirms it (WAIT 1), so a master lost right after the answer loses no accepted task.
+     */
+    SUBMIT_DURABILITY: z.enum(['primary', 'replicated']).default('primary'),
+    /** How long a replicated submit waits for a replica before answering 503; below the API's 2 s command timeout. */
+    SUBMIT_REPLICA_WAIT_MS: count.max(1_500).default(500),
     /** How long an Idempotency-Key's answer is kept. */
     IDEMPOTENCY_TTL_S: count.default(86_400),
     /** Entries the audit log keeps (the oldest go first). */
@@ -93,4 +100,4 @@ export const apiEnv = z
 
 export type ApiConfig = z.output<typeof apiEnv>;
 
-export const loadConfig = (source: NodeJS.ProcessEnv): ApiConfig => parseEnv(apiEnv, source);
+export const loadConfig = (source: NodeJS.ProcessEnv): ApiConfig => withSlotPrefix(parseEnv(apiEnv, source));

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { createLogger, logEnv, parseEnv, readConfig, redisEnv } from '@trainyard/shared/platform';
+import { connectRedis, createLogger, logEnv, parseEnv, readConfig, redisEnv, withSlotPrefix } from '@trainyard/shared/platform';
 import { AuditLog } from './admin/audit.js';
 import { ApiKeyStore, type ApiKeyView } from './auth/api-keys.js';
 
@@ -15,7 +14,7 @@ const usage = `usage:
   npm run keys -- list [--tenant TENANT]
   npm run keys -- revoke KEY_ID`;
 
-const config = readConfig('keys', () => parseEnv(z.object({ ...redisEnv.shape, ...logEnv.shape }), process.env)) ?? process.exit(1);
+const config = readConfig('keys', () => withSlotPrefix(parseEnv(z.object({ ...redisEnv.shape, ...logEnv.shape }), process.env))) ?? process.exit(1);
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
@@ -27,7 +26,7 @@ const { positionals, values } = parseArgs({
   },
 });
 const [command, ...rest] = positionals;
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
 const keys = new ApiKeyStore(redis, config.QUEUE_PREFIX);
 const audit = new AuditLog(redis, config.QUEUE_PREFIX, 100_000, createLogger('keys', config.LOG_LEVEL));
 const record = (tenant: string, action: string, target: string) =>

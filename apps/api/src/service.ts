@@ -1,13 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createLogger, createRedis, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
@@ -27,6 +26,7 @@ import { Idempotency } from './tasks/idempotency.js';
 import { TaskFollower } from './tasks/task-follower.js';
 import { blockingConnections } from './tasks/blocking-redis.js';
 import { TaskCompletions } from './tasks/completions.js';
+import { replicaConfirmation } from './tasks/replica-confirmation.js';
 
 export interface ApiService {
   url: string;
@@ -139,6 +139,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
     backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
+    ...(config.SUBMIT_DURABILITY === 'replicated' ? { replicated: replicaConfirmation(redis, config.SUBMIT_REPLICA_WAIT_MS) } : {}),
     tenantMaxDatasetBytes: config.TENANT_MAX_DATASET_BYTES,
     trainingCaps: {
       maxEpochs: config.TRAIN_MAX_EPOCHS,
@@ -198,7 +199,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
  * statuses stay on the primary (BullMQ's state script is not flagged for replicas; only finished tasks
  * that asked for a notification read them).
  */
-function replicaReads(replica: Redis, primary: ReadTaskDeps, config: ApiConfig): ReadTaskDeps {
+function replicaReads(replica: RedisClient, primary: ReadTaskDeps, config: ApiConfig): ReadTaskDeps {
   const events = new TaskEventLog(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const answered = new AnsweredTasks(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const retries = new TaskRetries(replica, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
@@ -206,10 +207,10 @@ function replicaReads(replica: Redis, primary: ReadTaskDeps, config: ApiConfig):
 }
 
 /** Verifies keys from the first request on; creates the bootstrap key when it is set and new. */
-async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<Authenticator> {
+async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: RedisClient, log: Logger): Promise<Authenticator> {
   if (config.BOOTSTRAP_API_KEY) await keepBootstrapKey(config.BOOTSTRAP_API_KEY, keys, redis, log);
   // A subscriber waits for its connection (and subscribes again after a reconnect) rather than failing fast.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const subscriber = duplicateRedis(redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   reportOutages(subscriber, log, 'key revocations');
   return Authenticator.start(keys, subscriber, log);
 }
@@ -218,7 +219,7 @@ async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: 
  * Stores the bootstrap key now and whenever the Redis connection becomes ready again (a Redis that
  * lost its data gets it back), so the key works from the first request on.
  */
-async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: Redis, log: Logger): Promise<void> {
+async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: RedisClient, log: Logger): Promise<void> {
   const store = () =>
     keys
       .bootstrap(key)
@@ -234,7 +235,7 @@ async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: Redis, lo
 /** How long the start waits for Redis before listening anyway (requests answer 503 until it comes). */
 const redisWaitMs = 5_000;
 
-async function untilReady(redis: Redis): Promise<void> {
+async function untilReady(redis: RedisClient): Promise<void> {
   if (redis.status === 'ready') return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([once(redis, 'ready'), new Promise((resolve) => (timer = setTimeout(resolve, redisWaitMs)))]);

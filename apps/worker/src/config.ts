@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { queueNames, type QueueName } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
-import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, retentionEnv, storageEnv } from '@trainyard/shared/platform';
+import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, withSlotPrefix, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 import { tracingEnv } from '@trainyard/shared/tracing';
 
 const concurrency = z.coerce.number().int().min(1).max(1_000);
@@ -52,4 +52,4 @@ export const workerEnv = z.object({
 
 export type WorkerConfig = z.output<typeof workerEnv>;
 
-export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => parseEnv(workerEnv, source);
+export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => withSlotPrefix(parseEnv(workerEnv, source));

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { cacheLookups, createMetricsRegistry, modelLabeller, registerRedisClients } from '@trainyard/shared/metrics';
 import type { TaskType } from '@trainyard/shared/tasks';
 import type { ModelCacheStats } from './predict/model-cache.js';
+import type { RedisClient } from '@trainyard/shared/platform';
 
 /** How one attempt of a task ended. */
 export type AttemptOutcome = 'success' | 'failure' | 'retry' | 'revoked' | 'expired';
@@ -13,7 +13,7 @@ export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
  * The worker's metrics. Labels stay few: task types, algorithms, outcomes, channels, and model
  * names only from METRICS_MODEL_LABELS (others count as "other").
  */
-export function createWorkerMetrics(redis: Redis, modelLabels: readonly string[]) {
+export function createWorkerMetrics(redis: RedisClient, modelLabels: readonly string[]) {
   const registry: Registry = createMetricsRegistry('worker');
   registerRedisClients(registry, redis);
   const modelLabel = modelLabeller(modelLabels);

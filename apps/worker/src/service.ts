@@ -5,7 +5,7 @@ import { startMetricsServer } from '@trainyard/shared/metrics';
 import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
 import { deletedVersionOp, ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '@trainyard/shared/tasks';
@@ -68,7 +68,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   await seedBuiltInDatasets(store);
 
   const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
-  const subscriber = redis.duplicate();
+  const subscriber = duplicateRedis(redis);
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
   const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT });

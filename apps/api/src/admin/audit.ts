@@ -1,7 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Logger } from '@trainyard/shared/platform';
+import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import { principalOf } from '../auth/principal.js';
 
 /** One mutating call: who (tenant and key), what, on what, and how it ended ("ok" or the error code). */
@@ -33,7 +32,7 @@ export interface AuditQuery {
  */
 export class AuditLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly maxEntries: number,
     private readonly log: Logger,

@@ -1,8 +1,7 @@
 import { hash, randomBytes, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { priority } from '@trainyard/shared/jobs';
-import { defaultTenant, redisScript, tenantName } from '@trainyard/shared/platform';
+import { defaultTenant, redisScript, tenantName, type RedisClient } from '@trainyard/shared/platform';
 import { scopes, type Scope } from './principal.js';
 
 /** `ty_` and 32 random bytes (256 bits), base64url: readable where it leaks, unguessable. */
@@ -70,7 +69,7 @@ export class ApiKeyStore {
   private readonly createRecord;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.createRecord = redisScript(redis, 'trainyardCreateApiKey', createScript, 2);

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { AppError, type Logger } from '@trainyard/shared/platform';
+import { AppError, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { apiKeyPattern, hashApiKey, type ApiKeyRecord, type ApiKeyStore } from './api-keys.js';
 import { anonymous, type Principal } from './principal.js';
 
@@ -62,12 +61,12 @@ export class Authenticator {
 
   private constructor(
     private readonly keys: ApiKeyStore,
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly log: Logger,
   ) {}
 
   /** Subscribes to revocations on a connection of its own (a subscribed connection runs nothing else). */
-  static async start(keys: ApiKeyStore, subscriber: Redis, log: Logger): Promise<Authenticator> {
+  static async start(keys: ApiKeyStore, subscriber: RedisClient, log: Logger): Promise<Authenticator> {
     const authenticator = new Authenticator(keys, subscriber, log);
     subscriber.on('message', (_channel: string, hash: string) => authenticator.forget(hash));
     const deaf = () => {

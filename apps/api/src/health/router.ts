@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
-import { AppError } from '@trainyard/shared/platform';
+import { AppError, type RedisClient } from '@trainyard/shared/platform';
 import type { ObjectStore } from '@trainyard/shared/storage';
 import { sendError } from '../http/error-handler.js';
 
 export interface HealthDeps {
-  redis: Redis;
+  redis: RedisClient;
   store: ObjectStore;
 }
 

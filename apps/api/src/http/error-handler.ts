@@ -1,6 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Redis } from 'ioredis';
-import { AppError, isUnreachable, type ErrorCode, type Logger } from '@trainyard/shared/platform';
+import { AppError, isUnreachable, type ErrorCode, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { taskIdOf } from './request-facts.js';
 
 /** body-parser's errors carry a `type`; these are the client's fault, and say which code they are. */
@@ -32,7 +31,7 @@ function expressClientError(error: unknown): AppError | null {
  * errors by their status, a Redis that cannot be reached as 503; anything else is a 500 whose
  * details stay in the log.
  */
-export function toAppError(error: unknown, redis: Redis): AppError {
+export function toAppError(error: unknown, redis: RedisClient): AppError {
   if (error instanceof AppError) return error;
   const clientError = expressClientError(error);
   if (clientError) return clientError;
@@ -48,7 +47,7 @@ export function sendError(res: Response, error: AppError, extra: object = {}): v
 }
 
 /** `send` writes the answer; another protocol (the inference protocol's `{ "error": "…" }`) brings its own. */
-export function errorHandler(log: Logger, redis: Redis, send: (res: Response, error: AppError) => void = sendError): ErrorRequestHandler {
+export function errorHandler(log: Logger, redis: RedisClient, send: (res: Response, error: AppError) => void = sendError): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const answer = toAppError(error, redis);
     if (answer.code === 'internal') log.error({ err: error, method: req.method, url: req.originalUrl, task_id: taskIdOf(req, res) }, 'request failed');

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
 import { predictRequest, type Prediction } from '@trainyard/shared/jobs';
-import { AppError, modelName, type Logger } from '@trainyard/shared/platform';
+import { AppError, modelName, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import type { Access } from '../auth/access.js';
 import { authentication, type Authenticator } from '../auth/authenticator.js';
 import { principalOf, type Principal } from '../auth/principal.js';
@@ -109,6 +108,6 @@ async function predictionOf(deps: InferenceDeps, taskId: string, caller: Princip
 }
 
 /** The protocol's error body: `{ "error": "message" }`, with the status of the error catalog (400, 404, 503 …). */
-export function inferenceErrors(log: Logger, redis: Redis): ErrorRequestHandler {
+export function inferenceErrors(log: Logger, redis: RedisClient): ErrorRequestHandler {
   return errorHandler(log, redis, (res, error) => void res.status(error.status).json({ error: error.message }));
 }

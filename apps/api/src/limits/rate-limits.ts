@@ -1,7 +1,6 @@
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '@trainyard/shared/platform';
+import { AppError, type RedisClient } from '@trainyard/shared/platform';
 
 /** Submits (train, predict, embed) and every other call have separate budgets. */
 export type Budget = 'submit' | 'read';
@@ -42,7 +41,7 @@ export class RateLimits {
   private readonly leases = new Map<string, Lease>();
   private readonly reserving = new Map<string, Promise<void>>();
 
-  constructor(redis: Redis, prefix: string, settings: RateLimitSettings) {
+  constructor(redis: RedisClient, prefix: string, settings: RateLimitSettings) {
     const limiter = (budget: Budget) =>
       new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:ratelimit:${budget}`, points: settings[budget], duration: settings.windowSeconds });
     this.limiters = { submit: limiter('submit'), read: limiter('read') };

@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { cacheLookups, createMetricsRegistry, registerQueueDepth, registerRedisClients } from '@trainyard/shared/metrics';
 import { routeOf } from '../http/request-facts.js';
+import type { RedisClient } from '@trainyard/shared/platform';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -15,7 +15,7 @@ export interface ApiMetrics {
   taskReads: Counter<'server'>;
 }
 
-export function createApiMetrics(queues: readonly Queue[], redis: Redis): ApiMetrics {
+export function createApiMetrics(queues: readonly Queue[], redis: RedisClient): ApiMetrics {
   const registry = createMetricsRegistry('api');
   registerQueueDepth(registry, queues);
   registerRedisClients(registry, redis);

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Redis } from 'ioredis';
-import { InvalidRequestError, replicationPosition } from '@trainyard/shared/platform';
+import { InvalidRequestError, replicationPosition, type RedisClient } from '@trainyard/shared/platform';
 
 /**
  * Read-your-writes across a replica: each answer tells the client, in this header, the primary's
@@ -12,7 +11,7 @@ export const seenHeader = 'trainyard-seen';
 
 /** One side of the reads: the connection and the dependencies built on it. */
 export interface ReadSide<D> {
-  redis: Redis;
+  redis: RedisClient;
   deps: D;
 }
 

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '@trainyard/shared/platform';
 
 /**
  * Connections for blocking reads (XREAD BLOCK holds its connection, and the API's shared
@@ -8,19 +9,20 @@ import { Redis } from 'ioredis';
  * client left) is closed, never reused.
  */
 export interface BlockingConnections {
-  acquire(): Promise<Redis>;
-  release(connection: Redis): void;
+  acquire(): Promise<RedisClient>;
+  release(connection: RedisClient): void;
   close(): void;
 }
 
 /**
  * In CLIENT LIST a connection in use is named `name`, an idle one `${name}-idle`, so operators (and
  * tests) can count open followers. The renames are not awaited: they go out ahead of the next command.
+ * On a cluster, whose node connections open as the reads need them, every one keeps `name`.
  */
 export function blockingConnections(url: string, name: string, maxIdle = 8): BlockingConnections {
-  const idle: Redis[] = [];
+  const idle: RedisClient[] = [];
   const open = async () => {
-    const connection = new Redis(url, {
+    const connection = connectRedis(url, {
       connectionName: name,
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -32,11 +34,13 @@ export function blockingConnections(url: string, name: string, maxIdle = 8): Blo
     await connection.connect();
     return connection;
   };
-  const rename = (connection: Redis, to: string) => void connection.client('SETNAME', to).catch(() => connection.disconnect());
+  const rename = (connection: RedisClient, to: string) => {
+    if (connection instanceof Redis) void connection.client('SETNAME', to).catch(() => connection.disconnect());
+  };
 
   return {
     async acquire() {
-      let reused: Redis | undefined;
+      let reused: RedisClient | undefined;
       while ((reused = idle.pop())) {
         if (reused.status !== 'ready') continue;
         rename(reused, name);

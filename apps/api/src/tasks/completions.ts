@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import type { JobQueues } from '@trainyard/shared/jobs';
-import type { Logger } from '@trainyard/shared/platform';
+import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
 import type { BlockingConnections } from './blocking-redis.js';
 
@@ -33,7 +32,7 @@ export class TaskCompletions {
   private readonly followers = new Map<TaskType, QueueFollower>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly queues: JobQueues,
     private readonly connections: BlockingConnections,
     private readonly log: Logger,
@@ -61,10 +60,10 @@ class QueueFollower {
   private readonly waiters = new Map<string, Set<() => void>>();
   private following = false;
   private closed = false;
-  private connection: Redis | null = null;
+  private connection: RedisClient | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly stream: string,
     private readonly connections: BlockingConnections,
     private readonly log: Logger,

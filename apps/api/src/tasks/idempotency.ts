@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'express';
-import type { Redis } from 'ioredis';
-import { AppError, InvalidRequestError, tenantKeyPrefix } from '@trainyard/shared/platform';
+import { AppError, InvalidRequestError, tenantKeyPrefix, type RedisClient } from '@trainyard/shared/platform';
 
 /** What the first request with a key is doing, or what it answered. */
 type Stored<T> = { fingerprint: string; state: 'pending' } | { fingerprint: string; state: 'done'; answer: T };
@@ -24,7 +23,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export class Idempotency {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {}

@@ -24,6 +24,8 @@ export interface SubmitDeps {
   backlog: TaskBacklog;
   /** TENANT_MAX_TASKS: a tenant's tasks queued and running at most. */
   tenantMaxTasks: number;
+  /** SUBMIT_DURABILITY=replicated: resolves once a replica holds the job stored under the key. */
+  replicated?: (jobKey: string, taskId: string) => Promise<void>;
 }
 
 /** The job that carries each task type. */
@@ -72,6 +74,7 @@ export async function enqueueTask<T extends TaskType>(
   // A deduplicated add answers with the job already in flight, which was counted when it came.
   const id = job.id ?? taskId;
   if (id !== taskId) await deps.backlog.finished(tenant, type, taskId).catch(() => {});
+  await deps.replicated?.(deps.queues.get(type).toKey(id), id);
   return { task_id: id, type, status: 'PENDING', created_at: new Date(job.timestamp).toISOString(), links: { self: `/v1/tasks/${id}` } };
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { AppError } from '@trainyard/shared/platform';
+import { AppError, serverOf, type RedisClient } from '@trainyard/shared/platform';
 import { compareEventIds, type LoggedTaskEvent, type TaskEventLog } from '@trainyard/shared/tasks';
 
 /** One follow of one task's log or one tenant's feed: what an event stream reads from. */
@@ -94,7 +94,8 @@ export class TaskFollower {
   private count = 0;
   /** The positions of the read in flight, by stream key. */
   private reading: ReadonlyMap<string, string> | null = null;
-  private clientId: string | null = null;
+  /** The server the reads block on (on a cluster, the master of the logs' slot) and the read's client id there. */
+  private blocked: { key: string; server: Redis; id: string } | null = null;
   private idle: (() => void) | null = null;
   private closed = false;
   private running = false;
@@ -104,13 +105,13 @@ export class TaskFollower {
   constructor(
     private readonly events: TaskEventLog,
     /** The blocking connection, opened on first use; nothing else runs on it. */
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     /** The API's shared connection, which sends CLIENT UNBLOCK. */
-    private readonly control: Redis,
+    private readonly control: RedisClient,
     private readonly limits: FollowLimits,
   ) {
     // Another connection (after a reconnect) has another client id.
-    connection.on('close', () => (this.clientId = null));
+    connection.on('close', () => (this.blocked = null));
   }
 
   /**
@@ -220,7 +221,7 @@ export class TaskFollower {
       }
       try {
         if (this.connection.status === 'wait') await this.connection.connect();
-        this.clientId ??= String(await this.connection.client('ID'));
+        await this.identify();
         // Read the positions right before the command goes out: a follow added from here on sees
         // `reading` and interrupts this read if it does not cover it.
         const positions = this.positions();
@@ -231,11 +232,24 @@ export class TaskFollower {
         for (const [key, logged] of entries) for (const follow of this.follows.get(key) ?? []) follow.deliver(logged);
       } catch (error) {
         if (this.closed) break;
+        // A failed read may mean a failover: ask again where the logs are.
+        this.blocked = null;
         this.failAll(error);
         await sleep(retryMs);
       }
     }
     this.running = false;
+  }
+
+  /**
+   * Learns which server the next read blocks on and its client id there. Every followed stream
+   * shares one hash slot (the key prefix is a hash tag on a cluster), so any of their keys names it.
+   */
+  private async identify(): Promise<void> {
+    const key = this.follows.keys().next().value!;
+    const server = serverOf(this.connection, key);
+    if (!server) throw new AppError('unavailable', 'the Redis Cluster has no master for the task logs right now');
+    if (this.blocked?.server !== server) this.blocked = { key, server, id: String(await server.client('ID')) };
   }
 
   /** Asks for the read in flight to end, so the next one includes the follows it does not cover. */
@@ -254,9 +268,11 @@ export class TaskFollower {
       while (this.interruptWanted) {
         this.interruptWanted = false;
         const read = this.reading;
-        if (!read || !this.clientId) break;
+        const blocked = this.blocked;
+        const server = blocked && serverOf(this.control, blocked.key);
+        if (!read || !server) break;
         for (let tries = 0; tries < 100 && this.reading === read; tries++) {
-          if (Number(await this.control.client('UNBLOCK', this.clientId)) === 1) break;
+          if (Number(await server.client('UNBLOCK', blocked.id)) === 1) break;
           await sleep(1);
         }
       }

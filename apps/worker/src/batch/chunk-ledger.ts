@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { TaskError } from '@trainyard/shared/tasks';
+import type { RedisClient } from '@trainyard/shared/platform';
 
 /** What one chunk came to: rows scored and rows refused. */
 export interface ChunkCounts {
@@ -28,7 +28,7 @@ export interface BatchLedger {
  */
 export class ChunkLedger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {}

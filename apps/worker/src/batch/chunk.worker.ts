@@ -1,13 +1,12 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type QueueData } from '@trainyard/shared/jobs';
-import type { Logger } from '@trainyard/shared/platform';
+import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import { isRetryable, taskErrorOf } from '../tasks/errors.js';
 import type { ChunkCounts } from './chunk-ledger.js';
 import { scoreChunk, type ChunkDeps } from './score-chunk.js';
 
 export interface ChunkWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   lockDurationMs: number;

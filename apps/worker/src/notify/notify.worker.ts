@@ -1,10 +1,9 @@
 import { Worker, type Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
-import type { Logger } from '@trainyard/shared/platform';
+import type { Logger, RedisClient } from '@trainyard/shared/platform';
 
 export interface NotifyWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   log: Logger;

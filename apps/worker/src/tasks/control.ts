@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { Logger } from '@trainyard/shared/platform';
+import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import type { TaskCancellation } from '@trainyard/shared/tasks';
 import { TaskRevokedError, TaskTimeoutError } from './errors.js';
 
@@ -13,12 +12,12 @@ export class TaskControl {
 
   private constructor(
     private readonly cancels: TaskCancellation,
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly log: Logger,
   ) {}
 
   /** Subscribes on a connection of its own (a subscribed connection can run nothing else). */
-  static async start(subscriber: Redis, cancels: TaskCancellation, log: Logger): Promise<TaskControl> {
+  static async start(subscriber: RedisClient, cancels: TaskCancellation, log: Logger): Promise<TaskControl> {
     const control = new TaskControl(cancels, subscriber, log);
     subscriber.on('message', (_channel: string, taskId: string) => control.revoke(taskId));
     // Messages published while the connection was down are lost; the flags are not.

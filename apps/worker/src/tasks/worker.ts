@@ -1,13 +1,12 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseJob, type JobNameOf, type ParsedJob, type QueueData } from '@trainyard/shared/jobs';
-import type { Logger } from '@trainyard/shared/platform';
+import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
 import { noTracing, type Tracing } from '@trainyard/shared/tracing';
 import { runAttempt, type Attempt, type AttemptRuntime, type EarlyCancelCheck } from './attempt.js';
 
 export interface TaskWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   runtime: AttemptRuntime;

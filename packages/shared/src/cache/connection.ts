@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
-import { createRedis, evictionPolicy } from '../platform/redis.js';
+import { createRedis, evictionPolicy, type RedisClient } from '../platform/redis.js';
 
 export interface CacheRedis {
-  redis: Redis;
+  redis: RedisClient;
   /** Set when the cache had to share the queue Redis: say so at start. */
   warning?: string;
 }
@@ -12,7 +11,7 @@ export interface CacheRedis {
  * The cache's own connection, or the queue's when CACHE_REDIS_URL is unset. Its own connection fails
  * fast in every process: a cache that is down must cost a miss, never hold up a request or a task.
  */
-export function connectCacheRedis(cacheUrl: string | undefined, queueRedis: Redis, log: Logger): CacheRedis {
+export function connectCacheRedis(cacheUrl: string | undefined, queueRedis: RedisClient, log: Logger): CacheRedis {
   if (cacheUrl) return { redis: createRedis(cacheUrl, { role: 'api', log, label: 'cache' }) };
   return {
     redis: queueRedis,
@@ -53,7 +52,7 @@ export function cacheEvictionVerdict(policy: string): EvictionVerdict {
  * failover to a differently configured server is noticed too). A Redis that hides CONFIG (some managed
  * services do) reports "unknown".
  */
-export function onEvictionPolicy(redis: Redis, listener: (policy: string) => void): void {
+export function onEvictionPolicy(redis: RedisClient, listener: (policy: string) => void): void {
   const read = () => void evictionPolicy(redis).then(listener, () => listener('unknown'));
   redis.on('ready', read);
   if (redis.status === 'ready') read();
@@ -63,7 +62,7 @@ export function onEvictionPolicy(redis: Redis, listener: (policy: string) => voi
  * Watches the queue Redis' eviction policy and, by QUEUE_REDIS_EVICTION, warns or calls `refuse`
  * when it may evict (an evicted job is a lost task); the entry point decides how to stop.
  */
-export function guardQueueEviction(redis: Redis, mode: 'refuse' | 'warn', log: Logger, refuse: (message: string) => void): void {
+export function guardQueueEviction(redis: RedisClient, mode: 'refuse' | 'warn', log: Logger, refuse: (message: string) => void): void {
   onEvictionPolicy(redis, (policy) => {
     const verdict = queueEvictionVerdict(policy, mode);
     if (verdict.level === 'warn') log.warn({ policy }, verdict.message);

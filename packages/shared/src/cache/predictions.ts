@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Prediction } from '../jobs/predict.js';
-import { redisScript } from '../platform/redis.js';
+import { redisScript, type RedisClient } from '../platform/redis.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 
@@ -92,7 +91,7 @@ export class PredictionCache<T = Prediction> {
   private readonly base: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     private readonly namespace: 'predict' | 'embed' = 'predict',

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Prediction } from '../jobs/predict.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
+import type { RedisClient } from '../platform/redis.js';
 
 /** Chosen from the paraphrase set in apps/api/test/semantic-cache.int.test.ts (see docs/caching.md). */
 export const defaultSemanticThreshold = 0.9;
@@ -56,7 +56,7 @@ return added`;
  */
 export class SemanticIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     /** Entries per model version at most; later texts are answered but not added. */

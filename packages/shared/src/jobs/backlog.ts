@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
-import { redisScript } from '../platform/redis.js';
+import { redisScript, type RedisClient } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
 import { taskTypes, type TaskType } from '../tasks/ids.js';
 import type { JobState } from '../tasks/status.js';
@@ -73,7 +72,7 @@ export class TaskBacklog {
   private readonly indexMax: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     retention: IndexRetention,
   ) {

@@ -1,11 +1,11 @@
 import { Queue, UnrecoverableError, type Job, type JobsOptions, type Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { emailJobData, webhookJobData } from '../notify/job.js';
 import { batchChunkJobData, batchJobData } from './batch.js';
 import { defaultJobOptions, type RetryAndRetention } from './options.js';
 import { predictJobData } from './predict.js';
 import { trainJobData } from './train.js';
+import type { RedisClient } from '../platform/redis.js';
 
 /**
  * Every job the platform queues: the queue it goes to and the schema of its data. Names are
@@ -48,7 +48,7 @@ export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
 
   constructor(
-    connection: Redis,
+    connection: RedisClient,
     prefix: string,
     retries: QueueRetries,
     /** BullMQ re-emits its connection's errors here; failed commands also reject to their callers. */

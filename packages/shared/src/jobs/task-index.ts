@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
 
 /** One entry of a tenant's task index: the task and when it was submitted (epoch ms). */
@@ -17,7 +17,7 @@ export type IndexPosition = IndexedTask;
  */
 export class TaskIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CacheTier } from './registry.js';
+import type { RedisClient } from '../platform/redis.js';
 
 /** The states a task can wait or end in, as BullMQ counts them. */
 const jobStates = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
@@ -23,7 +23,7 @@ export function registerQueueDepth(registry: Registry, queues: readonly Queue[])
 }
 
 /** Connections the queue Redis serves (INFO clients), at each scrape: all replicas' and BullMQ's together. */
-export function registerRedisClients(registry: Registry, redis: Redis): void {
+export function registerRedisClients(registry: Registry, redis: RedisClient): void {
   new Gauge({
     name: 'trainyard_redis_connected_clients',
     help: 'Client connections of the queue Redis, at scrape time',

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { algorithms, lossCurve, rowMetrics } from '../jobs/train.js';
 import { ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from '../platform/errors.js';
@@ -10,6 +9,7 @@ import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import { aliasRoute, chooseVersion, primaryVersion, type AliasRoute } from './routing.js';
+import type { RedisClient } from '../platform/redis.js';
 
 export const modelVersion = z.object({
   model: z.string(),
@@ -130,7 +130,7 @@ export class ModelRegistry {
   private readonly keys: StorageKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly store: ObjectStore,
     private readonly prefix: string,
     readonly tenant = defaultTenant,

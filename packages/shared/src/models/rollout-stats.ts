@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis.js';
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import { redisScript } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
@@ -75,7 +75,7 @@ export class RolloutStats {
   private readonly admitScript: (...args: (string | number)[]) => Promise<unknown>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.admitScript = redisScript(redis, 'trainyard_admit_shadow', admitShadowLua);

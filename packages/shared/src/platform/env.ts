@@ -1,13 +1,24 @@
 import { z } from 'zod';
+import { parseRedisUrl, slotPrefix } from './redis-url.js';
 
 /** "true"/"false"/"1"/"0": z.coerce.boolean() would turn "false" into true. */
 export const boolEnv = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** One server's redis:// or rediss:// URL, or a cluster's redis+cluster://host:port,host:port (see parseRedisUrl). */
+export const redisUrl = z.string().superRefine((url, ctx) => {
+  try {
+    if (parseRedisUrl(url).kind === 'cluster') return;
+    if (!/^rediss?:$/.test(new URL(url).protocol)) throw new Error('expected redis://, rediss:// or redis+cluster://host:port,host:port');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof TypeError ? 'not a URL' : (error as Error).message });
+  }
+});
+
 export const redisEnv = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  /** BullMQ key prefix; wrap it in braces ({trainyard}) on Redis Cluster so every key shares a slot. */
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /** Key prefix of everything in Redis; on a cluster it becomes a hash tag ({trainyard}) unless it has one (see slotPrefix). */
   QUEUE_PREFIX: z.string().regex(/^[\w{}.-]{1,64}$/, 'letters, digits, _ . - { } (1-64)').default('trainyard'),
 });
 
@@ -31,7 +42,7 @@ export const retentionEnv = z.object({
 /** The prediction cache; see docs/caching.md. */
 export const cacheEnv = z.object({
   /** Its own Redis with maxmemory-policy allkeys-lru; unset: REDIS_URL, with a warning (then only the TTL bounds it). */
-  CACHE_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  CACHE_REDIS_URL: redisUrl.optional(),
   /** Seconds a cached prediction stays. */
   PREDICT_CACHE_TTL: positiveInt.default(300),
   /** When the queue Redis may evict keys (tasks would be lost): refuse to start, or warn and go on. */
@@ -67,6 +78,12 @@ export const notifyEnv = z.object({
   /** Delivery attempts per email or webhook, with exponential backoff from NOTIFY_BACKOFF_MS. */
   NOTIFY_ATTEMPTS: positiveInt.max(30).default(8),
   NOTIFY_BACKOFF_MS: positiveInt.default(10_000),
+});
+
+/** A parsed configuration whose QUEUE_PREFIX keeps every key in one slot when REDIS_URL is a cluster. */
+export const withSlotPrefix = <C extends { REDIS_URL: string; QUEUE_PREFIX: string }>(config: C): C => ({
+  ...config,
+  QUEUE_PREFIX: slotPrefix(config.REDIS_URL, config.QUEUE_PREFIX),
 });
 
 export class ConfigError extends Error {

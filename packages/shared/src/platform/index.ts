@@ -8,3 +8,4 @@ export * from './replication.js';
 export * from './seeded-random.js';
 export * from './tenants.js';
 export * from './entry.js';
+export * from './redis-url.js';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { redisScript } from './redis.js';
+import { redisScript, type RedisClient } from './redis.js';
 
 /**
  * A kind of small write (or check) that several callers make often: an event appended, a flag read,
@@ -22,7 +21,7 @@ export interface ScriptOp {
 const commandName = (lua: string) => `trainyard_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
 
 /** Runs one op of the kind as a command of its own. */
-export function singleOpScript(redis: Redis, kind: ScriptOpKind): (op: ScriptOp) => Promise<unknown> {
+export function singleOpScript(redis: RedisClient, kind: ScriptOpKind): (op: ScriptOp) => Promise<unknown> {
   const lua = `local function op(keys, args)\n${kind.lua}\nend\nreturn op(KEYS, ARGV) or 0`;
   const call = redisScript(redis, commandName(lua), lua);
   return (op) => call(op.keys.length, ...op.keys, ...op.args);
@@ -83,7 +82,7 @@ export class RedisBatch {
   private pendingItems = 0;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     kinds: readonly ScriptOpKind[],
   ) {
     this.kinds = new Set(kinds.map((kind) => kind.name));

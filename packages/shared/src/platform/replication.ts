@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 /** How far into the primary's write stream a server's data reaches, from INFO replication. */
 export interface ReplicationPosition {
@@ -8,7 +8,7 @@ export interface ReplicationPosition {
   replicating: boolean;
 }
 
-export async function replicationPosition(redis: Redis): Promise<ReplicationPosition> {
+export async function replicationPosition(redis: RedisClient): Promise<ReplicationPosition> {
   return positionOf(await redis.info('replication'));
 }
 

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { tenantOf } from '../platform/tenants.js';
 import type { TaskResource } from './resource.js';
+import type { RedisClient } from '../platform/redis.js';
 
 /** Where an answered task's result holds its answers. */
 export type AnswersField = 'predictions' | 'embeddings';
@@ -14,7 +14,7 @@ export type AnswersField = 'predictions' | 'embeddings';
  */
 export class AnsweredTasks {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly retentionSeconds: number,
   ) {}

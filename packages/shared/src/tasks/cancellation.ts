@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { tenantOf } from '../platform/tenants.js';
 
 /** A task revoked while it waited, as its user saw it, and whose it is. */
@@ -10,6 +9,7 @@ export interface RevokedTask {
 }
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import type { TaskResource } from './resource.js';
+import type { RedisClient } from '../platform/redis.js';
 
 /** Whether a task's cancel flag is set (1) or not (0): workers check it with the task's STARTED event. */
 export const cancelRequestedOp: ScriptOpKind = { name: 'cancel-requested', lua: `return redis.call('EXISTS', keys[1])` };
@@ -22,7 +22,7 @@ export const cancelRequestedOp: ScriptOpKind = { name: 'cancel-requested', lua: 
  */
 export class TaskCancellation {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {}

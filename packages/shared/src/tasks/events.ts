@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { resumePoint } from '../jobs/train.js';
 import { errorCode } from '../platform/errors.js';
@@ -7,6 +6,7 @@ import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
 import { taskTypeOf, type TaskType } from './ids.js';
 import { taskProgress } from './progress.js';
 import { taskStatuses, type TaskStatus } from './status.js';
+import type { RedisClient } from '../platform/redis.js';
 
 export const taskError = z.object({ code: errorCode, message: z.string() });
 export type TaskError = z.output<typeof taskError>;
@@ -96,7 +96,7 @@ export class TaskEventLog {
   private readonly appendEvent;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {
@@ -156,7 +156,7 @@ export class TaskEventLog {
    * XREAD BLOCK holds its connection, so `connection` must be one of the caller's own, without a
    * command timeout: never a shared fail-fast connection.
    */
-  async followMany(connection: Redis, positions: ReadonlyMap<string, string>, blockMs: number, count = 500): Promise<Map<string, LoggedTaskEvent[]>> {
+  async followMany(connection: RedisClient, positions: ReadonlyMap<string, string>, blockMs: number, count = 500): Promise<Map<string, LoggedTaskEvent[]>> {
     const reply = (await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...positions.keys(), ...positions.values())) as
       | [key: string, entries: [id: string, fields: string[]][]][]
       | null;

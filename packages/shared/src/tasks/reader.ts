@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { JobQueues } from '../jobs/catalog.js';
 import type { TaskDeadline } from '../jobs/deadlines.js';
-import { redisScript } from '../platform/redis.js';
+import { redisScript, type RedisClient } from '../platform/redis.js';
 import { answeredTaskOf, type AnsweredTasks } from './answered.js';
 import { revokedTaskOf, type RevokedTask, type TaskCancellation } from './cancellation.js';
 import { parseLogEntry, type TaskEventLog, type LoggedTaskEvent } from './events.js';
@@ -53,7 +52,7 @@ export class TaskReader {
   private readonly readTask;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly queues: JobQueues,
     private readonly events: TaskEventLog,
     private readonly cancels: TaskCancellation,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis.js';
 
 /**
  * Which task re-ran which: the new task's job carries `retry_of`, the old task a record of the new
@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  */
 export class TaskRetries {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {}

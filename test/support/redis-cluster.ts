@@ -1,0 +1,161 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { hashSlot } from '@trainyard/shared/platform';
+import { freePort } from './redis-server.js';
+
+const run = promisify(execFile);
+
+interface ClusterNode {
+  port: number;
+  busPort: number;
+  child: ChildProcess;
+}
+
+/**
+ * A private Redis Cluster of three masters with a replica each, on private ports, its node files in
+ * a temporary folder; `stop()` ends every process and removes the folder. The node timeout is short
+ * (2 s) so a killed master's replica takes over within seconds.
+ */
+export class PrivateCluster {
+  private constructor(
+    private readonly dir: string,
+    private readonly nodes: ClusterNode[],
+  ) {}
+
+  static async start(): Promise<PrivateCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-cluster-'));
+    const nodes: ClusterNode[] = [];
+    const cluster = new PrivateCluster(dir, nodes);
+    try {
+      for (let i = 0; i < 6; i++) {
+        // The bus port is set too: the default, port + 10000, may be taken or out of range.
+        const [port, busPort] = [await freePort(), await freePort()];
+        nodes.push({ port, busPort, child: launch(dir, port, busPort) });
+      }
+      await Promise.all(nodes.map(({ port }) => untilAnswers(port)));
+      await run('redis-cli', ['--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
+      await cluster.untilHealthy();
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+  }
+
+  /** The seed nodes as REDIS_URL: two are enough for a client to find the rest. */
+  get url(): string {
+    return `redis+cluster://${this.nodes
+      .slice(0, 2)
+      .map(({ port }) => `127.0.0.1:${port}`)
+      .join(',')}`;
+  }
+
+  /** The ports of the nodes still running. */
+  get ports(): number[] {
+    return this.nodes.filter(({ child }) => child.exitCode === null && child.signalCode === null).map(({ port }) => port);
+  }
+
+  /**
+   * Waits until every running node reports cluster_state:ok and they agree on one master per slot
+   * range, each of them running (after a kill: once a replica took over).
+   */
+  async untilHealthy(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = this.ports;
+      const states = await Promise.all(live.map((port) => ask(port, 'CLUSTER', 'INFO').catch(() => '')));
+      const views = await Promise.all(live.map((port) => this.slotMasters(port).catch(() => '')));
+      const masters = views[0]?.match(/@\d+/g)?.map((master) => Number(master.slice(1))) ?? [];
+      const agreed = new Set(views).size === 1 && masters.length > 0 && masters.every((port) => live.includes(port));
+      if (states.every((info) => /cluster_state:ok/.test(String(info))) && agreed) return;
+      if (Date.now() > deadline) throw new Error(`the cluster is not healthy after ${timeoutMs} ms: ${JSON.stringify(states)}`);
+      await sleep(100);
+    }
+  }
+
+  /** The port of the master that holds `key`'s slot, as node `via` sees it. */
+  async masterOf(key: string, via = this.ports[0]!): Promise<number> {
+    const slot = hashSlot(key);
+    const ranges = (await ask(via, 'CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`no master for slot ${slot}`);
+    return range[2][1];
+  }
+
+  /** Kills one node at once (SIGKILL), as a crashed host. */
+  async kill(port: number): Promise<void> {
+    const node = this.nodes.find((candidate) => candidate.port === port);
+    if (!node || node.child.exitCode !== null || node.child.signalCode !== null) return;
+    const exited = once(node.child, 'exit');
+    node.child.kill('SIGKILL');
+    await exited;
+  }
+
+  /**
+   * Starts a killed node again on its port with its node file: it rejoins the cluster, as the
+   * replica of the master that took over from it. Resolves once that master has it as a replica.
+   */
+  async restart(port: number, timeoutMs = 30_000): Promise<void> {
+    const node = this.nodes.find((candidate) => candidate.port === port)!;
+    node.child = launch(this.dir, port, node.busPort);
+    await untilAnswers(port);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const replication = String(await ask(port, 'INFO', 'replication').catch(() => ''));
+      if (/role:slave/.test(replication) && /master_link_status:up/.test(replication)) return;
+      if (Date.now() > deadline) throw new Error(`node ${port} did not rejoin as a replica within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map(({ port }) => this.kill(port)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async slotMasters(port: number): Promise<string> {
+    const ranges = (await ask(port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+    return ranges
+      .map(([from, to, [, masterPort]]) => `${from}-${to}@${masterPort}`)
+      .sort()
+      .join(' ');
+  }
+}
+
+function launch(dir: string, port: number, busPort: number): ChildProcess {
+  return spawn(
+    'redis-server',
+    [
+      ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1'],
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+      ...['--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+/** One command to one node on a short-lived connection. */
+async function ask(port: number, ...command: [string, ...string[]]): Promise<unknown> {
+  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return await redis.call(...command);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function untilAnswers(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ask(port, 'PING').then(() => true, () => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`redis-server on port ${port} did not start`);
+}
