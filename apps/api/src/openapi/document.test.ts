@@ -6,11 +6,12 @@ import { openApiDocument } from './document.js';
 
 /**
  * Deps for building the app only: every dependency is a stand-in that accepts any call, because
- * routes are registered at construction and nothing here handles a request.
+ * routes are registered at construction and nothing here handles a request. The console is left
+ * out: its static files are pages, not operations of the API.
  */
 function inertDeps(): AppDeps {
   const inert: object = new Proxy(function inert() {}, { get: (_target, key) => (key === 'then' ? undefined : inert), apply: () => inert });
-  const given: Partial<AppDeps> = { bodyLimit: '1mb', authenticator: null, board: { readOnly: false }, tracing: { enabled: false } as AppDeps['tracing'] };
+  const given: Partial<AppDeps> = { bodyLimit: '1mb', authenticator: null, consoleDir: null, board: { readOnly: false }, tracing: { enabled: false } as AppDeps['tracing'] };
   return new Proxy(given, { get: (target, key) => (key in target ? target[key as keyof AppDeps] : inert) }) as AppDeps;
 }
 
