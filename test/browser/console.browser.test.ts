@@ -93,6 +93,8 @@ describe('the web console', () => {
     const firstPoints = await until(page, plotted, (value) => value >= 1, 'the live chart');
     await until(page, percent, (value) => value > first, 'the progress bar moving');
     await until(page, plotted, (value) => value > firstPoints, 'the live chart growing');
+    // Progress events carry the held-out loss too, so the live chart draws both curves.
+    expect(await page.locator('figure.chart .u-legend').textContent()).toContain('val_loss');
     await screenshot(page, 'training-live');
 
     await page.getByRole('button', { name: 'Cancel' }).click();

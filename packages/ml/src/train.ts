@@ -248,7 +248,15 @@ function progressReporter(learner: Learner, refit: boolean, options: TrainOption
     return async ({ step, loss, valLoss }: StepReport) => {
       const steps = learner.maxSteps;
       const percent = Math.round(from + (Math.min(step, steps) / steps) * share);
-      options.onEpoch?.({ percent, epoch: step, epochs: steps, loss, phase, ...(resumedFrom && { resumed_from: resumedFrom }) });
+      options.onEpoch?.({
+        percent,
+        epoch: step,
+        epochs: steps,
+        loss,
+        ...(valLoss !== undefined && { val_loss: valLoss }),
+        phase,
+        ...(resumedFrom && { resumed_from: resumedFrom }),
+      });
       options.log?.(
         `${phase} ${learner.unit} ${step}/${steps}: loss ${loss.toPrecision(5)}${valLoss === undefined ? '' : `, val_loss ${valLoss.toPrecision(5)}`}`,
       );

@@ -57,6 +57,9 @@ describe('validation, refit and the published model', () => {
     expect(trained.lossCurve.val_loss!.at(-1)).toBe(Number(trained.validation!.metrics.loss!.toPrecision(6)));
     expect(trained.lossCurve.refit_loss!.length).toBeGreaterThan(0);
     expect(progress.filter((p) => p.phase === 'fit').map((p) => p.epoch)).toEqual(trained.lossCurve.loss.map((_, i) => i + 1));
+    // Each step of the first fit reports its validation loss, so a live chart can draw both curves.
+    expect(progress.filter((p) => p.phase === 'fit').map((p) => Number(p.val_loss!.toPrecision(6)))).toEqual(trained.lossCurve.val_loss);
+    expect(progress.filter((p) => p.phase === 'refit').every((p) => p.val_loss === undefined)).toBe(true);
     expect(progress.at(-1)).toMatchObject({ phase: 'refit', percent: expect.any(Number) });
     expect(progress.map((p) => p.percent)).toEqual([...progress.map((p) => p.percent)].sort((a, b) => a - b));
     expect(lines[0]).toMatch(/^fit iteration 1\/100: loss \d\.\d+, val_loss \d\.\d+$/);

@@ -183,6 +183,8 @@ export const trainProgress = z.object({
   epoch: z.int(),
   epochs: z.int(),
   loss: z.number(),
+  /** The loss on the held-out rows after this step; absent in a refit and when nothing is held out. */
+  val_loss: z.number().optional(),
   /** fit: on the training split (or every row when nothing is held out); refit: again, on every row. */
   phase: z.enum(['fit', 'refit']),
   /** This attempt went on from a checkpoint (of an attempt whose worker died) instead of epoch 1. */
