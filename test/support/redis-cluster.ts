@@ -33,12 +33,8 @@ export class PrivateCluster {
     const nodes: ClusterNode[] = [];
     const cluster = new PrivateCluster(dir, nodes);
     try {
-      for (let i = 0; i < 6; i++) {
-        // The bus port is set too: the default, port + 10000, may be taken or out of range.
-        const [port, busPort] = [await freePort(), await freePort()];
-        nodes.push({ port, busPort, child: launch(dir, port, busPort) });
-      }
-      await Promise.all(nodes.map(({ port }) => untilAnswers(port)));
+      const used = new Set<number>();
+      for (let i = 0; i < 6; i++) nodes.push(await launchAnswering(dir, used));
       await run('redis-cli', ['--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
       await cluster.untilHealthy();
       return cluster;
@@ -104,7 +100,7 @@ export class PrivateCluster {
   async restart(port: number, timeoutMs = 30_000): Promise<void> {
     const node = this.nodes.find((candidate) => candidate.port === port)!;
     node.child = launch(this.dir, port, node.busPort);
-    await untilAnswers(port);
+    if (!(await untilAnswers(port, node.child))) throw new Error(`redis-server could not start again on port ${port}`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const replication = String(await ask(port, 'INFO', 'replication').catch(() => ''));
@@ -152,10 +148,37 @@ async function ask(port: number, ...command: [string, ...string[]]): Promise<unk
   }
 }
 
-async function untilAnswers(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await ask(port, 'PING').then(() => true, () => false)) return;
+/**
+ * Starts a node on two free ports no other node uses. A port found free can be taken before
+ * redis-server binds it (by an outgoing connection on a busy machine), which makes it exit: then
+ * it starts again on two other ports.
+ */
+async function launchAnswering(dir: string, used: Set<number>): Promise<ClusterNode> {
+  for (let attempt = 1; ; attempt++) {
+    // The bus port is set too: the default, port + 10000, may be taken or out of range.
+    const [port, busPort] = [await unusedFreePort(used), await unusedFreePort(used)];
+    const child = launch(dir, port, busPort);
+    if (await untilAnswers(port, child)) return { port, busPort, child };
+    if (attempt === 5) throw new Error(`redis-server exited at start ${attempt} times, last on port ${port}`);
+  }
+}
+
+async function unusedFreePort(used: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (used.has(port)) continue;
+    used.add(port);
+    return port;
+  }
+}
+
+/** True once the node answers PING; false if it exited first (its port was taken). */
+async function untilAnswers(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (child.exitCode === null && child.signalCode === null) {
+    if (await ask(port, 'PING').then(() => true, () => false)) return true;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
     await sleep(50);
   }
-  throw new Error(`redis-server on port ${port} did not start`);
+  return false;
 }
