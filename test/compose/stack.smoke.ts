@@ -204,13 +204,15 @@ describe(`docker-compose.yml, through the balancer`, () => {
   }, 600_000);
 
   it('drains a worker stopped mid-training without losing the task', async () => {
-    // About 6 s on a busy 2-core host: stopped mid-way, done well within SHUTDOWN_TIMEOUT_S (30 s).
-    const id = await trainNetwork('drained', { epochs: 600, batch_size: 32 });
+    // The containers are known before the training starts, so it is stopped within a poll of its
+    // start. About 20 s on a busy 2-core host (a quiet one finished 600 epochs of 32 rows before the stop
+    // came): stopped mid-way, done well within SHUTDOWN_TIMEOUT_S (30 s).
+    const hosts = await hostnames(await stack.containers('worker'));
+    const id = await trainNetwork('drained', { epochs: 1000, batch_size: 16 });
     const running = await until('the training to start', 60_000, async () => {
       const task = await getTask(id);
       return task.status === 'STARTED' && task.progress && task.worker ? task : undefined;
     });
-    const hosts = await hostnames(await stack.containers('worker'));
     const container = hosts.get(running.worker!.split(':')[0]!);
     expect(container, `the worker that runs ${id}`).toBeDefined();
     const stopped = Date.now();
