@@ -1,13 +1,13 @@
 import type { Job } from 'bullmq';
 import type { SemanticIndex } from '@trainyard/shared/cache';
-import type { ParsedJob, PredictJobData, PredictResult, Prediction } from '@trainyard/shared/jobs';
+import type { EmbedDatasetResult, ParsedJob, PredictJobData, PredictResult, Prediction } from '@trainyard/shared/jobs';
 import { isDeletedOp, versionDeletedError, type RolloutStats } from '@trainyard/shared/models';
 import { tenantOf, type Logger, type RedisBatch } from '@trainyard/shared/platform';
 import type { ObjectStore } from '@trainyard/shared/storage';
 import type { WorkerMetrics } from '../metrics.js';
 import type { Attempt } from '../tasks/attempt.js';
 import { answerWrites, type AnswerCaches } from './cached-answers.js';
-import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
+import { embedDataset } from './embed-dataset.js';
 import type { ModelCache } from './model-cache.js';
 import { PredictionBatcher } from './prediction-batcher.js';
 import { answerSemantically } from './semantic.js';
