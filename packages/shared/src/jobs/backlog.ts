@@ -46,6 +46,12 @@ redis.call('ZREMRANGEBYRANK', index, 0, -tonumber(ARGV[5]) - 1)
 redis.call('PEXPIRE', index, ARGV[4])
 return ahead`;
 
+// KEYS: a tenant's backlogs in one shard. Answers how many tasks they hold together.
+const countScript = `
+local total = 0
+for i = 1, #KEYS do total = total + redis.call('ZCARD', KEYS[i]) end
+return total`;
+
 /** A task leaves its tenant's backlog: an op that goes with the task's final status. */
 export const leaveBacklogOp: ScriptOpKind = { name: 'backlog-leave', lua: `return redis.call('ZREM', keys[1], args[1])` };
 
@@ -67,6 +73,7 @@ export interface IndexRetention {
 
 export class TaskBacklog {
   private readonly admitTask;
+  private readonly countTasks;
   private readonly index: TaskIndex;
   /** A task is listed up to twice the retention after its submission: it may wait and run before retention starts. */
   private readonly indexMs: number;
@@ -81,6 +88,7 @@ export class TaskBacklog {
     private readonly shards = 1,
   ) {
     this.admitTask = redisScript(redis, 'trainyardAdmitTask', admitScript);
+    this.countTasks = redisScript(redis, 'trainyardCountBacklog', countScript);
     this.index = new TaskIndex(redis, prefix, shards);
     this.indexMs = 2 * retention.retentionSeconds * 1000;
     this.indexMax = 2 * taskTypes.length * retention.retentionCount;
@@ -116,9 +124,9 @@ export class TaskBacklog {
    */
   private async unfinishedElsewhere(tenant: string, shard: number): Promise<number> {
     if (this.shards === 1 && shard === 0) return 0;
-    const keys = shardRange(this.shards).filter((other) => other !== shard).flatMap((other) => this.keysOf(tenant, other));
-    const counts = await Promise.all(keys.map((key) => this.redis.zcard(key)));
-    return counts.reduce((sum, count) => sum + count, 0);
+    const others = shardRange(this.shards).filter((other) => other !== shard);
+    const counts = await Promise.all(others.map((other) => this.keysOf(tenant, other)).map((keys) => this.countTasks(keys.length, ...keys)));
+    return counts.reduce<number>((sum, count) => sum + Number(count), 0);
   }
 
   /** The task finished, left its queue, or was never queued after all. */
