@@ -35,7 +35,7 @@ class Follow implements TaskLogFollow {
     public position: string,
     /** The API key holding it. */
     readonly owner: string,
-    private readonly release: (follow: Follow) => unknown,
+    private readonly release: (follow: Follow) => void,
   ) {}
 
   next(ms: number): Promise<LoggedTaskEvent[]> {
@@ -117,7 +117,10 @@ export class TaskFollower {
     const slot = 'isCluster' in this.control && this.control.isCluster ? hashSlot(key) : 0;
     let reader = this.readers.get(slot);
     if (!reader) this.readers.set(slot, (reader = new SlotReader(this.events, this.connect(), this.control)));
-    return reader.follow(new Follow(key, afterId, owner, (done) => reader.release(done) && this.discharge(done.owner)));
+    const release = (done: Follow) => {
+      if (reader.release(done)) this.discharge(done.owner);
+    };
+    return reader.follow(new Follow(key, afterId, owner, release));
   }
 
   /** Ends every follow and the blocking connections. */

@@ -28,9 +28,10 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
 
 // KEYS: the tenant's unfinished tasks on this queue, then on every other task queue of the shard,
 // then the tenant's task index in the shard. ARGV: task id, now, quota, how long (ms) and how many
-// tasks the index keeps, how many of the tenant's tasks other shards hold unfinished. Answers how many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when
-// the tenant has its quota of unfinished tasks already. An admitted task joins the index here, so
-// listing costs the submission no round trip of its own.
+// tasks the index keeps, how many of the tenant's tasks other shards hold unfinished. Answers how
+// many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when the tenant
+// has its quota of unfinished tasks already. An admitted task joins the index here, so listing
+// costs the submission no round trip of its own.
 const admitScript = `
 local index = KEYS[#KEYS]
 local total = tonumber(ARGV[6])

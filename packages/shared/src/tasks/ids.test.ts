@@ -16,13 +16,14 @@ describe('task ids', () => {
     expect(sharded).toMatch(/^predict-s2-[0-9a-f]{32}$/);
     expect(taskTypeOf(sharded)).toBe('predict');
     expect(taskShardOf(sharded)).toBe(2);
+    expect(taskShardOf(newTaskId('train', 63))).toBe(63);
     expect(taskShardOf(newTaskId('train'))).toBe(0);
     expect(taskPrefix('trainyard', sharded)).toBe('trainyard:s2');
     expect(taskPrefix('{trainyard}', newTaskId('predict'))).toBe('{trainyard}');
   });
 
   it('reject anything else', () => {
-    for (const id of ['1', 'train-', 'train-xyz', 'other-' + '0'.repeat(32), `train-${'0'.repeat(32)}/..`, `train-s0-${'0'.repeat(32)}`, `train-s-${'0'.repeat(32)}`]) {
+    for (const id of ['1', 'train-', 'train-xyz', 'other-' + '0'.repeat(32), `train-${'0'.repeat(32)}/..`, `train-s0-${'0'.repeat(32)}`, `train-s-${'0'.repeat(32)}`, `train-s64-${'0'.repeat(32)}`]) {
       expect(taskTypeOf(id)).toBeNull();
     }
   });

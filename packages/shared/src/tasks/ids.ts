@@ -14,7 +14,8 @@ export function newTaskId(type: TaskType, shard = 0): string {
   return `${type}${shard ? `-s${shard}` : ''}-${randomBytes(16).toString('hex')}`;
 }
 
-const taskIdPattern = new RegExp(`^(${taskTypes.join('|')})(?:-s([1-9]\\d{0,2}))?-[0-9a-f]{32}$`);
+/** The shards an id may name: 1-63 (QUEUE_SHARDS is at most 64). */
+const taskIdPattern = new RegExp(`^(${taskTypes.join('|')})(?:-s([1-9]|[1-5]\\d|6[0-3]))?-[0-9a-f]{32}$`);
 
 export function taskTypeOf(taskId: string): TaskType | null {
   const match = taskIdPattern.exec(taskId);
