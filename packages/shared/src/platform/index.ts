@@ -1,3 +1,4 @@
+export * from './change-feed.js';
 export * from './env.js';
 export * from './errors.js';
 export * from './logger.js';
