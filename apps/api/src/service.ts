@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
+import { AnswerOrAdmit, chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { KnownModels, ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
@@ -142,6 +142,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     access: new Access(rateLimits),
     audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
+    answerOrAdmit: new AnswerOrAdmit(redis),
     backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
     ...(config.SUBMIT_DURABILITY === 'replicated' ? { replicated: replicaConfirmation(redis, config.SUBMIT_REPLICA_WAIT_MS) } : {}),

@@ -24,25 +24,37 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
   return Math.min((unfinishedAhead + 1) * round + requested, maxBullmqPriority);
 }
 
-// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue, then the
-// tenant's task index. ARGV: task id, now, quota, how long (ms) and how many tasks the index keeps.
+// Counts a task in: `backlogs` are the tenant's unfinished tasks on the task's queue, then on every
+// other task queue; `index` its task index, which keeps tasks `keepMs` and `keepMax` at most.
 // Answers how many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when
 // the tenant has its quota of unfinished tasks already. An admitted task joins the index here, so
-// listing costs the submission no round trip of its own.
-const admitScript = `
-local index = KEYS[#KEYS]
-local total = 0
-for i = 1, #KEYS - 1 do total = total + redis.call('ZCARD', KEYS[i]) end
-if total >= tonumber(ARGV[3]) then return -1 end
-local ahead = redis.call('ZCARD', KEYS[1])
-local now = tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZADD', index, now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - tonumber(ARGV[4])))
--- Past the cap, the oldest go; within it the range is empty.
-redis.call('ZREMRANGEBYRANK', index, 0, -tonumber(ARGV[5]) - 1)
-redis.call('PEXPIRE', index, ARGV[4])
-return ahead`;
+// listing costs the submission no round trip of its own. A Lua function, for scripts that admit
+// along with other work (see answerOrAdmit).
+export const admitLua = `
+local function admit(backlogs, index, taskId, now, quota, keepMs, keepMax)
+  local total = 0
+  for i = 1, #backlogs do total = total + redis.call('ZCARD', backlogs[i]) end
+  if total >= quota then return -1 end
+  local ahead = redis.call('ZCARD', backlogs[1])
+  redis.call('ZADD', backlogs[1], now, taskId)
+  redis.call('ZADD', index, now, taskId)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - keepMs))
+  -- Past the cap, the oldest go; within it the range is empty.
+  redis.call('ZREMRANGEBYRANK', index, 0, -keepMax - 1)
+  redis.call('PEXPIRE', index, keepMs)
+  return ahead
+end`;
+
+// KEYS: the backlogs, then the index. ARGV: task id, now, quota, keepMs, keepMax.
+const admitScript = `${admitLua}
+return admit({unpack(KEYS, 1, #KEYS - 1)}, KEYS[#KEYS], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))`;
+
+/** A task to count into its tenant's backlog: the keys (backlogs, then the index) and the arguments of admitLua's function. */
+export interface Admission {
+  keys: string[];
+  /** task id, now, quota, keepMs, keepMax */
+  args: [string, number, number, number, number];
+}
 
 /** A task leaves its tenant's backlog: an op that goes with the task's final status. */
 export const leaveBacklogOp: ScriptOpKind = { name: 'backlog-leave', lua: `return redis.call('ZREM', keys[1], args[1])` };
@@ -92,9 +104,15 @@ export class TaskBacklog {
    * `at` (epoch ms, its job's timestamp) places it in the tenant's task index.
    */
   async admit(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<number | null> {
-    const keys = [...[queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type)), this.index.key(tenant)];
-    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, at, quota, this.indexMs, this.indexMax));
+    const { keys, args } = this.admission(tenant, queue, taskId, quota, at);
+    const ahead = Number(await this.admitTask(keys.length, ...keys, ...args));
     return ahead < 0 ? null : ahead;
+  }
+
+  /** What admit runs, for a script that admits along with other work. */
+  admission(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Admission {
+    const keys = [...[queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type)), this.index.key(tenant)];
+    return { keys, args: [taskId, at, quota, this.indexMs, this.indexMax] };
   }
 
   /** The task finished, left its queue, or was never queued after all. */
