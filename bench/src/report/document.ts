@@ -44,6 +44,7 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
       ? [
           `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
             `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
+            `Server process CPU per request (median): ours ${submit.oursCpuMs.median.toFixed(3)} ms, bare ${submit.bareCpuMs.median.toFixed(3)} ms. ` +
             `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
             `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
         ]
