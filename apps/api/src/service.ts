@@ -6,7 +6,7 @@ import { AnswerOrAdmit, chunkRetries, deadlineLimits, JobQueues, notifyRetries, 
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { KnownModels, ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { ChangeFeed, createLogger, createRedis, defaultTenant, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
+import { ChangeFeed, coalesceWrites, createLogger, createRedis, defaultTenant, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
@@ -52,6 +52,7 @@ const drainMs = 10_000;
 export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise<ApiService> {
   const log = hooks.log ?? createLogger('api', config.LOG_LEVEL);
   const redis = createRedis(config.REDIS_URL, { role: 'api', log, label: 'queue' });
+  coalesceWrites(redis);
   const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);
   if (cache.warning) log.warn(cache.warning);
   guardQueueEviction(redis, config.QUEUE_REDIS_EVICTION, log, (reason) => hooks.onFatal?.(reason));
