@@ -1,5 +1,5 @@
 import { defaultSemanticThreshold, type PredictionCache, type PredictionKeys } from '@trainyard/shared/cache';
-import type { PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
+import type { Prediction, PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
 import { isTextModel, type ModelInputSpec } from '@trainyard/shared/models';
 import type { CacheTier } from '@trainyard/shared/metrics';
 import { InvalidRequestError, type Logger } from '@trainyard/shared/platform';
@@ -67,7 +67,8 @@ export function cachedTask(plan: PredictCachePlan, taskId: string): CachedPredic
     retry_of: null,
     retried_by: null,
     progress: null,
-    result: { model, version, cached: true },
+    // The answers join the result once read; the record keeps them in a field of their own.
+    result: { model, version, cached: true } as TaskResource['result'],
     error: null,
     attempts: 0,
     failures: [],
@@ -81,7 +82,11 @@ export function cachedTask(plan: PredictCachePlan, taskId: string): CachedPredic
 }
 
 export function withAnswers(task: CachedPredictTask, plan: PredictCachePlan, answers: unknown[]): CachedPredictTask {
-  return { ...task, result: { ...(task.result as object), [answersField(plan)]: answers } };
+  const answered = { model: plan.keys.model, version: plan.keys.version, cached: true as const };
+  return {
+    ...task,
+    result: answersField(plan) === 'embeddings' ? { ...answered, embeddings: answers as number[][] } : { ...answered, predictions: answers as Prediction[] },
+  };
 }
 
 /** Records whether the cache answered a lookup, by tier. */
