@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { BareSubmitServer } from './ceilings/bare-submit.js';
 import { RawBullmq } from './ceilings/raw-bullmq.js';
 import { renderFigures, runDetails, writeFigures } from './report/document.js';
-import { rows } from './report/rows.js';
+import { rows, type BenchResults } from './report/rows.js';
 import { textTable } from './report/table.js';
 import { measureAuthCost } from './scenarios/auth-cost.js';
 import { measureBatchThroughput } from './scenarios/batch-throughput.js';
@@ -21,7 +21,7 @@ import { predictOnlyWorkerRss, workerRssAfterLoading } from './scenarios/memory.
 import { measureRedisWork } from './scenarios/redis-work.js';
 import { measureSubmitPath } from './scenarios/submit-path.js';
 import { measureWarmThroughput } from './scenarios/warm-throughput.js';
-import { predictBody, settings, trainBody } from './settings.js';
+import { predictBody, scenarios, settings, trainBody, type Scenario } from './settings.js';
 import { describeBuild } from './support/build.js';
 import { describeMachine } from './support/machine.js';
 import { PrivateRedis } from './support/private-redis.js';
@@ -40,12 +40,15 @@ process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const { throughput, submit, latency, authCost, memory, waitTimeoutMs: timeoutMs } = settings;
+  const { throughput, submit, latency, authCost, memory, waitTimeoutMs: timeoutMs, selected } = settings;
+  const runs = (scenario: Scenario) => selected.has(scenario);
+  const complete = scenarios.every(runs);
   const redis = await PrivateRedis.start(timeoutMs);
   stops.push(() => redis.stop());
   const redisUrl = redis.url;
   const machine = await describeMachine(redisUrl);
-  const models = Array.from({ length: memory.models }, (_, i) => `bench-iris-${i}`);
+  // The memory figure needs every model; the other scenarios predict with the first.
+  const models = Array.from({ length: runs('memory') ? memory.models : 1 }, (_, i) => `bench-iris-${i}`);
   const model = models[0]!;
 
   log('starting the no-op BullMQ worker, the bare Express server, our API and worker');
@@ -66,71 +69,83 @@ async function main(): Promise<void> {
   for (const taskId of trainings) await awaitSuccess(stack.client, taskId, timeoutMs);
   const workerRssAfterTraining = stack.workerRssBytes();
 
-  // Measured before the load scenarios, whose heap growth is not what this figure is about.
-  log(`worker memory after loading ${models.length} models`);
-  const workerRssAfterLoad = await workerRssAfterLoading(stack, models, timeoutMs);
-  const predictOnlyRss = await predictOnlyWorkerRss(stack, models, timeoutMs);
-
-  log('idle latency');
-  const latencyFigures = await measureIdleLatency(stack, raw, { model, ...latency });
-
-  log('warm throughput');
-  const throughputFigures = await measureWarmThroughput(stack, raw, bare, { redisUrl, model, ...throughput });
-  const workerRssAfterThroughput = stack.workerRssBytes();
-
-  log('late answers of Prefer: wait and GET ?wait');
-  const lateAnswers = await measureLateAnswers(stack, { model, ...settings.lateAnswers });
-
-  log('cache hits');
-  const cacheHits = await measureCacheHits(stack, { model, ...settings.cacheHits, timeoutMs });
-
-  log(`batch predictions: ${settings.batch.rows} rows, ${settings.batch.workers} workers`);
-  const batch = await measureBatchThroughput(stack, { model, ...settings.batch, sampleHz: memory.sampleHz });
-
-  log('Redis work per task');
-  const redisWork = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
-
-  log('submit path (workers stopped, nothing drains)');
-  await Promise.all([stack.stopWorker(), raw.stopWorker()]);
-  const ours = { url: stack.url, headers: stack.authHeaders, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes(), cpuSeconds: () => stack.apiCpuSeconds() };
-  const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
-  const bareTarget = { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes(), cpuSeconds: () => bare.cpuSeconds() };
-  const submitFigures = await measureSubmitPath(ours, bareTarget, submitOptions);
-
-  log('submit path with API keys and rate limits, against the same build with AUTH=off (two fresh API processes)');
-  const reset = () => stack.obliterate('predict');
-  const [secured, open] = [await stack.startApi('API with keys', 'on'), await stack.startApi('API with AUTH=off', 'off')];
-  stops.push(() => secured.stop(), () => open.stop());
-  const authFigures = await measureAuthCost({ ...secured, reset }, { ...open, reset }, { ...submitOptions, ...authCost });
-
-  await stopAll();
-  const results = {
+  const results: BenchResults = {
     machine,
     build: describeBuild(settings.apiMain),
     startedAt,
-    durationSeconds: (performance.now() - t0) / 1000,
-    loadAverageAtEnd: loadavg()[0]!,
-    submit: submitFigures,
-    auth: authFigures,
-    throughput: throughputFigures,
-    latency: latencyFigures,
-    lateAnswers,
-    cacheHits,
-    batch,
-    redisWork,
-    workerRss: {
-      atStart: workerRssAtStart,
-      afterTraining: workerRssAfterTraining,
-      afterLoading: workerRssAfterLoad,
-      afterThroughput: workerRssAfterThroughput,
-      predictOnly: predictOnlyRss,
-    },
+    durationSeconds: 0,
+    loadAverageAtEnd: 0,
     models: models.length,
   };
+
+  if (runs('memory')) {
+    // Measured before the load scenarios, whose heap growth is not what this figure is about.
+    log(`worker memory after loading ${models.length} models`);
+    const afterLoading = await workerRssAfterLoading(stack, models, timeoutMs);
+    const predictOnly = await predictOnlyWorkerRss(stack, models, timeoutMs);
+    results.workerRss = { atStart: workerRssAtStart, afterTraining: workerRssAfterTraining, afterLoading, afterThroughput: 0, predictOnly };
+  }
+
+  if (runs('latency')) {
+    log('idle latency');
+    results.latency = await measureIdleLatency(stack, raw, { model, ...latency });
+  }
+
+  if (runs('throughput')) {
+    log('warm throughput');
+    results.throughput = await measureWarmThroughput(stack, raw, bare, { redisUrl, model, ...throughput });
+    if (results.workerRss) results.workerRss.afterThroughput = stack.workerRssBytes();
+  }
+
+  if (runs('late')) {
+    log('late answers of Prefer: wait and GET ?wait');
+    results.lateAnswers = await measureLateAnswers(stack, { model, ...settings.lateAnswers });
+  }
+
+  if (runs('cache')) {
+    log('cache hits');
+    results.cacheHits = await measureCacheHits(stack, { model, ...settings.cacheHits, timeoutMs });
+  }
+
+  if (runs('batch')) {
+    log(`batch predictions: ${settings.batch.rows} rows, ${settings.batch.workers} workers`);
+    results.batch = await measureBatchThroughput(stack, { model, ...settings.batch, sampleHz: memory.sampleHz });
+  }
+
+  if (runs('redis')) {
+    log('Redis work per task');
+    results.redisWork = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
+  }
+
+  log('workers stopped, nothing drains');
+  await Promise.all([stack.stopWorker(), raw.stopWorker()]);
+  const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
+  if (runs('submit')) {
+    log('submit path');
+    const ours = { url: stack.url, headers: stack.authHeaders, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes(), cpuSeconds: () => stack.apiCpuSeconds() };
+    const bareTarget = { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes(), cpuSeconds: () => bare.cpuSeconds() };
+    results.submit = await measureSubmitPath(ours, bareTarget, submitOptions);
+  }
+
+  if (runs('auth')) {
+    log('submit path with API keys and rate limits, against the same build with AUTH=off (two fresh API processes)');
+    const reset = () => stack.obliterate('predict');
+    const [secured, open] = [await stack.startApi('API with keys', 'on'), await stack.startApi('API with AUTH=off', 'off')];
+    stops.push(() => secured.stop(), () => open.stop());
+    results.auth = await measureAuthCost({ ...secured, reset }, { ...open, reset }, { ...submitOptions, ...authCost });
+  }
+
+  await stopAll();
+  results.durationSeconds = (performance.now() - t0) / 1000;
+  results.loadAverageAtEnd = loadavg()[0]!;
   const table = rows(results);
-  console.log(`\n${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverage.toFixed(2)}\n`);
+  console.log(`\n${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverage.toFixed(2)} at the start, ${results.loadAverageAtEnd.toFixed(2)} at the end\n`);
   console.log(textTable(table));
   console.log(`\n${runDetails(results).join('\n')}\n`);
+  if (!complete) {
+    log(`BENCH_ONLY=${[...selected].join(',')}: a partial run, ${settings.docPath} left as it was`);
+    return;
+  }
   await writeFigures(settings.docPath, renderFigures(results, table), 'Benchmarks');
   log(`figures written to ${settings.docPath}`);
 }

@@ -6,6 +6,22 @@ import { fileURLToPath } from 'node:url';
  */
 const repoFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
+/** The scenarios of a run, in the order they run. */
+export const scenarios = ['memory', 'latency', 'throughput', 'late', 'cache', 'batch', 'redis', 'submit', 'auth'] as const;
+export type Scenario = (typeof scenarios)[number];
+
+/**
+ * BENCH_ONLY=submit,cache,latency runs those scenarios alone (for iterating on one figure): the
+ * others are skipped, their rows left out, and docs/benchmarks.md is not rewritten.
+ */
+function selectedScenarios(only: string | undefined): ReadonlySet<Scenario> {
+  if (!only?.trim()) return new Set(scenarios);
+  const named = only.split(',').map((name) => name.trim());
+  const unknown = named.filter((name) => !(scenarios as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`BENCH_ONLY: no scenario ${unknown.join(', ')}; the scenarios are ${scenarios.join(', ')}`);
+  return new Set(named as Scenario[]);
+}
+
 export const settings = {
   /** The builds under test; point these elsewhere to compare another build. */
   apiMain: process.env.BENCH_API_MAIN ?? repoFile('apps/api/dist/main.js'),
@@ -16,6 +32,8 @@ export const settings = {
   logLevel: 'warn',
   /** When set, the API and the worker write V8 CPU profiles (node --cpu-prof) into this folder. */
   cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
+  /** BENCH_ONLY: the scenarios this run measures (all by default). */
+  selected: selectedScenarios(process.env.BENCH_ONLY),
 
   submit: {
     /** Same autocannon settings for our API and the bare Express ceiling. */

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
+import { AnswerOrAdmit, chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
-import { ModelRegistry, RolloutStats } from '@trainyard/shared/models';
+import { KnownModels, ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
+import { ChangeFeed, coalesceWrites, createLogger, createRedis, defaultTenant, duplicateRedis, reportOutages, type Logger, type RedisClient } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { AnsweredTasks, TaskCancellation, TaskEventLog, TaskReader, TaskRetries } from '@trainyard/shared/tasks';
@@ -52,6 +52,7 @@ const drainMs = 10_000;
 export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise<ApiService> {
   const log = hooks.log ?? createLogger('api', config.LOG_LEVEL);
   const redis = createRedis(config.REDIS_URL, { role: 'api', log, label: 'queue' });
+  coalesceWrites(redis);
   const cache = connectCacheRedis(config.CACHE_REDIS_URL, redis, log);
   if (cache.warning) log.warn(cache.warning);
   guardQueueEviction(redis, config.QUEUE_REDIS_EVICTION, log, (reason) => hooks.onFatal?.(reason));
@@ -76,7 +77,12 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
 
   await untilReady(redis);
   const keys = new ApiKeyStore(redis, config.QUEUE_PREFIX);
-  const authenticator = config.AUTH === 'on' ? await startAuthentication(config, keys, redis, log) : null;
+  // Revoked keys and changed models reach this process here. A subscriber waits for its connection
+  // (and subscribes again after a reconnect) rather than failing fast.
+  const subscriber = duplicateRedis(redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  reportOutages(subscriber, log, 'change feed');
+  const feed = new ChangeFeed(subscriber);
+  const authenticator = config.AUTH === 'on' ? await startAuthentication(config, keys, redis, feed, log) : null;
   if (!authenticator) log.warn('AUTH=off: every request is tenant "default" with every scope; listening on loopback only');
   // Budgets are per key: without authentication there is none to count for.
   const rateLimits =
@@ -114,7 +120,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     redis,
     store,
     queues,
-    registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+    registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX, defaultTenant, await KnownModels.follow(feed, config.QUEUE_PREFIX)),
     rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
     shadowMaxBacklog: config.SHADOW_MAX_BACKLOG,
     events,
@@ -139,6 +145,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     access: new Access(rateLimits),
     audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
+    answerOrAdmit: new AnswerOrAdmit(redis),
     backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }, config.QUEUE_SHARDS),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
     ...(config.SUBMIT_DURABILITY === 'replicated' ? { replicated: replicaConfirmation(redis, config.SUBMIT_REPLICA_WAIT_MS) } : {}),
@@ -186,7 +193,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     await queues.close().catch(() => {});
     completions.close();
     followers.close();
-    await authenticator?.close();
+    feed.close();
     redis.disconnect();
     replica?.disconnect();
     cache.redis.disconnect();
@@ -209,12 +216,9 @@ function replicaReads(replica: RedisClient, primary: ReadTaskDeps, config: ApiCo
 }
 
 /** Verifies keys from the first request on; creates the bootstrap key when it is set and new. */
-async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: RedisClient, log: Logger): Promise<Authenticator> {
+async function startAuthentication(config: ApiConfig, keys: ApiKeyStore, redis: RedisClient, feed: ChangeFeed, log: Logger): Promise<Authenticator> {
   if (config.BOOTSTRAP_API_KEY) await keepBootstrapKey(config.BOOTSTRAP_API_KEY, keys, redis, log);
-  // A subscriber waits for its connection (and subscribes again after a reconnect) rather than failing fast.
-  const subscriber = duplicateRedis(redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-  reportOutages(subscriber, log, 'key revocations');
-  return Authenticator.start(keys, subscriber, log);
+  return Authenticator.start(keys, feed, log);
 }
 
 /**

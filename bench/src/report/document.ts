@@ -37,45 +37,82 @@ export function renderFigures(results: BenchResults, table: readonly Row[]): str
 
 const perTask = (top: [string, number][]) => top.map(([name, count]) => `${name} ${count.toFixed(2)}`).join(', ');
 
-/** One line per scenario with every repetition's figure and how ours was observed. */
+/** One line per scenario that ran, with every repetition's figure and how ours was observed. */
 export function runDetails({ submit, auth, throughput, latency, lateAnswers, cacheHits, batch, redisWork, workerRss, models }: BenchResults): string[] {
   return [
-    `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
-      `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
-      `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
-      `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
-    `- API keys and rate limits, the same rounds against the same build with AUTH=off: with them ${list(auth.secured.runs)} req/s ` +
-      `(${list(auth.securedPerCpuSecond.runs)} per API CPU-second); AUTH=off ${list(auth.open.runs)} req/s (${list(auth.openPerCpuSecond.runs)} per API CPU-second). ` +
-      `One POST at a time, ${settings.authCost.samples} per side in ${settings.authCost.blocks} alternating blocks ` +
-      `after ${settings.authCost.warmup} warm-up, p50/p90/p99 in ms: with them ${percentiles(auth.securedRoundTrips)}; AUTH=off ${percentiles(auth.openRoundTrips)}.`,
-    `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
-      `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
-      `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +
-      `Workers alone (${settings.throughput.tasks} tasks queued while the queue was paused, timed from resume): ours ${list(throughput.drain.ours.runs)} tasks/s; ` +
-      `no-op ${list(throughput.drain.raw.runs)} jobs/s.`,
-    `- Idle latency, ${settings.latency.samples} samples per way in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up, ` +
-      `p50/p90/p99 in ms: raw ${percentiles(latency.raw)}; polling ${percentiles(latency.polled)}; Prefer: wait ${percentiles(latency.waited)}.`,
-    `  Polling: POST round trip ${latency.polling.submitMs.toFixed(2)} ms, GET round trip ${latency.polling.pollRoundTripMs.toFixed(2)} ms, ` +
-      `${latency.polling.pollsPerTask} GETs per task; ${breakdown(latency.polling.breakdown)}.`,
-    `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
-      `of ${latency.polled.length + latency.waited.length}.`,
-    `- Late answers: ${lateAnswers.preferWait.samples} POSTs with Prefer: wait, then ${lateAnswers.getWait.samples} POSTs each followed by GET ?wait, ` +
-      `${settings.lateAnswers.concurrency} in flight; from the task's finished_at to the answer in the client's hands: ` +
-      `Prefer: wait ${lateAnswers.preferWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.preferWait.maxMs} ms; ` +
-      `GET ?wait ${lateAnswers.getWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.getWait.maxMs} ms.`,
-    `- Cache hits, ${settings.cacheHits.rounds} paired rounds of ${settings.cacheHits.seconds} s, autocannon ${settings.cacheHits.connections} connections: ` +
-      `ours ${list(cacheHits.ours.runs)} answers/s; plain Express ${list(cacheHits.plain.runs)} answers/s.`,
-    `- Batch predictions: a stored iris-shaped dataset of ${batch.rows} rows, ${settings.batch.repetitions} runs, scored by ${batch.workers} worker processes ` +
-      `serving batch and batch-chunks (default chunks of 10,000 rows, 2 at a time per worker), from the POST to the client holding the finished task: ` +
-      `${list(batch.rowsPerSecond.runs)} rows/s; peak RSS of each worker ${batch.peakRssBytes.map(mb).join(' and ')} MB.`,
-    `- Redis work, on the bench's private redis-server (CONFIG RESETSTAT, then INFO commandstats and INFO cpu after ${redisWork.tasks} tasks, ` +
-      `${settings.throughput.submitConcurrency} in flight): ours ${redisWork.ours.commands.toFixed(1)} commands and ${redisWork.ours.cpuMicros.toFixed(0)} µs per task ` +
-      `(${perTask(redisWork.ours.top)}); raw ${redisWork.raw.commands.toFixed(1)} commands and ${redisWork.raw.cpuMicros.toFixed(0)} µs (${perTask(redisWork.raw.top)}). ` +
-      `Reading a finished task back (GET /v1/tasks/{id}): ${redisWork.read.commands.toFixed(1)} commands and ${redisWork.read.cpuMicros.toFixed(0)} µs (${perTask(redisWork.read.top)}).`,
-    `- Worker RSS (its process tree): ${mb(workerRss.atStart)} MB when ready, ${mb(workerRss.afterTraining)} MB after training ` +
-      `${models} models, ${mb(workerRss.afterLoading)} MB after serving one prediction from each (the figure judged), ` +
-      `${mb(workerRss.afterThroughput)} MB after the throughput runs. A predict-only worker (WORKER_QUEUES=predict) after serving one ` +
-      `prediction of each model itself: ${mb(workerRss.predictOnly)} MB.`,
+    ...(submit
+      ? [
+          `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
+            `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
+            `Server process CPU per request (median): ours ${submit.oursCpuMs.median.toFixed(3)} ms, bare ${submit.bareCpuMs.median.toFixed(3)} ms. ` +
+            `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
+            `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
+        ]
+      : []),
+    ...(auth
+      ? [
+          `- API keys and rate limits, the same rounds against the same build with AUTH=off: with them ${list(auth.secured.runs)} req/s ` +
+            `(${list(auth.securedPerCpuSecond.runs)} per API CPU-second); AUTH=off ${list(auth.open.runs)} req/s (${list(auth.openPerCpuSecond.runs)} per API CPU-second). ` +
+            `One POST at a time, ${settings.authCost.samples} per side in ${settings.authCost.blocks} alternating blocks ` +
+            `after ${settings.authCost.warmup} warm-up, p50/p90/p99 in ms: with them ${percentiles(auth.securedRoundTrips)}; AUTH=off ${percentiles(auth.openRoundTrips)}.`,
+        ]
+      : []),
+    ...(throughput
+      ? [
+          `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
+            `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
+            `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +
+            `Workers alone (${settings.throughput.tasks} tasks queued while the queue was paused, timed from resume): ours ${list(throughput.drain.ours.runs)} tasks/s; ` +
+            `no-op ${list(throughput.drain.raw.runs)} jobs/s.`,
+        ]
+      : []),
+    ...(latency
+      ? [
+          `- Idle latency, ${settings.latency.samples} samples per way in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up, ` +
+            `p50/p90/p99 in ms: raw ${percentiles(latency.raw)}; polling ${percentiles(latency.polled)}; Prefer: wait ${percentiles(latency.waited)}.`,
+          `  Polling: POST round trip ${latency.polling.submitMs.toFixed(2)} ms, GET round trip ${latency.polling.pollRoundTripMs.toFixed(2)} ms, ` +
+            `${latency.polling.pollsPerTask} GETs per task; ${breakdown(latency.polling.breakdown)}.`,
+          `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
+            `of ${latency.polled.length + latency.waited.length}.`,
+        ]
+      : []),
+    ...(lateAnswers
+      ? [
+          `- Late answers: ${lateAnswers.preferWait.samples} POSTs with Prefer: wait, then ${lateAnswers.getWait.samples} POSTs each followed by GET ?wait, ` +
+            `${settings.lateAnswers.concurrency} in flight; from the task's finished_at to the answer in the client's hands: ` +
+            `Prefer: wait ${lateAnswers.preferWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.preferWait.maxMs} ms; ` +
+            `GET ?wait ${lateAnswers.getWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.getWait.maxMs} ms.`,
+        ]
+      : []),
+    ...(cacheHits
+      ? [
+          `- Cache hits, ${settings.cacheHits.rounds} paired rounds of ${settings.cacheHits.seconds} s, autocannon ${settings.cacheHits.connections} connections: ` +
+            `ours ${list(cacheHits.ours.runs)} answers/s; plain Express ${list(cacheHits.plain.runs)} answers/s.`,
+        ]
+      : []),
+    ...(batch
+      ? [
+          `- Batch predictions: a stored iris-shaped dataset of ${batch.rows} rows, ${settings.batch.repetitions} runs, scored by ${batch.workers} worker processes ` +
+            `serving batch and batch-chunks (default chunks of 10,000 rows, 2 at a time per worker), from the POST to the client holding the finished task: ` +
+            `${list(batch.rowsPerSecond.runs)} rows/s; peak RSS of each worker ${batch.peakRssBytes.map(mb).join(' and ')} MB.`,
+        ]
+      : []),
+    ...(redisWork
+      ? [
+          `- Redis work, on the bench's private redis-server (CONFIG RESETSTAT, then INFO commandstats and INFO cpu after ${redisWork.tasks} tasks, ` +
+            `${settings.throughput.submitConcurrency} in flight): ours ${redisWork.ours.commands.toFixed(1)} commands and ${redisWork.ours.cpuMicros.toFixed(0)} µs per task ` +
+            `(${perTask(redisWork.ours.top)}); raw ${redisWork.raw.commands.toFixed(1)} commands and ${redisWork.raw.cpuMicros.toFixed(0)} µs (${perTask(redisWork.raw.top)}). ` +
+            `Reading a finished task back (GET /v1/tasks/{id}): ${redisWork.read.commands.toFixed(1)} commands and ${redisWork.read.cpuMicros.toFixed(0)} µs (${perTask(redisWork.read.top)}).`,
+        ]
+      : []),
+    ...(workerRss
+      ? [
+          `- Worker RSS (its process tree): ${mb(workerRss.atStart)} MB when ready, ${mb(workerRss.afterTraining)} MB after training ` +
+            `${models} models, ${mb(workerRss.afterLoading)} MB after serving one prediction from each (the figure judged), ` +
+            `${mb(workerRss.afterThroughput)} MB after the throughput runs. A predict-only worker (WORKER_QUEUES=predict) after serving one ` +
+            `prediction of each model itself: ${mb(workerRss.predictOnly)} MB.`,
+        ]
+      : []),
     `- API and worker ran with LOG_LEVEL=${settings.logLevel}.`,
   ];
 }

@@ -17,16 +17,17 @@ export interface BenchResults {
   durationSeconds: number;
   /** 1-minute load average when the run ended (the start's is in machine). */
   loadAverageAtEnd: number;
-  submit: SubmitFigures;
-  auth: AuthCostFigures;
-  throughput: ThroughputFigures;
-  latency: LatencyFigures;
-  lateAnswers: LateAnswerFigures;
-  cacheHits: CacheHitFigures;
-  batch: BatchFigures;
-  redisWork: RedisWorkFigures;
+  // Each scenario's figures; absent when BENCH_ONLY left it out.
+  submit?: SubmitFigures;
+  auth?: AuthCostFigures;
+  throughput?: ThroughputFigures;
+  latency?: LatencyFigures;
+  lateAnswers?: LateAnswerFigures;
+  cacheHits?: CacheHitFigures;
+  batch?: BatchFigures;
+  redisWork?: RedisWorkFigures;
   /** Worker RSS (process tree) when ready, after training the models, after loading each once, and after the throughput runs. */
-  workerRss: { atStart: number; afterTraining: number; afterLoading: number; afterThroughput: number; predictOnly: number };
+  workerRss?: { atStart: number; afterTraining: number; afterLoading: number; afterThroughput: number; predictOnly: number };
   models: number;
 }
 
@@ -48,22 +49,48 @@ const fixed = (value: number, digits = 0) => value.toFixed(digits);
 const spread = ({ median, min, max }: Repeated, digits = 0) => `${fixed(median, digits)} (${fixed(min, digits)}–${fixed(max, digits)})`;
 
 export function rows(results: BenchResults): Row[] {
-  const { submit, auth, throughput, latency, lateAnswers, cacheHits, batch, redisWork } = results;
-  const [securedP50, openP50] = [percentile(auth.securedRoundTrips, 50), percentile(auth.openRoundTrips, 50)];
-  const workerMb = mb(results.workerRss.afterLoading);
-  const predictOnlyMb = mb(results.workerRss.predictOnly);
-  const apiMb = mb(submit.oursPeakRssBytes);
-  const bareFront = throughput.ours.median / throughput.bareEndToEnd.median;
+  const { submit, auth, throughput, latency, lateAnswers, cacheHits, batch, redisWork, workerRss } = results;
   return [
-    {
-      figure: 'Submit path, POST /v1/predict (req/s)',
-      before: '0.66×',
-      ours: spread(submit.ours),
-      ceiling: `${spread(submit.bare)} bare Express + queue.add`,
-      comparison: `${spread(submit.ratio, 2)}×`,
-      target: '≥ 0.90×',
-      met: submit.ratio.median >= 0.9,
-    },
+    ...(submit ? [submitRow(submit)] : []),
+    ...(auth ? authRows(auth) : []),
+    ...(throughput ? throughputRows(throughput) : []),
+    ...(latency
+      ? [...latencyRows('POST, then GET polling', '+3.02 ms', latency.polled, latency.raw), ...latencyRows('one POST with Prefer: wait', '+3.51 ms', latency.waited, latency.raw)]
+      : []),
+    ...(lateAnswers ? [lateRow('Prefer: wait', lateAnswers.preferWait, lateAnswers.lateMs), lateRow('GET ?wait', lateAnswers.getWait, lateAnswers.lateMs)] : []),
+    ...(cacheHits ? [cacheRow(cacheHits)] : []),
+    ...(redisWork
+      ? [
+          redisRow('Redis commands per predict task (Lua-internal included)', redisWork.ours.commands, redisWork.raw.commands, 1),
+          redisRow('Redis CPU per predict task (µs)', redisWork.ours.cpuMicros, redisWork.raw.cpuMicros, 0),
+        ]
+      : []),
+    ...(batch ? batchRows(batch, throughput) : []),
+    ...(workerRss
+      ? [
+          budgetRow(`Worker RSS after loading ${results.models} models (MB)`, '208', mb(workerRss.afterLoading), 250),
+          budgetRow(`Predict-only worker RSS after loading ${results.models} models (MB)`, '—', mb(workerRss.predictOnly), 130),
+        ]
+      : []),
+    ...(submit ? [budgetRow('API peak RSS under submit load (MB)', '118', mb(submit.oursPeakRssBytes), 150)] : []),
+  ];
+}
+
+function submitRow(submit: SubmitFigures): Row {
+  return {
+    figure: 'Submit path, POST /v1/predict (req/s)',
+    before: '0.66×',
+    ours: spread(submit.ours),
+    ceiling: `${spread(submit.bare)} bare Express + queue.add`,
+    comparison: `${spread(submit.ratio, 2)}×`,
+    target: '≥ 0.90×',
+    met: submit.ratio.median >= 0.9,
+  };
+}
+
+function authRows(auth: AuthCostFigures): Row[] {
+  const [securedP50, openP50] = [percentile(auth.securedRoundTrips, 50), percentile(auth.openRoundTrips, 50)];
+  return [
     {
       figure: 'Submit path with API keys and rate limits, per second of the API’s CPU (req/s)',
       before: '—',
@@ -91,6 +118,12 @@ export function rows(results: BenchResults): Row[] {
       target: '≤ +0.3 ms',
       met: securedP50 <= openP50 + 0.3,
     },
+  ];
+}
+
+function throughputRows(throughput: ThroughputFigures): Row[] {
+  const bareFront = throughput.ours.median / throughput.bareEndToEnd.median;
+  return [
     {
       figure: 'Warm predict throughput, end to end (tasks/s)',
       before: '0.18×',
@@ -118,34 +151,35 @@ export function rows(results: BenchResults): Row[] {
       target: '≥ 0.70×',
       met: throughput.drain.ratio.median >= 0.7,
     },
-    ...latencyRows('POST, then GET polling', '+3.02 ms', latency.polled, latency.raw),
-    ...latencyRows('one POST with Prefer: wait', '+3.51 ms', latency.waited, latency.raw),
-    lateRow('Prefer: wait', lateAnswers.preferWait, lateAnswers.lateMs),
-    lateRow('GET ?wait', lateAnswers.getWait, lateAnswers.lateMs),
-    {
-      figure: 'Cache hit, POST /v1/predict of a cached row (answers/s)',
-      before: '0.59×',
-      ours: spread(cacheHits.ours),
-      ceiling: `${spread(cacheHits.plain)} plain Express, same body`,
-      comparison: `${spread(cacheHits.ratio, 2)}×`,
-      target: '≥ 0.90×',
-      met: cacheHits.ratio.median >= 0.9,
-    },
-    redisRow('Redis commands per predict task (Lua-internal included)', redisWork.ours.commands, redisWork.raw.commands, 1),
-    redisRow('Redis CPU per predict task (µs)', redisWork.ours.cpuMicros, redisWork.raw.cpuMicros, 0),
+  ];
+}
+
+function cacheRow(cacheHits: CacheHitFigures): Row {
+  return {
+    figure: 'Cache hit, POST /v1/predict of a cached row (answers/s)',
+    before: '0.59×',
+    ours: spread(cacheHits.ours),
+    ceiling: `${spread(cacheHits.plain)} plain Express, same body`,
+    comparison: `${spread(cacheHits.ratio, 2)}×`,
+    target: '≥ 0.90×',
+    met: cacheHits.ratio.median >= 0.9,
+  };
+}
+
+/** Batch rows/s, next to one row per POST when the throughput scenario ran too. */
+function batchRows(batch: BatchFigures, throughput: ThroughputFigures | undefined): Row[] {
+  const single = throughput?.ours.median;
+  return [
     {
       figure: `Batch predictions, iris rows/s end to end, ${batch.workers} workers`,
       before: '—',
       ours: spread(batch.rowsPerSecond),
-      ceiling: `${fixed(throughput.ours.median)} rows/s one row per POST /v1/predict (warm throughput)`,
-      comparison: `${fixed(batch.rowsPerSecond.median / throughput.ours.median, 0)}×`,
+      ceiling: single === undefined ? '—' : `${fixed(single)} rows/s one row per POST /v1/predict (warm throughput)`,
+      comparison: single === undefined ? '—' : `${fixed(batch.rowsPerSecond.median / single, 0)}×`,
       target: '≥ 100000 rows/s',
       met: batch.rowsPerSecond.median >= 100_000,
     },
     budgetRow(`Batch worker peak RSS while scoring ${batch.rows} rows (MB)`, '—', mb(Math.max(...batch.peakRssBytes)), 250),
-    budgetRow(`Worker RSS after loading ${results.models} models (MB)`, '208', workerMb, 250),
-    budgetRow(`Predict-only worker RSS after loading ${results.models} models (MB)`, '—', predictOnlyMb, 130),
-    budgetRow('API peak RSS under submit load (MB)', '118', apiMb, 150),
   ];
 }
 

@@ -36,7 +36,9 @@ export async function measureCacheHits(stack: TrainyardStack, options: CacheHitO
   const plainRuns: number[] = [];
   try {
     const round = async (url: string) => {
-      const result = await postLoad({ url: `${url}/v1/predict`, body: () => cached, connections: options.connections, seconds: options.seconds });
+      // Both get the API key: the same bytes on the wire, and ours needs it.
+      const load = { url: `${url}/v1/predict`, headers: stack.authHeaders, body: () => cached, connections: options.connections, seconds: options.seconds };
+      const result = await postLoad(load);
       if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
       return result.okPerSecond;
     };

@@ -28,6 +28,9 @@ export interface SubmitFigures {
   bare: Repeated;
   /** ours / bare, round by round. */
   ratio: Repeated;
+  /** Each server process' own CPU time per request (ms): what it does per request, whatever else shares the cores. */
+  oursCpuMs: Repeated;
+  bareCpuMs: Repeated;
   /** Highest RSS of each server seen while it was under load, and ours before the first round. */
   oursPeakRssBytes: number;
   barePeakRssBytes: number;
@@ -60,6 +63,8 @@ export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, 
     ours: repeated(oursRuns),
     bare: repeated(bareRuns),
     ratio: pairedRatios(oursRuns, bareRuns),
+    oursCpuMs: repeated(rounds.second.map((round) => round.cpuMsPerRequest)),
+    bareCpuMs: repeated(rounds.first.map((round) => round.cpuMsPerRequest)),
     oursPeakRssBytes: rounds.secondPeakRssBytes,
     barePeakRssBytes: rounds.firstPeakRssBytes,
     oursIdleRssBytes,

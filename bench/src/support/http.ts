@@ -35,7 +35,7 @@ export class JsonClient {
   /** Streams a body up (a dataset of any size); answers the status. */
   async putStream(path: string, contentType: string, body: Readable): Promise<number> {
     let status = 0;
-    const req = request(new URL(path, this.baseUrl), { method: 'PUT', headers: { 'content-type': contentType }, agent: this.agent }, (res) => {
+    const req = request(new URL(path, this.baseUrl), { method: 'PUT', headers: { ...this.headers, 'content-type': contentType }, agent: this.agent }, (res) => {
       status = res.statusCode ?? 0;
       res.resume();
     });

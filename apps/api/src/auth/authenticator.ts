@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
-import { AppError, type Logger, type RedisClient } from '@trainyard/shared/platform';
+import { AppError, type ChangeFeed, type Logger } from '@trainyard/shared/platform';
 import { apiKeyPattern, hashApiKey, type ApiKeyRecord, type ApiKeyStore } from './api-keys.js';
 import { anonymous, type Principal } from './principal.js';
 
@@ -55,32 +55,17 @@ function bearerHash(authorization: string | undefined): Buffer {
 export class Authenticator {
   private readonly cache = new LRUCache<string, KnownKey>({ max: 10_000, ttl: cacheMs });
   private readonly touched = new Map<string, number>();
-  /** Counts revocations, so a lookup that raced one does not cache what it read before it. */
-  private generation = 0;
-  private listening = false;
 
   private constructor(
     private readonly keys: ApiKeyStore,
-    private readonly subscriber: RedisClient,
+    private readonly feed: ChangeFeed,
     private readonly log: Logger,
   ) {}
 
-  /** Subscribes to revocations on a connection of its own (a subscribed connection runs nothing else). */
-  static async start(keys: ApiKeyStore, subscriber: RedisClient, log: Logger): Promise<Authenticator> {
-    const authenticator = new Authenticator(keys, subscriber, log);
-    subscriber.on('message', (_channel: string, hash: string) => authenticator.forget(hash));
-    const deaf = () => {
-      authenticator.listening = false;
-      authenticator.forget();
-    };
-    subscriber.on('close', deaf);
-    // Messages published while the connection was down are lost: start from an empty cache.
-    subscriber.on('ready', () => {
-      authenticator.forget();
-      authenticator.listening = true;
-    });
-    await subscriber.subscribe(keys.channel);
-    authenticator.listening = true;
+  /** Follows revocations (the message is the key's hash) on the process' change feed. */
+  static async start(keys: ApiKeyStore, feed: ChangeFeed, log: Logger): Promise<Authenticator> {
+    const authenticator = new Authenticator(keys, feed, log);
+    await feed.follow(keys.channel, { changed: (hash) => authenticator.cache.delete(hash), forgetAll: () => authenticator.cache.clear() });
     return authenticator;
   }
 
@@ -93,10 +78,6 @@ export class Authenticator {
     return this.lookup(id).then((key) => this.admit(key, hash));
   }
 
-  async close(): Promise<void> {
-    this.subscriber.disconnect();
-  }
-
   private admit(key: KnownKey | null, hash: Buffer): Principal {
     // The lookup is by hash already; the comparison in constant time costs nothing and leaks nothing.
     if (!key || !timingSafeEqual(key.hash, hash)) throw new UnauthorizedError('unknown API key', true);
@@ -107,19 +88,12 @@ export class Authenticator {
   }
 
   private async lookup(hash: string): Promise<KnownKey | null> {
-    const generation = this.generation;
+    const ticket = this.feed.ticket();
     const record = await this.keys.find(hash);
     if (!record) return null;
     const key = known(record);
-    if (this.listening && generation === this.generation) this.cache.set(hash, key);
+    if (this.feed.keeps(ticket)) this.cache.set(hash, key);
     return key;
-  }
-
-  /** Drops one key (a revocation), or every key. */
-  private forget(hash?: string): void {
-    this.generation++;
-    if (hash) this.cache.delete(hash);
-    else this.cache.clear();
   }
 
   private touch(id: string): void {

@@ -12,7 +12,7 @@ export interface PredictCacheDeps {
   predictions: PredictionCache;
   embeddings: PredictionCache<number[]>;
   answered: AnsweredTasks;
-  /** The cache lives on the queue Redis: a full hit then keeps its task in the lookup's own command. */
+  /** The cache lives on the queue Redis: the lookup and the task's admission (or a full hit's record) then go as one command. */
   cacheOnQueueRedis: boolean;
   log: Logger;
   metrics: { cacheLookups: { record(tier: CacheTier, hit: boolean): void } };
@@ -51,27 +51,24 @@ export function predictCachePlan(
   return { output, keys, deduplicationId: `${keys.batchId}:semantic:${threshold}`, jobData: { semantic_threshold: threshold } };
 }
 
-/**
- * The finished task when every row is cached, else null; the task is kept (AnsweredTasks) before it
- * is handed out, so GET, events and cancel find its id on any replica. An unreachable cache is a
- * miss: the queue still answers, only slower.
- */
-export async function answerFromCache(deps: PredictCacheDeps, tenant: string, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
-  const { keys } = plan;
-  const cache: PredictionCache<unknown> = (plan.output === 'embedding' ? deps.embeddings : deps.predictions).forTenant(tenant);
-  const field = plan.output === 'embedding' ? 'embeddings' : 'predictions';
+/** The record field that carries a plan's answers: predictions, or embeddings. */
+export const answersField = (plan: PredictCachePlan) => (plan.output === 'embedding' ? 'embeddings' : 'predictions');
+
+/** A task answered from the cache, finished on arrival; `withAnswers` adds the rows' answers. */
+export function cachedTask(plan: PredictCachePlan, taskId: string): CachedPredictTask {
+  const { model, version } = plan.keys;
   const now = new Date().toISOString();
-  const task: CachedPredictTask = {
-    task_id: newTaskId('predict'),
+  return {
+    task_id: taskId,
     type: 'predict',
     status: 'SUCCESS',
-    model: keys.model,
-    version: keys.version,
+    model,
+    version,
     retry_of: null,
     retried_by: null,
     progress: null,
     // The answers join the result once read; the record keeps them in a field of their own.
-    result: { model: keys.model, version: keys.version, cached: true } as TaskResource['result'],
+    result: { model, version, cached: true } as TaskResource['result'],
     error: null,
     attempts: 0,
     failures: [],
@@ -82,22 +79,40 @@ export async function answerFromCache(deps: PredictCacheDeps, tenant: string, pl
     started_at: now,
     finished_at: now,
   };
+}
+
+export function withAnswers(task: CachedPredictTask, plan: PredictCachePlan, answers: unknown[]): CachedPredictTask {
+  const answered = { model: plan.keys.model, version: plan.keys.version, cached: true as const };
+  return {
+    ...task,
+    result: answersField(plan) === 'embeddings' ? { ...answered, embeddings: answers as number[][] } : { ...answered, predictions: answers as Prediction[] },
+  };
+}
+
+/** Records whether the cache answered a lookup, by tier. */
+export function recordLookup(deps: PredictCacheDeps, plan: PredictCachePlan, hit: boolean): void {
+  deps.metrics.cacheLookups.record(plan.output === 'embedding' ? 'embedding' : 'exact', hit);
+}
+
+/**
+ * For a cache on another Redis than the queue's, or a task of another queue shard than the cache's
+ * (QUEUE_SHARDS): the finished task when every row is cached, else
+ * null; the task is kept (AnsweredTasks) before it is handed out, so GET, events and cancel find its
+ * id on any replica. An unreachable cache is a miss: the queue still answers, only slower. (With the
+ * cache on the queue Redis, the lookup goes with the task's admission: see submitPredict.)
+ */
+export async function answerFromCache(deps: PredictCacheDeps, tenant: string, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
+  const cache: PredictionCache<unknown> = (plan.output === 'embedding' ? deps.embeddings : deps.predictions).forTenant(tenant);
+  const task = cachedTask(plan, newTaskId('predict'));
   let answers: unknown[] | null;
   try {
-    answers = deps.cacheOnQueueRedis
-      ? await cache.lookupAndKeep(keys, {
-          key: deps.answered.key(task.task_id),
-          fields: deps.answered.fields(task, tenant, field),
-          ttlSeconds: deps.answered.retentionSeconds,
-        })
-      : await cache.lookup(keys);
+    answers = await cache.lookup(plan.keys);
   } catch (error) {
     deps.log.warn({ err: error }, 'prediction cache unreachable; answering through the queue');
     return null;
   }
-  deps.metrics.cacheLookups.record(plan.output === 'embedding' ? 'embedding' : 'exact', answers !== null);
+  recordLookup(deps, plan, answers !== null);
   if (!answers) return null;
-  if (!deps.cacheOnQueueRedis) await deps.answered.keep(task, tenant, field, answers);
-  const answered = { model: keys.model, version: keys.version, cached: true as const };
-  return { ...task, result: field === 'embeddings' ? { ...answered, embeddings: answers as number[][] } : { ...answered, predictions: answers as Prediction[] } };
+  await deps.answered.keep(task, tenant, answersField(plan), answers);
+  return withAnswers(task, plan, answers);
 }

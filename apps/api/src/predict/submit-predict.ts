@@ -1,14 +1,29 @@
-import type { JobInput, PredictRequest } from '@trainyard/shared/jobs';
+import type { AnswerOrAdmit, JobInput, PredictRequest } from '@trainyard/shared/jobs';
+import { taskShardOf } from '@trainyard/shared/tasks';
 import { assertEmbeds, modelInputs, type ModelRegistry, type ModelVersion } from '@trainyard/shared/models';
 import type { Principal } from '../auth/principal.js';
-import { checkNotify, enqueueTask, type SubmitDeps, type SubmittedTask } from '../tasks/submit-task.js';
-import { answerFromCache, predictCachePlan, type CachedPredictTask, type PredictCacheDeps } from './cached-answer.js';
+import { admitted, checkNotify, enqueueTask, queueAdmitted, taskTicket, type SubmitDeps, type SubmittedTask, type TaskTicket } from '../tasks/submit-task.js';
+import {
+  answerFromCache,
+  answersField,
+  cachedTask,
+  predictCachePlan,
+  recordLookup,
+  withAnswers,
+  type CachedPredictTask,
+  type PredictCacheDeps,
+  type PredictCachePlan,
+} from './cached-answer.js';
 import { routeModel } from './resolve-model.js';
 import { queueShadowCopy, type ShadowDeps } from './shadow-copy.js';
 
 export interface PredictSubmitDeps extends SubmitDeps, PredictCacheDeps, ShadowDeps {
   registry: ModelRegistry;
+  /** On the queue Redis: used when the cache lives there too. */
+  answerOrAdmit: AnswerOrAdmit;
 }
+
+type PredictData = Omit<JobInput<'model.predict'>, 'deadline' | 'tenant'>;
 
 /**
  * POST /v1/predict (and /v1/embed with inputs): resolves the version among the caller's tenant's
@@ -39,12 +54,33 @@ async function submitOrAnswer(
   deps: PredictSubmitDeps,
   caller: Principal,
   request: PredictRequest,
-  data: Omit<JobInput<'model.predict'>, 'deadline' | 'tenant'>,
+  data: PredictData,
   model: ModelVersion,
 ): Promise<SubmittedTask | CachedPredictTask> {
   const plan = predictCachePlan(deps, caller.tenant, request, data, model);
   if (!plan) return enqueueTask(deps, 'predict', caller, data, request);
+  if (deps.cacheOnQueueRedis) {
+    const ticket = taskTicket(deps, 'predict', caller, request, data.model);
+    // A command reaches one hash slot on a cluster, and the cache lives in shard 0's.
+    if (taskShardOf(ticket.taskId) === 0) return answerOrQueue(deps, ticket, data, plan);
+  }
   const cached = await answerFromCache(deps, caller.tenant, plan);
   if (cached) return cached;
   return enqueueTask(deps, 'predict', caller, { ...data, ...plan.jobData }, request, { deduplication: { id: plan.deduplicationId } });
+}
+
+/**
+ * With the cache on the queue Redis, one command looks the rows up and, unless every row is cached
+ * (the answer, kept as a finished task under the task's id), counts the task into its tenant's
+ * backlog; then the task is queued. The request is checked (deadline, priority) before either.
+ */
+async function answerOrQueue(deps: PredictSubmitDeps, ticket: TaskTicket<'predict'>, data: PredictData, plan: PredictCachePlan): Promise<SubmittedTask | CachedPredictTask> {
+  const { tenant, taskId, submittedAt } = ticket;
+  const task = cachedTask(plan, taskId);
+  const keep = { key: deps.answered.key(taskId), fields: deps.answered.fields(task, tenant, answersField(plan)), ttlSeconds: deps.answered.retentionSeconds };
+  const outcome = await deps.answerOrAdmit.run(plan.keys, keep, await deps.backlog.admission(tenant, 'predict', taskId, deps.tenantMaxTasks, submittedAt));
+  recordLookup(deps, plan, 'answers' in outcome);
+  if ('answers' in outcome) return withAnswers(task, plan, JSON.parse(outcome.answers) as unknown[]);
+  const ahead = await admitted(deps, ticket, outcome.ahead);
+  return queueAdmitted(deps, ticket, { ...data, ...plan.jobData }, ahead, { deduplication: { id: plan.deduplicationId } });
 }

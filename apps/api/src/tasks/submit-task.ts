@@ -7,6 +7,7 @@ import {
   type JobInput,
   type JobQueues,
   type RequestedDeadline,
+  type TaskDeadline,
   type TaskBacklog,
 } from '@trainyard/shared/jobs';
 import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/notify';
@@ -39,6 +40,17 @@ export async function checkNotify(deps: SubmitDeps, notify: NotifyRequest | unde
   if (notify?.webhook) await assertDeliverableWebhook(notify.webhook, deps.webhookAllowHosts);
 }
 
+/** A task about to be queued: what its request fixed before it is counted in and added. */
+export interface TaskTicket<T extends TaskType = TaskType> {
+  type: T;
+  taskId: string;
+  tenant: string;
+  /** One time for the job and the tenant's task index, so `since` and `created_at` agree. */
+  submittedAt: number;
+  priority: number;
+  deadline: TaskDeadline;
+}
+
 /**
  * Queues a task of the caller's tenant under a new id (or the `jobId` of extraOptions, for a task
  * that stored something under its id first). Its job data carries the tenant and the deadlines,
@@ -54,19 +66,34 @@ export async function enqueueTask<T extends TaskType>(
   request: QueueRequest,
   extraOptions: JobsOptions = {},
 ): Promise<SubmittedTask> {
+  const ticket = taskTicket(deps, type, caller, request, (data as { model?: string }).model ?? null, extraOptions.jobId);
+  const { tenant, taskId, submittedAt } = ticket;
+  const ahead = await admitted(deps, ticket, await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, submittedAt));
+  return queueAdmitted(deps, ticket, data, ahead, extraOptions);
+}
+
+/** The ticket of a task the request asks for: 400 for a deadline out of bounds, 403 for a priority the key may not use. */
+export function taskTicket<T extends TaskType>(deps: SubmitDeps, type: T, caller: Principal, request: QueueRequest, model: string | null, jobId?: string): TaskTicket<T> {
   const resolved = resolveDeadline(deps.deadlines[type], request, Date.now());
   if ('issue' in resolved) {
     const { path, message } = resolved.issue;
     throw new InvalidRequestError(`${path}: ${message}`, [{ path, message }]);
   }
   const priority = allowedPriority(caller, request.priority);
-  const { tenant } = caller;
-  const taskId = extraOptions.jobId ?? deps.queues.newTaskId(type, tenant, (data as { model?: string }).model ?? null);
-  // One time for the job and the tenant's task index, so `since` and `created_at` agree.
-  const submittedAt = Date.now();
-  const ahead = await admit(deps, tenant, type, taskId, submittedAt);
-  const options: JobsOptions = { jobId: taskId, timestamp: submittedAt, priority: fairPriority(ahead, priority), ...extraOptions };
-  const jobData = { ...data, tenant, deadline: resolved.deadline } as JobInput<(typeof taskJobs)[T]>;
+  return { type, taskId: jobId ?? deps.queues.newTaskId(type, caller.tenant, model), tenant: caller.tenant, submittedAt: Date.now(), priority, deadline: resolved.deadline };
+}
+
+/** Adds a task its tenant's backlog admitted (`ahead` of its tasks unfinished before it) to its queue. */
+export async function queueAdmitted<T extends TaskType>(
+  deps: SubmitDeps,
+  ticket: TaskTicket<T>,
+  data: Omit<JobInput<(typeof taskJobs)[T]>, 'deadline' | 'tenant'>,
+  ahead: number,
+  extraOptions: JobsOptions = {},
+): Promise<SubmittedTask> {
+  const { type, taskId, tenant, submittedAt } = ticket;
+  const options: JobsOptions = { jobId: taskId, timestamp: submittedAt, priority: fairPriority(ahead, ticket.priority), ...extraOptions };
+  const jobData = { ...data, tenant, deadline: ticket.deadline } as JobInput<(typeof taskJobs)[T]>;
   const job = await deps.queues.add(taskJobs[type], jobData, options).catch(async (error: unknown) => {
     await deps.backlog.finished(tenant, type, taskId).catch(() => {});
     throw error;
@@ -87,13 +114,15 @@ function allowedPriority(caller: Principal, requested: number | undefined): numb
 }
 
 /**
- * Counts the task into its tenant's backlog, answering how many of the tenant's tasks on the queue
- * are unfinished ahead of it. At the quota, tasks whose end nobody recorded are pruned once before the answer is a 429.
+ * How many of the tenant's tasks on the queue are unfinished ahead of an admitted task, given what
+ * its admission answered (null: the tenant was at its quota). At the quota, tasks whose end nobody
+ * recorded are pruned once and the task admitted again before the answer is a 429.
  */
-async function admit(deps: SubmitDeps, tenant: string, type: TaskType, taskId: string, at: number): Promise<number> {
+export async function admitted(deps: SubmitDeps, ticket: TaskTicket, ahead: number | null): Promise<number> {
+  if (ahead !== null) return ahead;
+  const { tenant, type, taskId, submittedAt } = ticket;
   const stateOf = async (queue: TaskType, id: string) => (await deps.queues.forTask(queue, id).getJobState(id)) as JobState;
-  let ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, at);
-  if (ahead === null && (await deps.backlog.prune(tenant, stateOf)) > 0) ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, at);
+  if ((await deps.backlog.prune(tenant, stateOf)) > 0) ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, submittedAt);
   if (ahead !== null) return ahead;
   throw new AppError('quota_exceeded', `tenant "${tenant}" has ${deps.tenantMaxTasks} tasks queued or running, its quota; submit again once some have finished`);
 }

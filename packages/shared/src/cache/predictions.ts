@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Prediction } from '../jobs/predict.js';
-import { redisScript, type RedisClient } from '../platform/redis.js';
+import type { RedisClient } from '../platform/redis.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 
@@ -55,19 +55,23 @@ redis.call('EXPIRE', keys[2], ttl)
 return rows`,
 };
 
-// lookup, and when every row is cached, the same answers kept under KEYS[1] (a hash: the caller's
-// fields, ARGV[2..], and `answers`, the rows' values as one JSON array) for ARGV[1] seconds.
-const lookupAndKeepScript = `
-local values = {}
-for i = 2, #KEYS do
-  local value = redis.call('GET', KEYS[i])
-  if not value then return false end
-  values[i - 1] = value
-end
-local answers = '[' .. table.concat(values, ',') .. ']'
-redis.call('HSET', KEYS[1], 'answers', answers, unpack(ARGV, 2))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return answers`;
+// lookup, and when every row is cached, the same answers kept under `keep` (a hash: the caller's
+// `fields`, and `answers`, the rows' values as one JSON array) for `ttl` seconds; false on a miss.
+// A Lua function, for scripts that look up along with other work (see answerOrAdmit).
+export const lookupAndKeepLua = `
+local function lookupAndKeep(keep, rowKeys, ttl, fields)
+  local values = {}
+  for i = 1, #rowKeys do
+    local value = redis.call('GET', rowKeys[i])
+    if not value then return false end
+    values[i] = value
+  end
+  local answers = '[' .. table.concat(values, ',') .. ']'
+  redis.call('HSET', keep, 'answers', answers, unpack(fields))
+  redis.call('EXPIRE', keep, ttl)
+  return answers
+end`;
+
 
 /** A record to keep beside a full cache hit, in the same command. */
 export interface KeptAnswers {
@@ -76,6 +80,9 @@ export interface KeptAnswers {
   fields: Record<string, string>;
   ttlSeconds: number;
 }
+
+/** The kept record's fields and values, one after the other, as HSET takes them. */
+export const keptFields = (keep: KeptAnswers) => Object.entries(keep.fields).flat();
 
 /**
  * Cache-aside answers, one entry per input row: predictions (namespace `predict`) or text embeddings
@@ -87,7 +94,6 @@ export interface KeptAnswers {
  */
 export class PredictionCache<T = Prediction> {
   private readonly storeRows;
-  private readonly lookupKeeping;
   private readonly base: string;
 
   constructor(
@@ -98,7 +104,6 @@ export class PredictionCache<T = Prediction> {
     readonly tenant = defaultTenant,
   ) {
     this.storeRows = singleOpScript(redis, cachedRowsOp);
-    this.lookupKeeping = redisScript(redis, 'trainyardLookupAndKeep', lookupAndKeepScript);
     this.base = `${tenantKeyPrefix(prefix, tenant)}:cache:${namespace}`;
   }
 
@@ -132,16 +137,6 @@ export class PredictionCache<T = Prediction> {
     const values = await this.redis.mget(keys.rowKeys);
     if (values.includes(null)) return null;
     return values.map((value) => JSON.parse(value!) as T);
-  }
-
-  /**
-   * lookup, and on a full hit the answers kept as `keep` says, in one command. `keep.key` must live
-   * on this cache's Redis.
-   */
-  async lookupAndKeep(keys: PredictionKeys, keep: KeptAnswers): Promise<T[] | null> {
-    const fields = Object.entries(keep.fields).flat();
-    const answers = (await this.lookupKeeping(keys.rowKeys.length + 1, keep.key, ...keys.rowKeys, keep.ttlSeconds, ...fields)) as string | null;
-    return answers === null ? null : (JSON.parse(answers) as T[]);
   }
 
   /** Which rows are cached, in one MGET. */

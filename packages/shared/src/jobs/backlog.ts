@@ -26,26 +26,38 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
   return Math.min((unfinishedAhead + 1) * round + requested, maxBullmqPriority);
 }
 
-// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue of the shard,
-// then the tenant's task index in the shard. ARGV: task id, now, quota, how long (ms) and how many
-// tasks the index keeps, how many of the tenant's tasks other shards hold unfinished. Answers how
-// many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when the tenant
-// has its quota of unfinished tasks already. An admitted task joins the index here, so listing
-// costs the submission no round trip of its own.
-const admitScript = `
-local index = KEYS[#KEYS]
-local total = tonumber(ARGV[6])
-for i = 1, #KEYS - 1 do total = total + redis.call('ZCARD', KEYS[i]) end
-if total >= tonumber(ARGV[3]) then return -1 end
-local ahead = redis.call('ZCARD', KEYS[1])
-local now = tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZADD', index, now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - tonumber(ARGV[4])))
--- Past the cap, the oldest go; within it the range is empty.
-redis.call('ZREMRANGEBYRANK', index, 0, -tonumber(ARGV[5]) - 1)
-redis.call('PEXPIRE', index, ARGV[4])
-return ahead`;
+// Counts a task in: `backlogs` are the tenant's unfinished tasks on the task's queue, then on every
+// other task queue of its shard; `index` its task index in the shard, which keeps tasks `keepMs`
+// and `keepMax` at most; `elsewhere` how many unfinished tasks the tenant has in other shards.
+// Answers how many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when
+// the tenant has its quota of unfinished tasks already. An admitted task joins the index here, so
+// listing costs the submission no round trip of its own. A Lua function, for scripts that admit
+// along with other work (see answerOrAdmit).
+export const admitLua = `
+local function admit(backlogs, index, taskId, now, quota, keepMs, keepMax, elsewhere)
+  local total = elsewhere
+  for i = 1, #backlogs do total = total + redis.call('ZCARD', backlogs[i]) end
+  if total >= quota then return -1 end
+  local ahead = redis.call('ZCARD', backlogs[1])
+  redis.call('ZADD', backlogs[1], now, taskId)
+  redis.call('ZADD', index, now, taskId)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - keepMs))
+  -- Past the cap, the oldest go; within it the range is empty.
+  redis.call('ZREMRANGEBYRANK', index, 0, -keepMax - 1)
+  redis.call('PEXPIRE', index, keepMs)
+  return ahead
+end`;
+
+// KEYS: the backlogs, then the index. ARGV: task id, now, quota, keepMs, keepMax, elsewhere.
+const admitScript = `${admitLua}
+return admit({unpack(KEYS, 1, #KEYS - 1)}, KEYS[#KEYS], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))`;
+
+/** A task to count into its tenant's backlog: the keys (backlogs, then the index) and the arguments of admitLua's function. */
+export interface Admission {
+  keys: string[];
+  /** task id, now, quota, keepMs, keepMax, elsewhere */
+  args: [string, number, number, number, number, number];
+}
 
 // KEYS: a tenant's backlogs in one shard. Answers how many tasks they hold together.
 const countScript = `
@@ -111,11 +123,17 @@ export class TaskBacklog {
    * `at` (epoch ms, its job's timestamp) places it in the tenant's task index.
    */
   async admit(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<number | null> {
+    const { keys, args } = await this.admission(tenant, queue, taskId, quota, at);
+    const ahead = Number(await this.admitTask(keys.length, ...keys, ...args));
+    return ahead < 0 ? null : ahead;
+  }
+
+  /** What admit runs, for a script that admits along with other work in the task's shard. */
+  async admission(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<Admission> {
     const shard = taskShardOf(taskId);
     const keys = [...this.keysOf(tenant, shard, queue), this.index.key(tenant, shard)];
     const elsewhere = await this.unfinishedElsewhere(tenant, shard);
-    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, at, quota, this.indexMs, this.indexMax, elsewhere));
-    return ahead < 0 ? null : ahead;
+    return { keys, args: [taskId, at, quota, this.indexMs, this.indexMax, elsewhere] };
   }
 
   /**

@@ -1,3 +1,4 @@
+export * from './answer-or-admit.js';
 export * from './backlog.js';
 export * from './batch.js';
 export * from './catalog.js';

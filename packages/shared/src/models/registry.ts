@@ -9,7 +9,9 @@ import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import { aliasRoute, chooseVersion, primaryVersion, type AliasRoute } from './routing.js';
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../platform/redis.js';
+import { changedModel, modelChangesChannel, type KnownModels } from './known-models.js';
 
 export const modelVersion = z.object({
   model: z.string(),
@@ -129,7 +131,9 @@ export type ArtifactFiles = Record<Extract<ModelFile, 'model.json' | 'weights.bi
  * One tenant's trained models: versions and metadata. Object storage is the source of truth
  * (metadata.json is written last, after the artifact, and marks a version as complete, which is
  * then never overwritten); Redis holds a write-through copy for speed and the counter that hands
- * out version numbers.
+ * out version numbers. Every change to a model's versions or aliases is announced on
+ * modelChangesChannel, for the processes that keep resolutions in memory (`known`, used by
+ * resolve and route only: writes always read Redis).
  */
 export class ModelRegistry {
   private readonly keys: StorageKeys;
@@ -139,13 +143,14 @@ export class ModelRegistry {
     private readonly store: ObjectStore,
     private readonly prefix: string,
     readonly tenant = defaultTenant,
+    private readonly known?: KnownModels,
   ) {
     this.keys = storageKeys(tenant);
   }
 
   /** The same stores, seen as another tenant's registry. */
   forTenant(tenant: string): ModelRegistry {
-    return tenant === this.tenant ? this : new ModelRegistry(this.redis, this.store, this.prefix, tenant);
+    return tenant === this.tenant ? this : new ModelRegistry(this.redis, this.store, this.prefix, tenant, this.known);
   }
 
   private key(model: string, part: 'seq' | 'latest' | 'versions' | 'indexed' | 'tasks' | 'aliases' | 'lock' | `publish:${number}`): string {
@@ -222,11 +227,11 @@ export class ModelRegistry {
 
   /** A version by number, by alias, or `latest` (also when none is given); null when nothing matches. */
   async resolve(model: string, ref?: number | string): Promise<ModelVersion | null> {
-    if (typeof ref === 'number') return this.get(model, ref);
-    if (ref === undefined || ref === latestAlias) return this.get(model);
-    const { aliases } = await this.aliases(model);
+    if (typeof ref === 'number') return this.knownVersion(model, ref);
+    if (ref === undefined || ref === latestAlias) return this.knownVersion(model);
+    const { aliases } = await this.knownAliases(model);
     // Own keys only: an alias named "constructor" is data, never something inherited.
-    return Object.hasOwn(aliases, ref) ? this.get(model, aliases[ref]!) : null;
+    return Object.hasOwn(aliases, ref) ? this.knownVersion(model, aliases[ref]!) : null;
   }
 
   /**
@@ -238,12 +243,24 @@ export class ModelRegistry {
       const version = await this.resolve(model, ref);
       return version && { version };
     }
-    const { aliases, routes } = await this.aliases(model);
+    const { aliases, routes } = await this.knownAliases(model);
     if (!Object.hasOwn(aliases, ref)) return null;
     const route = routes && Object.hasOwn(routes, ref) ? routes[ref] : undefined;
-    const version = await this.get(model, route ? chooseVersion(route.versions, routingKey) : aliases[ref]!);
+    const version = await this.knownVersion(model, route ? chooseVersion(route.versions, routingKey) : aliases[ref]!);
     if (!version) return null;
     return route ? { version, alias: ref, ...(route.shadow === undefined ? {} : { shadow: route.shadow }) } : { version };
+  }
+
+  /** get, from what this process keeps in memory when it keeps resolutions. */
+  private knownVersion(model: string, version?: number): Promise<ModelVersion | null> {
+    if (!this.known) return this.get(model, version);
+    return this.known.read(this.tenant, model, version === undefined ? 'latest' : `v${version}`, () => this.get(model, version));
+  }
+
+  /** aliases, from what this process keeps in memory when it keeps resolutions. */
+  private async knownAliases(model: string): Promise<ModelAliases> {
+    if (!this.known) return this.aliases(model);
+    return (await this.known.read(this.tenant, model, 'aliases', () => this.aliases(model)))!;
   }
 
   /** Every version of a model, ascending; empty when there is none. */
@@ -358,7 +375,7 @@ export class ModelRegistry {
       await this.store.delete(file('metadata.json'));
       await Promise.all([this.store.delete(file('model.json')), this.store.delete(file('weights.bin'))]);
       // `latest` is rebuilt from what remains on the next read.
-      await this.redis.multi().hdel(this.key(model, 'versions'), String(version)).del(this.key(model, 'latest')).exec();
+      await this.announced(model, this.redis.multi().hdel(this.key(model, 'versions'), String(version)).del(this.key(model, 'latest')));
     });
   }
 
@@ -408,18 +425,30 @@ export class ModelRegistry {
 
   private async cache(meta: ModelVersion): Promise<void> {
     const json = JSON.stringify(meta);
-    await this.redis
-      .multi()
-      .hset(this.key(meta.model, 'versions'), String(meta.version), json)
-      .eval(raiseLatest, 1, this.key(meta.model, 'latest'), meta.version, json)
-      .exec();
+    await this.announced(
+      meta.model,
+      this.redis
+        .multi()
+        .hset(this.key(meta.model, 'versions'), String(meta.version), json)
+        .eval(raiseLatest, 1, this.key(meta.model, 'latest'), meta.version, json),
+    );
   }
 
   private async saveAliases(model: string, aliases: Record<string, number>, routes: Record<string, AliasRoute>): Promise<ModelAliases> {
     const saved: ModelAliases = { aliases, routes, updated_at: new Date().toISOString() };
     await this.store.put(this.keys.modelAliases(model), JSON.stringify(saved, null, 2));
-    await this.redis.set(this.key(model, 'aliases'), JSON.stringify(saved));
+    await this.announced(model, this.redis.multi().set(this.key(model, 'aliases'), JSON.stringify(saved)));
     return saved;
+  }
+
+  /**
+   * Runs a change to a model's Redis copy with the announcement of it in the same transaction, so
+   * every process that keeps resolutions drops the model's right after; this one at once.
+   */
+  private async announced(model: string, change: ChainableCommander): Promise<void> {
+    const message = changedModel(this.tenant, model);
+    await change.publish(modelChangesChannel(this.prefix), message).exec();
+    this.known?.changed(message);
   }
 
   /**

@@ -1,3 +1,5 @@
+export * from './change-feed.js';
+export * from './coalesced-writes.js';
 export * from './env.js';
 export * from './errors.js';
 export * from './logger.js';
