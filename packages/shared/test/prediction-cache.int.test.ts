@@ -61,6 +61,17 @@ describe('PredictionCache', () => {
     expect(await cache.dropVersion('drop', 1)).toBe(0);
   });
 
+  it("keeps a dropped version's index expiring, for the rows written after the drop", async () => {
+    const index = `${prefix}:cache:predict:redrop:1:index`;
+    await cache.store(cache.keysFor('redrop', 1, [[1]]), [{ value: 1 }]);
+    expect(await cache.dropVersion('redrop', 1)).toBe(1);
+    // Within the second, this write leaves the version's upkeep to the next one.
+    await cache.store(cache.keysFor('redrop', 1, [[2]]), [{ value: 2 }]);
+    expect(await redis.ttl(index)).toBeGreaterThan(55);
+    expect(await redis.zscore(`${prefix}:cache:predict:redrop:versions`, '1')).not.toBeNull();
+    expect(await cache.dropVersion('redrop', 1)).toBe(1);
+  });
+
   it('drops every version of a model, and nothing of another model', async () => {
     await cache.store(cache.keysFor('all', 1, [[1], [2]]), [{ value: 1 }, { value: 2 }]);
     await cache.store(cache.keysFor('all', 3, [[1]]), [{ value: 3 }]);

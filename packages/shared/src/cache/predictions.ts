@@ -17,7 +17,10 @@ export interface PredictionKeys {
 }
 
 // Drops one version's entries through its index, never by SCAN. Entry keys are built from the
-// index members, so this needs a standalone Redis (not Cluster), as the cache is.
+// index members, so this needs a standalone Redis (not Cluster), as the cache is. The index and the
+// version's place in the versions set stay: writers refresh their expiry once a second, not with
+// every row (cachedRowsOp), so they must not go between two refreshes; members whose rows are gone
+// cost a no-op UNLINK at the next drop and leave the index when they expire.
 const dropVersionScript = `
 local hashes = redis.call('ZRANGE', KEYS[1], 0, -1)
 local dropped = 0
@@ -29,31 +32,51 @@ for i, hash in ipairs(hashes) do
     batch = {}
   end
 end
-redis.call('UNLINK', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
 return dropped`;
 
+/** How often one process refreshes a version's index and its place in the versions set (cachedRowsOp). */
+const upkeepIntervalMs = 1_000;
+
 /**
- * Stores a batch's rows with the TTL and indexes them under their version, as one op.
+ * Stores a batch's rows with the TTL and indexes them under their version, as one op. The version's
+ * upkeep (expired rows out of its index, the index's expiry, the version in the model's versions
+ * set) runs when asked, at most once a second per process and version: it keeps both keys a second
+ * longer than the TTL, so they outlive every row written until the next upkeep.
  * keys: version index, versions set, then one entry key per row.
- * args: ttl, now, expires-at, version, then each row's hash, then each row's value.
+ * args: ttl, now, expires-at, version, the keys' TTL for the upkeep (0: none), then each row's hash,
+ * then each row's value.
  */
 export const cachedRowsOp: ScriptOpKind = {
   name: 'cached-rows',
   lua: `
-local ttl, now, expiresAt, rows = args[1], args[2], args[3], #keys - 2
+local ttl, now, expiresAt, keptFor, rows = args[1], args[2], args[3], tonumber(args[5]), #keys - 2
 for i = 1, rows do
-  redis.call('SET', keys[i + 2], args[4 + rows + i], 'EX', ttl)
-  redis.call('ZADD', keys[1], expiresAt, args[4 + i])
+  redis.call('SET', keys[i + 2], args[5 + rows + i], 'EX', ttl)
+  redis.call('ZADD', keys[1], expiresAt, args[5 + i])
 end
--- Expired rows leave the index here, so it stays as large as the live entries.
-redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
-redis.call('EXPIRE', keys[1], ttl)
-redis.call('ZADD', keys[2], expiresAt, args[4])
-redis.call('ZREMRANGEBYSCORE', keys[2], '-inf', now)
-redis.call('EXPIRE', keys[2], ttl)
+if keptFor > 0 then
+  -- Expired rows leave the index here, so it stays as large as the live entries.
+  redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
+  redis.call('EXPIRE', keys[1], keptFor)
+  redis.call('ZADD', keys[2], now + keptFor * 1000, args[4])
+  redis.call('ZREMRANGEBYSCORE', keys[2], '-inf', now)
+  redis.call('EXPIRE', keys[2], keptFor)
+end
 return rows`,
 };
+
+/** When each version's upkeep is next due, per index key: one per process, shared by every tenant's view of a cache. */
+class VersionUpkeep {
+  private readonly due = new Map<string, number>();
+
+  /** Whether the version of this index is due for its upkeep now; if so, the next one is a second away. */
+  take(indexKey: string, now: number): boolean {
+    if ((this.due.get(indexKey) ?? 0) > now) return false;
+    if (this.due.size >= 10_000) for (const [key, at] of this.due) if (at <= now) this.due.delete(key);
+    this.due.set(indexKey, now + upkeepIntervalMs);
+    return true;
+  }
+}
 
 // lookup, and when every row is cached, the same answers kept under KEYS[1] (a hash: the caller's
 // fields, ARGV[2..], and `answers`, the rows' values as one JSON array) for ARGV[1] seconds.
@@ -96,6 +119,7 @@ export class PredictionCache<T = Prediction> {
     private readonly ttlSeconds: number,
     private readonly namespace: 'predict' | 'embed' = 'predict',
     readonly tenant = defaultTenant,
+    private readonly upkeep = new VersionUpkeep(),
   ) {
     this.storeRows = singleOpScript(redis, cachedRowsOp);
     this.lookupKeeping = redisScript(redis, 'trainyardLookupAndKeep', lookupAndKeepScript);
@@ -104,7 +128,7 @@ export class PredictionCache<T = Prediction> {
 
   /** The same cache, seen as another tenant's. */
   forTenant(tenant: string): PredictionCache<T> {
-    return tenant === this.tenant ? this : new PredictionCache<T>(this.redis, this.prefix, this.ttlSeconds, this.namespace, tenant);
+    return tenant === this.tenant ? this : new PredictionCache<T>(this.redis, this.prefix, this.ttlSeconds, this.namespace, tenant, this.upkeep);
   }
 
   private versionBase(model: string, version: number): string {
@@ -158,17 +182,19 @@ export class PredictionCache<T = Prediction> {
   /** The store as an op, for a RedisBatch on the cache's connection. */
   storeOp(keys: PredictionKeys, predictions: readonly T[]): ScriptOp {
     const now = Date.now();
+    const index = `${this.versionBase(keys.model, keys.version)}:index`;
+    const keptFor = this.upkeep.take(index, now) ? this.ttlSeconds + upkeepIntervalMs / 1000 : 0;
     return {
       kind: cachedRowsOp,
-      keys: [`${this.versionBase(keys.model, keys.version)}:index`, this.versionsKey(keys.model), ...keys.rowKeys],
-      args: [this.ttlSeconds, now, now + this.ttlSeconds * 1000, keys.version, ...keys.rowHashes, ...predictions.map((prediction) => JSON.stringify(prediction))],
+      keys: [index, this.versionsKey(keys.model), ...keys.rowKeys],
+      args: [this.ttlSeconds, now, now + this.ttlSeconds * 1000, keys.version, keptFor, ...keys.rowHashes, ...predictions.map((prediction) => JSON.stringify(prediction))],
     };
   }
 
   /** Drops one version's entries; answers how many were still cached. */
   async dropVersion(model: string, version: number): Promise<number> {
     const base = this.versionBase(model, version);
-    const dropped = await this.redis.eval(dropVersionScript, 2, `${base}:index`, this.versionsKey(model), `${base}:row:`, version);
+    const dropped = await this.redis.eval(dropVersionScript, 1, `${base}:index`, `${base}:row:`);
     return Number(dropped);
   }
 
