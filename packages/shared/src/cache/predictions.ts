@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Prediction } from '../jobs/predict.js';
 import { redisScript, type RedisClient } from '../platform/redis.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
+import { ExpiryRefresh } from '../platform/expiry-refresh.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -34,9 +35,6 @@ for i, hash in ipairs(hashes) do
 end
 return dropped`;
 
-/** How often one process refreshes a version's index and its place in the versions set (cachedRowsOp). */
-const upkeepIntervalMs = 1_000;
-
 /**
  * Stores a batch's rows with the TTL and indexes them under their version, as one op. The version's
  * upkeep (expired rows out of its index, the index's expiry, the version in the model's versions
@@ -64,19 +62,6 @@ if keptFor > 0 then
 end
 return rows`,
 };
-
-/** When each version's upkeep is next due, per index key: one per process, shared by every tenant's view of a cache. */
-class VersionUpkeep {
-  private readonly due = new Map<string, number>();
-
-  /** Whether the version of this index is due for its upkeep now; if so, the next one is a second away. */
-  take(indexKey: string, now: number): boolean {
-    if ((this.due.get(indexKey) ?? 0) > now) return false;
-    if (this.due.size >= 10_000) for (const [key, at] of this.due) if (at <= now) this.due.delete(key);
-    this.due.set(indexKey, now + upkeepIntervalMs);
-    return true;
-  }
-}
 
 // lookup, and when every row is cached, the same answers kept under KEYS[1] (a hash: the caller's
 // fields, ARGV[2..], and `answers`, the rows' values as one JSON array) for ARGV[1] seconds.
@@ -119,7 +104,8 @@ export class PredictionCache<T = Prediction> {
     private readonly ttlSeconds: number,
     private readonly namespace: 'predict' | 'embed' = 'predict',
     readonly tenant = defaultTenant,
-    private readonly upkeep = new VersionUpkeep(),
+    /** When each version's upkeep is due: one schedule per process, shared by every tenant's view of the cache. */
+    private readonly upkeep = new ExpiryRefresh(1_000),
   ) {
     this.storeRows = singleOpScript(redis, cachedRowsOp);
     this.lookupKeeping = redisScript(redis, 'trainyardLookupAndKeep', lookupAndKeepScript);
@@ -183,7 +169,7 @@ export class PredictionCache<T = Prediction> {
   storeOp(keys: PredictionKeys, predictions: readonly T[]): ScriptOp {
     const now = Date.now();
     const index = `${this.versionBase(keys.model, keys.version)}:index`;
-    const keptFor = this.upkeep.take(index, now) ? this.ttlSeconds + upkeepIntervalMs / 1000 : 0;
+    const keptFor = this.upkeep.ttlFor(index, this.ttlSeconds, now);
     return {
       kind: cachedRowsOp,
       keys: [index, this.versionsKey(keys.model), ...keys.rowKeys],

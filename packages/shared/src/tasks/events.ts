@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resumePoint } from '../jobs/train.js';
 import { errorCode } from '../platform/errors.js';
+import { ExpiryRefresh } from '../platform/expiry-refresh.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
 import { taskTypeOf, type TaskType } from './ids.js';
@@ -74,26 +75,30 @@ const maxEvents = 2_000;
 export const feedMaxEvents = 10_000;
 
 /**
- * Appends to a task's log and to its tenant's feed, refreshing both retentions, in one op: workers
- * append several times per task, and the feed costs them no round trip of its own.
+ * Appends to a task's log and to its tenant's feed in one op: workers append several times per task,
+ * and the feed costs them no round trip of its own. Each key's retention is refreshed when its TTL
+ * is given (args[3], args[6]; 0: not this time).
  */
 export const taskEventOp: ScriptOpKind = {
   name: 'task-event',
   lua: `
 local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2])
-redis.call('EXPIRE', keys[1], args[3])
+if args[3] ~= '0' then redis.call('EXPIRE', keys[1], args[3]) end
 redis.call('XADD', keys[2], 'MAXLEN', '~', args[4], '*', 'e', args[2], 't', args[5])
-redis.call('EXPIRE', keys[2], args[3])
+if args[6] ~= '0' then redis.call('EXPIRE', keys[2], args[6]) end
 return id`,
 };
 
 /**
  * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
  * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
- * expires with the task's retention.
+ * expires with the task's retention. A log's or a feed's expiry is refreshed at most once a second
+ * per process (a second longer): a task's STARTED and its outcome, or a tenant's busy feed, pay for
+ * one EXPIRE, not one per event. Nothing deletes either but their expiry.
  */
 export class TaskEventLog {
   private readonly appendEvent;
+  private readonly expiries = new ExpiryRefresh(1_000);
 
   constructor(
     private readonly redis: RedisClient,
@@ -119,10 +124,19 @@ export class TaskEventLog {
   /** The append as an op, for a RedisBatch that writes many tasks' events in one command. */
   appendOp(taskId: string, event: TaskEvent, { tenant, type, model }: TaskTag): ScriptOp {
     const task: FeedTask = { task_id: taskId, type, model };
+    const [log, feed] = [this.key(taskId), this.feedKey(tenant)];
+    const now = Date.now();
     return {
       kind: taskEventOp,
-      keys: [this.key(taskId), this.feedKey(tenant)],
-      args: [maxEvents, JSON.stringify(event), this.retentionSeconds, feedMaxEvents, JSON.stringify(task)],
+      keys: [log, feed],
+      args: [
+        maxEvents,
+        JSON.stringify(event),
+        this.expiries.ttlFor(log, this.retentionSeconds, now),
+        feedMaxEvents,
+        JSON.stringify(task),
+        this.expiries.ttlFor(feed, this.retentionSeconds, now),
+      ],
     };
   }
 
