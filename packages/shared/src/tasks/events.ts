@@ -76,16 +76,16 @@ export const feedMaxEvents = 10_000;
 
 /**
  * Appends to a task's log and to its tenant's feed in one op: workers append several times per task,
- * and the feed costs them no round trip of its own. Each key's retention is refreshed when its TTL
- * is given (args[3], args[6]; 0: not this time).
+ * and the feed costs them no round trip of its own. args: the event, the task (for the feed), and
+ * each key's TTL when its retention is refreshed (0: not this time).
  */
 export const taskEventOp: ScriptOpKind = {
   name: 'task-event',
   lua: `
-local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2])
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[1])
 if args[3] ~= '0' then redis.call('EXPIRE', keys[1], args[3]) end
-redis.call('XADD', keys[2], 'MAXLEN', '~', args[4], '*', 'e', args[2], 't', args[5])
-if args[6] ~= '0' then redis.call('EXPIRE', keys[2], args[6]) end
+redis.call('XADD', keys[2], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[1], 't', args[2])
+if args[4] ~= '0' then redis.call('EXPIRE', keys[2], args[4]) end
 return id`,
 };
 
@@ -129,14 +129,7 @@ export class TaskEventLog {
     return {
       kind: taskEventOp,
       keys: [log, feed],
-      args: [
-        maxEvents,
-        JSON.stringify(event),
-        this.expiries.ttlFor(log, this.retentionSeconds, now),
-        feedMaxEvents,
-        JSON.stringify(task),
-        this.expiries.ttlFor(feed, this.retentionSeconds, now),
-      ],
+      args: [JSON.stringify(event), JSON.stringify(task), this.expiries.ttlFor(log, this.retentionSeconds, now), this.expiries.ttlFor(feed, this.retentionSeconds, now)],
     };
   }
 
