@@ -135,11 +135,12 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY), earlyCancel: 'alongside' }));
   }
   const ledger = new ChunkLedger(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
+  const batchRegistry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
   if (scores('batch')) {
     const { createBatchProcessor } = await import('./batch/batch.processor.js');
     const batch = createBatchProcessor({
       store,
-      registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX),
+      registry: batchRegistry,
       queues,
       ledger,
       events,
@@ -152,7 +153,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     const { createChunkWorker } = await import('./batch/chunk.worker.js');
     workers.push(
       createChunkWorker(
-        { store, models, ledger },
+        { store, models, ledger, registry: batchRegistry },
         {
           connection: redis,
           prefix: config.QUEUE_PREFIX,

@@ -17,6 +17,8 @@ import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { ModelCache } from '../src/predict/model-cache.js';
 import { createPredictPipeline } from '../src/predict/pipeline.js';
+import { ChunkLedger } from '../src/batch/chunk-ledger.js';
+import { scoreChunk } from '../src/batch/score-chunk.js';
 import { runAttempt, type AttemptRuntime } from '../src/tasks/attempt.js';
 import { TaskBookkeeping } from '../src/tasks/bookkeeping.js';
 import { TaskControl } from '../src/tasks/control.js';
@@ -111,5 +113,26 @@ describe('a predict for a version deleted after it was queued', () => {
     expect(models.stats()).toMatchObject({ misses: 1, hits: 1 });
     // Only that version: the model's other versions still answer.
     await expect(runPredict(1)).resolves.toMatchObject({ version: 1 });
+  });
+});
+
+describe('a batch chunk of a version deleted while its batch runs', () => {
+  it('fails with model_version_deleted before it loads the model or reads its input', async () => {
+    const before = models.stats();
+    const chunk = {
+      task_id: 'batch-deleted-version',
+      index: 0,
+      model: 'sides',
+      version: 2,
+      input: { inline: true as const },
+      bytes: [0, 100] as [number, number],
+      input_stamp: 'unread',
+      first_row: 1,
+      columns: ['a', 'b'],
+      output: 'jsonl' as const,
+    };
+    const failed = scoreChunk(chunk, { store, models, registry, ledger: new ChunkLedger(redis, prefix, 60) });
+    await expect(failed).rejects.toMatchObject({ code: 'model_version_deleted', message: 'version 2 of model "sides" was deleted after this task was queued' });
+    expect(models.stats()).toEqual(before);
   });
 });

@@ -33,4 +33,19 @@ describe('sseMessages', () => {
   it('drops an unfinished message at the end of the stream', async () => {
     expect(await collect(streamOf('data: complete\n\ndata: cut'))).toEqual([{ event: 'message', data: 'complete' }]);
   });
+
+  it('closes the stream when the reader stops early, as a live follow that is left must', async () => {
+    let cancelled: unknown = null;
+    const open = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('data: first\n\n')),
+      cancel: (reason) => {
+        cancelled = reason ?? 'cancelled';
+      },
+    });
+    for await (const message of sseMessages(open)) {
+      expect(message.data).toBe('first');
+      break;
+    }
+    expect(cancelled).not.toBeNull();
+  });
 });

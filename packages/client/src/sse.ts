@@ -5,17 +5,28 @@ export interface SseMessage {
   data: string;
 }
 
-/** Parses a text/event-stream body message by message; comments (heartbeats) are skipped. */
+/**
+ * Parses a text/event-stream body message by message; comments (heartbeats) are skipped. Reads
+ * with getReader() rather than `for await` over the stream, which some browsers (Safari) lack.
+ */
 export async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk.replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const message = parseBlock(buffer.slice(0, end));
-      buffer = buffer.slice(end + 2);
-      if (message) yield message;
+  try {
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done) return;
+      buffer += chunk.replace(/\r\n?/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const message = parseBlock(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (message) yield message;
+      }
     }
+  } finally {
+    // A reader that stops early (break, return) closes the stream, as `for await` over it would.
+    await reader.cancel().catch(() => {});
   }
 }
 

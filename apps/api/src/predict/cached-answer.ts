@@ -1,5 +1,5 @@
 import { defaultSemanticThreshold, type PredictionCache, type PredictionKeys } from '@trainyard/shared/cache';
-import type { PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
+import type { Prediction, PredictJobData, PredictRequest } from '@trainyard/shared/jobs';
 import { isTextModel, type ModelInputSpec } from '@trainyard/shared/models';
 import type { CacheTier } from '@trainyard/shared/metrics';
 import { InvalidRequestError, type Logger } from '@trainyard/shared/platform';
@@ -70,7 +70,8 @@ export async function answerFromCache(deps: PredictCacheDeps, tenant: string, pl
     retry_of: null,
     retried_by: null,
     progress: null,
-    result: { model: keys.model, version: keys.version, cached: true },
+    // The answers join the result once read; the record keeps them in a field of their own.
+    result: { model: keys.model, version: keys.version, cached: true } as TaskResource['result'],
     error: null,
     attempts: 0,
     failures: [],
@@ -97,5 +98,6 @@ export async function answerFromCache(deps: PredictCacheDeps, tenant: string, pl
   deps.metrics.cacheLookups.record(plan.output === 'embedding' ? 'embedding' : 'exact', answers !== null);
   if (!answers) return null;
   if (!deps.cacheOnQueueRedis) await deps.answered.keep(task, tenant, field, answers);
-  return { ...task, result: { ...(task.result as object), [field]: answers } };
+  const answered = { model: keys.model, version: keys.version, cached: true as const };
+  return { ...task, result: field === 'embeddings' ? { ...answered, embeddings: answers as number[][] } : { ...answered, predictions: answers as Prediction[] } };
 }

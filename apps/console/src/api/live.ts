@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError } from './client.js';
-import { followEvents, type ServerEvent } from './sse.js';
+import type { SseMessage } from '@trainyard/client/sse';
+import { followEvents } from './sse.js';
 
 /**
  * Keeps an event stream open while the component lives: reconnects after the server ends it
@@ -9,7 +10,7 @@ import { followEvents, type ServerEvent } from './sse.js';
  */
 export function useEventStream(
   path: string | null,
-  onEvent: (event: ServerEvent) => void,
+  onEvent: (event: SseMessage) => void,
   onRefused: (error: ApiError) => void,
   /** Replay the stream's events after this id first (reconnects always resume after the last id seen). */
   replayAfter?: string,

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.js';
 import { useEventStream } from '../api/live.js';
-import type { ServerEvent } from '../api/sse.js';
+import type { SseMessage } from '@trainyard/client/sse';
 import { finalStatuses, type ModelVersion, type Progress, type Task, type TaskStatus } from '../api/types.js';
 import { go, href } from '../router.js';
 import { LossChart } from '../ui/chart.js';
@@ -48,7 +48,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
   };
   useEffect(() => void load(), [taskId]);
 
-  const onEvent = ({ event, data }: ServerEvent) => {
+  const onEvent = ({ event, data }: SseMessage) => {
     const fields = JSON.parse(data) as { status?: TaskStatus; attempt?: number } & Progress;
     if (event === 'progress') {
       setCurve((current) => withPoint(current, fields));

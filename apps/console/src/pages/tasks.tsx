@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.js';
 import { useEventStream } from '../api/live.js';
-import type { ServerEvent } from '../api/sse.js';
+import type { SseMessage } from '@trainyard/client/sse';
 import { taskStatuses, type Progress, type Task, type TaskPage, type TaskStatus } from '../api/types.js';
 import { go, href } from '../router.js';
 import { ErrorBox } from '../ui/error-box.js';
@@ -57,7 +57,7 @@ export function TasksPage() {
 
   // A task the list has not shown yet reloads the first page; updates to shown ones change their row.
   const reloading = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const onEvent = ({ event, data }: ServerEvent) => {
+  const onEvent = ({ event, data }: SseMessage) => {
     const fields = JSON.parse(data) as { task_id: string; status?: TaskStatus } & Progress;
     if (!known.current.has(fields.task_id)) {
       clearTimeout(reloading.current);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import { csvRecords } from '@trainyard/shared/datasets';
 import type { BatchJobData, BatchPredictResult, JobQueues, ParsedJob } from '@trainyard/shared/jobs';
-import type { ModelRegistry, ModelVersion } from '@trainyard/shared/models';
+import { versionDeletedError, type ModelRegistry, type ModelVersion } from '@trainyard/shared/models';
 import { AppError, DataError, NotFoundError, tenantOf, type Logger } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore, type StorageKeys } from '@trainyard/shared/storage';
 import type { TaskEventLog } from '@trainyard/shared/tasks';
@@ -50,8 +50,12 @@ export function createBatchProcessor(deps: BatchDeps) {
     const startedAt = Date.now();
     const tenant = tenantOf(data);
     const keys = storageKeys(tenant);
-    const model = await deps.registry.forTenant(tenant).get(data.model, data.version);
-    if (!model) throw new DataError(`model "${data.model}" has no version ${data.version} any more`);
+    const registry = deps.registry.forTenant(tenant);
+    const model = await registry.get(data.model, data.version);
+    if (!model) {
+      if (await registry.wasDeleted(data.model, data.version)) throw versionDeletedError(data.model, data.version);
+      throw new DataError(`model "${data.model}" has no version ${data.version} any more`);
+    }
     try {
       const { spans, rows } = await queueChunks(deps, taskId, data, model, signal);
       const counts = await untilScored(deps, taskId, job, spans, rows, signal);

@@ -5,6 +5,7 @@ import { csvRecords, isDecimal } from '@trainyard/shared/datasets';
 import type { BatchChunkJobData } from '@trainyard/shared/jobs';
 import { NotFoundError, tenantOf } from '@trainyard/shared/platform';
 import { storageKeys, type ObjectStore } from '@trainyard/shared/storage';
+import { versionDeletedError, type ModelRegistry } from '@trainyard/shared/models';
 import type { ModelCache } from '../predict/model-cache.js';
 import { workerName } from '../tasks/identity.js';
 import type { ChunkCounts, ChunkLedger } from './chunk-ledger.js';
@@ -13,6 +14,7 @@ import { BatchLines } from './lines.js';
 
 export interface ChunkDeps {
   store: ObjectStore;
+  registry: ModelRegistry;
   models: ModelCache;
   ledger: ChunkLedger;
 }
@@ -33,6 +35,8 @@ export async function scoreChunk(data: BatchChunkJobData, deps: ChunkDeps): Prom
   if (await deps.ledger.isStopped(taskId)) return { completed: 0, failed: 0 };
   const tenant = tenantOf(data);
   const keys = storageKeys(tenant);
+  // A version deleted while its batch runs scores no more rows, even from a model held in memory.
+  if (await deps.registry.forTenant(tenant).wasDeleted(data.model, data.version)) throw versionDeletedError(data.model, data.version);
   const model = await deps.models.get(data.model, data.version, tenant);
   const lines = new BatchLines(data.output, model.classes);
   const inputOf = recordReader(model, data.columns);

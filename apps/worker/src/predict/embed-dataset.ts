@@ -1,18 +1,10 @@
 import type { LoadedModel } from '@trainyard/ml/predict';
 import type { PredictionCache } from '@trainyard/shared/cache';
 import { datasetKeys, parseCsv } from '@trainyard/shared/datasets';
+import type { EmbedDatasetResult } from '@trainyard/shared/jobs';
 import { DataError, NotFoundError } from '@trainyard/shared/platform';
 import type { ObjectStore } from '@trainyard/shared/storage';
 
-export interface EmbedDatasetResult {
-  model: string;
-  version: number;
-  dataset: string;
-  /** Distinct texts in the dataset. */
-  texts: number;
-  /** Texts embedded now; the others were cached already. */
-  embedded: number;
-}
 
 /** Texts per model call and per cache round trip: bounded memory whatever the dataset's size. */
 const chunkSize = 256;

@@ -1,13 +1,13 @@
 import type { Job } from 'bullmq';
 import type { SemanticIndex } from '@trainyard/shared/cache';
-import type { ParsedJob, PredictJobData, PredictResult, Prediction } from '@trainyard/shared/jobs';
-import { isDeletedOp, type RolloutStats } from '@trainyard/shared/models';
-import { AppError, tenantOf, type Logger, type RedisBatch } from '@trainyard/shared/platform';
+import type { EmbedDatasetResult, ParsedJob, PredictJobData, PredictResult, Prediction } from '@trainyard/shared/jobs';
+import { isDeletedOp, versionDeletedError, type RolloutStats } from '@trainyard/shared/models';
+import { tenantOf, type Logger, type RedisBatch } from '@trainyard/shared/platform';
 import type { ObjectStore } from '@trainyard/shared/storage';
 import type { WorkerMetrics } from '../metrics.js';
 import type { Attempt } from '../tasks/attempt.js';
 import { answerWrites, type AnswerCaches } from './cached-answers.js';
-import { embedDataset, type EmbedDatasetResult } from './embed-dataset.js';
+import { embedDataset } from './embed-dataset.js';
 import type { ModelCache } from './model-cache.js';
 import { PredictionBatcher } from './prediction-batcher.js';
 import { answerSemantically } from './semantic.js';
@@ -57,7 +57,7 @@ export function createPredictPipeline(deps: PredictDeps) {
     const startedAt = performance.now();
     const answer = run(parsed, attempt, job);
     answer.catch(() => {});
-    if (await deleted) throw new AppError('model_version_deleted', `version ${version} of model "${model}" was deleted after this task was queued`);
+    if (await deleted) throw versionDeletedError(model, version);
     const result = await answer;
     const { rollout } = parsed.data;
     if (rollout && 'predictions' in result) {

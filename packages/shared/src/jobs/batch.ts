@@ -73,19 +73,18 @@ export const batchProgress = z.object({ percent: z.number(), rows_done: z.int(),
 export type BatchProgress = z.output<typeof batchProgress>;
 
 /** Where a batch's output (or error file) is, in storage and over HTTP. */
-export interface BatchFile {
-  key: string;
-  format: BatchOutputFormat;
-  url: string;
-}
+const batchFile = z.object({ key: z.string(), format: outputFormat, url: z.string() });
+export type BatchFile = z.output<typeof batchFile>;
 
-export interface BatchPredictResult {
-  model: string;
-  version: number;
+/** A batch prediction's result: its output and error files, and how many rows went where. */
+export const batchPredictResult = z.object({
+  model: modelName,
+  version: z.int(),
   /** One line per scored row, in input order, each with its row number. */
-  output: BatchFile;
+  output: batchFile,
   /** One line per row that could not be scored: its row number and why. */
-  errors: BatchFile;
-  request_counts: { total: number; completed: number; failed: number };
-  duration_ms: number;
-}
+  errors: batchFile,
+  request_counts: z.object({ total: z.int(), completed: z.int(), failed: z.int() }),
+  duration_ms: z.number(),
+});
+export type BatchPredictResult = z.output<typeof batchPredictResult>;

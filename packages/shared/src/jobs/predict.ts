@@ -81,6 +81,32 @@ export const predictJobData = z.object({
 });
 export type PredictJobData = z.output<typeof predictJobData>;
 
-export type Prediction = { label: string | number; probabilities: Record<string, number> } | { value: number };
+const classified = z.object({ label: z.union([z.string(), z.number()]), probabilities: z.record(z.string(), z.number()) });
+/** One row's answer: a classifier's label with each class's probability, or a regressor's value. */
+export const prediction = z.union([classified, z.object({ value: z.number() })]);
+export type Prediction = z.output<typeof prediction>;
 
-export type PredictResult = { model: string; version: number } & ({ predictions: Prediction[] } | { embeddings: number[][] });
+/** A text's answer borrowed from the semantic cache: the cached text it matched, and how closely. */
+const semanticPrediction = classified.extend({ cached: z.literal('semantic'), similarity: z.number(), matched_input: z.string() });
+
+const answeredBy = { model: modelName, version: z.int() };
+/** true: every row came from the prediction cache (the task never queued); "semantic": every text borrowed a similar text's answer. */
+const cachedAnswer = z.union([z.literal(true), z.literal('semantic')]).optional();
+
+/** A predict task's result: one prediction (or embedding) per input, in input order. */
+export const predictResult = z.union([
+  z.object({ ...answeredBy, cached: cachedAnswer, predictions: z.array(z.union([semanticPrediction, prediction])) }),
+  z.object({ ...answeredBy, cached: z.literal(true).optional(), embeddings: z.array(z.array(z.number())) }),
+]);
+export type PredictResult = z.output<typeof predictResult>;
+
+/** An embed_dataset task's result (POST /v1/embed with a dataset). */
+export const embedDatasetResult = z.object({
+  ...answeredBy,
+  dataset: datasetName,
+  /** Distinct texts in the dataset. */
+  texts: z.int(),
+  /** Texts embedded now; the others were cached already. */
+  embedded: z.int(),
+});
+export type EmbedDatasetResult = z.output<typeof embedDatasetResult>;

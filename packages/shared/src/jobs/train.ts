@@ -154,24 +154,26 @@ export const lossCurve = z.object({
 });
 export type LossCurve = z.output<typeof lossCurve>;
 
-export interface TrainResult {
-  model: string;
-  version: number;
-  algorithm: Algorithm;
+/** A training's result: the version it published and how that version measures. */
+export const trainResult = z.object({
+  model: modelName,
+  version: z.int(),
+  algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]),
   /**
    * As before: the validation metrics when rows were held out, else the published model's metrics
    * on the rows it was fitted on; plus `loss` (and `val_loss` when rows were held out).
    */
-  metrics: Record<string, number>;
+  metrics: z.record(z.string(), z.number()),
   /** The model fitted on the training split, measured on the held-out rows; absent when nothing was held out. */
-  validation?: RowMetrics;
+  validation: rowMetrics.optional(),
   /** The published model, measured on the rows it was fitted on (every row after a refit); absent for versions made before it was recorded. */
-  training?: RowMetrics & { refit: boolean };
-  warnings?: string[];
+  training: rowMetrics.extend({ refit: z.boolean() }).optional(),
+  warnings: z.array(z.string()).optional(),
   /** Worker time spent fitting (data loading, upload and registry left out). */
-  fit_ms: number;
-  duration_ms: number;
-}
+  fit_ms: z.number(),
+  duration_ms: z.number(),
+});
+export type TrainResult = z.output<typeof trainResult>;
 
 /** Where a resumed training went on from: after this epoch of this phase. */
 export const resumePoint = z.object({ phase: z.enum(['fit', 'refit']), epoch: z.int() });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { algorithms, lossCurve, rowMetrics } from '../jobs/train.js';
-import { ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from '../platform/errors.js';
+import { AppError, ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from '../platform/errors.js';
 import { latestAlias } from '../platform/names.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
@@ -81,6 +81,11 @@ export function deletedVersionsKey(prefix: string, tenant: string, model: string
 
 /** Whether a version was deleted: an op for the worker's batched bookkeeping (1 when it was). */
 export const deletedVersionOp: ScriptOpKind = { name: 'version-deleted', lua: `return redis.call('SISMEMBER', keys[1], args[1])` };
+
+/** Why a task for a version deleted after it was queued does not answer (410, not retried). */
+export function versionDeletedError(model: string, version: number): AppError {
+  return new AppError('model_version_deleted', `version ${version} of model "${model}" was deleted after this task was queued`);
+}
 
 export function isDeletedOp(prefix: string, tenant: string, model: string, version: number): ScriptOp {
   return { kind: deletedVersionOp, keys: [deletedVersionsKey(prefix, tenant, model)], args: [version] };
@@ -358,6 +363,11 @@ export class ModelRegistry {
   }
 
   /** Version numbers present in storage, ascending. */
+  /** Whether the version was deleted (a worker that still holds it in memory must not answer with it). */
+  async wasDeleted(model: string, version: number): Promise<boolean> {
+    return (await this.redis.sismember(deletedVersionsKey(this.prefix, this.tenant, model), version)) === 1;
+  }
+
   async storedVersions(model: string): Promise<number[]> {
     const versions: number[] = [];
     for await (const object of this.store.list(this.keys.modelPrefix(model))) {

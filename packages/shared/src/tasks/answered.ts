@@ -43,5 +43,6 @@ export function answeredTaskOf(record: Record<string, string>): { task: TaskReso
   if (!record.task || !record.answers) return null;
   // Records kept before model, version and retries were part of a task have none of them.
   const task = { model: null, version: null, retry_of: null, retried_by: null, ...(JSON.parse(record.task) as object) } as TaskResource;
-  return { task: { ...task, result: { ...(task.result as object), [record.field ?? 'predictions']: JSON.parse(record.answers) } }, tenant: tenantOf(record) };
+  const result = { ...(task.result as object), [record.field ?? 'predictions']: JSON.parse(record.answers) } as TaskResource['result'];
+  return { task: { ...task, result }, tenant: tenantOf(record) };
 }

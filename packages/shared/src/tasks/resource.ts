@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { deadlineOf, type TaskDeadline } from '../jobs/deadlines.js';
-import { resumePoint } from '../jobs/train.js';
+import { batchPredictResult } from '../jobs/batch.js';
+import { embedDatasetResult, predictResult } from '../jobs/predict.js';
+import { resumePoint, trainResult } from '../jobs/train.js';
 import { taskError, taskStatusEvent, type LoggedTaskEvent, type TaskError } from './events.js';
 import { taskTypes, type TaskType } from './ids.js';
 import { progressOf, taskProgress } from './progress.js';
@@ -38,7 +40,10 @@ export const taskResource = z.object({
   /** The task that re-ran this one; a task is retried at most once. */
   retried_by: z.string().nullable(),
   progress: taskProgress.nullable(),
-  result: z.unknown().describe("The task's result once it succeeded, else null: a training's new version and metrics, a prediction's predictions or embeddings, a batch's output and error files."),
+  result: z
+    .union([trainResult, predictResult, embedDatasetResult, batchPredictResult])
+    .nullable()
+    .describe("The task's result once it succeeded, else null: a training's new version and metrics, a prediction's predictions or embeddings, a dataset's embedding counts, a batch's output and error files."),
   /** The final error once the task failed; the last attempt's error while a retry is pending. */
   error: taskError.nullable(),
   /** Attempts started so far. */
@@ -133,7 +138,8 @@ export function buildTaskResource(job: TaskJob, { type, status, logged, notifica
   } else if (status === 'RETRY' && lastFailure) {
     error = { code: lastFailure.code, message: lastFailure.message };
   }
-  const result = status === 'SUCCESS' ? (finishing ? finishing.result : job.returnvalue) ?? null : null;
+  // What the worker returned for this type of task: only workers write it.
+  const result = (status === 'SUCCESS' ? ((finishing ? finishing.result : job.returnvalue) ?? null) : null) as TaskResource['result'];
   return {
     task_id: job.id!,
     type,
