@@ -18,10 +18,9 @@ export interface PredictionKeys {
 }
 
 // Drops one version's entries through its index, never by SCAN. Entry keys are built from the
-// index members, so this needs a standalone Redis (not Cluster), as the cache is. The index and the
-// version's place in the versions set stay: writers refresh their expiry once a second, not with
-// every row (cachedRowsOp), so they must not go between two refreshes; members whose rows are gone
-// cost a no-op UNLINK at the next drop and leave the index when they expire.
+// index members, so this needs a standalone Redis (not Cluster), as the cache is. The version keeps
+// its place in the versions set: writers put it there once a second, not with every row
+// (cachedRowsOp), so a row cached right after the drop stays reachable by a drop of the model.
 const dropVersionScript = `
 local hashes = redis.call('ZRANGE', KEYS[1], 0, -1)
 local dropped = 0
@@ -33,13 +32,18 @@ for i, hash in ipairs(hashes) do
     batch = {}
   end
 end
+redis.call('UNLINK', KEYS[1])
 return dropped`;
+
+/** How often one process runs a version's upkeep (cachedRowsOp). */
+const versionUpkeepMs = 1_000;
 
 /**
  * Stores a batch's rows with the TTL and indexes them under their version, as one op. The version's
  * upkeep (expired rows out of its index, the index's expiry, the version in the model's versions
  * set) runs when asked, at most once a second per process and version: it keeps both keys a second
- * longer than the TTL, so they outlive every row written until the next upkeep.
+ * longer than the TTL, so they outlive every row written until the next upkeep. An index without
+ * expiry (new, or dropped and written again) gets one at once.
  * keys: version index, versions set, then one entry key per row.
  * args: ttl, now, expires-at, version, the keys' TTL for the upkeep (0: none), then each row's hash,
  * then each row's value.
@@ -52,7 +56,9 @@ for i = 1, rows do
   redis.call('SET', keys[i + 2], args[5 + rows + i], 'EX', ttl)
   redis.call('ZADD', keys[1], expiresAt, args[5 + i])
 end
-if keptFor > 0 then
+if keptFor == 0 then
+  redis.call('EXPIRE', keys[1], ttl + ${versionUpkeepMs / 1000}, 'NX')
+else
   -- Expired rows leave the index here, so it stays as large as the live entries.
   redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
   redis.call('EXPIRE', keys[1], keptFor)
@@ -105,7 +111,7 @@ export class PredictionCache<T = Prediction> {
     private readonly namespace: 'predict' | 'embed' = 'predict',
     readonly tenant = defaultTenant,
     /** When each version's upkeep is due: one schedule per process, shared by every tenant's view of the cache. */
-    private readonly upkeep = new ExpiryRefresh(1_000),
+    private readonly upkeep = new ExpiryRefresh(versionUpkeepMs),
   ) {
     this.storeRows = singleOpScript(redis, cachedRowsOp);
     this.lookupKeeping = redisScript(redis, 'trainyardLookupAndKeep', lookupAndKeepScript);
