@@ -45,7 +45,7 @@ const versionUpkeepMs = 1_000;
  * longer than the TTL, so they outlive every row written until the next upkeep. An index without
  * expiry (new, or dropped and written again) gets one at once.
  * keys: version index, versions set, then one entry key per row.
- * args: ttl, now, expires-at, version, the keys' TTL for the upkeep (0: none), then each row's hash,
+ * args: ttl, now, expires-at, version, the keys' TTL in ms for the upkeep (0: none), then each row's hash,
  * then each row's value.
  */
 export const cachedRowsOp: ScriptOpKind = {
@@ -57,14 +57,14 @@ for i = 1, rows do
   redis.call('ZADD', keys[1], expiresAt, args[5 + i])
 end
 if keptFor == 0 then
-  redis.call('EXPIRE', keys[1], ttl + ${versionUpkeepMs / 1000}, 'NX')
+  redis.call('PEXPIRE', keys[1], ttl * 1000 + ${versionUpkeepMs}, 'NX')
 else
   -- Expired rows leave the index here, so it stays as large as the live entries.
   redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
-  redis.call('EXPIRE', keys[1], keptFor)
-  redis.call('ZADD', keys[2], now + keptFor * 1000, args[4])
+  redis.call('PEXPIRE', keys[1], keptFor)
+  redis.call('ZADD', keys[2], now + keptFor, args[4])
   redis.call('ZREMRANGEBYSCORE', keys[2], '-inf', now)
-  redis.call('EXPIRE', keys[2], keptFor)
+  redis.call('PEXPIRE', keys[2], keptFor)
 end
 return rows`,
 };
@@ -175,7 +175,7 @@ export class PredictionCache<T = Prediction> {
   storeOp(keys: PredictionKeys, predictions: readonly T[]): ScriptOp {
     const now = Date.now();
     const index = `${this.versionBase(keys.model, keys.version)}:index`;
-    const keptFor = this.upkeep.ttlFor(index, this.ttlSeconds, now);
+    const keptFor = this.upkeep.ttlFor(index, this.ttlSeconds * 1000, now);
     return {
       kind: cachedRowsOp,
       keys: [index, this.versionsKey(keys.model), ...keys.rowKeys],

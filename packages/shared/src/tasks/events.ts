@@ -77,28 +77,28 @@ export const feedMaxEvents = 10_000;
 /**
  * Appends to a task's log and to its tenant's feed in one op: workers append several times per task,
  * and the feed costs them no round trip of its own. args: the event, the task (for the feed), and
- * each key's TTL when its retention is refreshed (0: not this time).
+ * each key's TTL in ms when its retention is refreshed (0: not this time).
  */
 export const taskEventOp: ScriptOpKind = {
   name: 'task-event',
   lua: `
 local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[1])
-if args[3] ~= '0' then redis.call('EXPIRE', keys[1], args[3]) end
+if args[3] ~= '0' then redis.call('PEXPIRE', keys[1], args[3]) end
 redis.call('XADD', keys[2], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[1], 't', args[2])
-if args[4] ~= '0' then redis.call('EXPIRE', keys[2], args[4]) end
+if args[4] ~= '0' then redis.call('PEXPIRE', keys[2], args[4]) end
 return id`,
 };
 
 /**
  * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
  * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
- * expires with the task's retention. A log's or a feed's expiry is refreshed at most once a second
- * per process (a second longer): a task's STARTED and its outcome, or a tenant's busy feed, pay for
- * one EXPIRE, not one per event. Nothing deletes either but their expiry.
+ * expires with the task's retention. A log's or a feed's expiry is refreshed at most every 100 ms per
+ * process (to 100 ms past the retention): a task's STARTED and its outcome, or a tenant's busy feed,
+ * pay for one PEXPIRE, not one per event. Nothing deletes either but their expiry.
  */
 export class TaskEventLog {
   private readonly appendEvent;
-  private readonly expiries = new ExpiryRefresh(1_000);
+  private readonly expiries = new ExpiryRefresh(100);
 
   constructor(
     private readonly redis: RedisClient,
@@ -129,7 +129,7 @@ export class TaskEventLog {
     return {
       kind: taskEventOp,
       keys: [log, feed],
-      args: [JSON.stringify(event), JSON.stringify(task), this.expiries.ttlFor(log, this.retentionSeconds, now), this.expiries.ttlFor(feed, this.retentionSeconds, now)],
+      args: [JSON.stringify(event), JSON.stringify(task), this.expiries.ttlFor(log, this.retentionSeconds * 1000, now), this.expiries.ttlFor(feed, this.retentionSeconds * 1000, now)],
     };
   }
 
