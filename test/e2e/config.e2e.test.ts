@@ -21,6 +21,8 @@ describe.concurrent('a bad configuration value', () => {
     ['api', { RATE_LIMIT_SUBMITS: '0' }, /RATE_LIMIT_SUBMITS/],
     ['api', { BOARD_READ_ONLY: 'sometimes' }, /BOARD_READ_ONLY/],
     ['worker', { WORKER_QUEUES: 'nope' }, /WORKER_QUEUES/],
+    ['worker', { WORKER_SHARDS: '0,x' }, /WORKER_SHARDS/],
+    ['api', { QUEUE_SHARDS: '0' }, /QUEUE_SHARDS/],
     ['worker', { REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL/],
   ] as const)('%s with %o exits 1 naming the variable', async (entry, env, named) => {
     const { code, output } = await exitOf(entry, env);

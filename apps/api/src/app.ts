@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
   // The Open Inference Protocol answers errors its own way; its model routes need a key as /v1's do.
   app.use(inferenceRouter(deps));
   app.use('/v2', inferenceErrors(deps.log, deps.redis));
-  const board = queueBoard(deps.queues.all(), { ...deps.board, keys: deps.authenticator });
+  const board = queueBoard(deps.queues.withShards(), { ...deps.board, keys: deps.authenticator });
   if (board) app.use(boardPath, ...board);
   else deps.log.warn(`Bull Board is not mounted at ${boardPath}: with AUTH=off it needs BOARD_USER and BOARD_PASSWORD`);
   app.use(notFoundHandler);

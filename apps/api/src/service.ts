@@ -64,6 +64,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     { train: taskRetries(config), predict: taskRetries(config), batch: taskRetries(config), 'batch-chunks': chunkRetries(config), notify: notifyRetries(config) },
     reportOutages(redis, log, 'queue'),
     tracing.bullmq,
+    config.QUEUE_SHARDS,
   );
   const events = new TaskEventLog(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const cancels = new TaskCancellation(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
@@ -81,12 +82,13 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   const rateLimits =
     authenticator &&
     new RateLimits(redis, config.QUEUE_PREFIX, { windowSeconds: config.RATE_LIMIT_WINDOW_S, submit: config.RATE_LIMIT_SUBMITS, read: config.RATE_LIMIT_READS });
-  // One blocking connection for every event stream of this process, named for CLIENT LIST.
-  const followerConnection = createRedis(config.REDIS_URL, { role: 'api', log, label: 'task follower' }, {
-    connectionName: `${config.QUEUE_PREFIX}-task-follower`,
-    lazyConnect: true,
-    commandTimeout: undefined,
-  });
+  // One blocking connection for every event stream of this process (per queue shard on a cluster), named for CLIENT LIST.
+  const followerConnection = () =>
+    createRedis(config.REDIS_URL, { role: 'api', log, label: 'task follower' }, {
+      connectionName: `${config.QUEUE_PREFIX}-task-follower`,
+      lazyConnect: true,
+      commandTimeout: undefined,
+    });
   const followers = new TaskFollower(events, followerConnection, redis, { perKey: config.FOLLOW_MAX_PER_KEY, perProcess: config.FOLLOW_MAX_PER_PROCESS });
   // Waits follow their job's end on each task queue's event stream: a blocking connection per queue.
   const completions = new TaskCompletions(redis, queues, blockingConnections(config.REDIS_URL, `${config.QUEUE_PREFIX}-task-completions`), log);
@@ -121,7 +123,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
       metrics.taskReads.inc({ server }),
     ),
     retries,
-    taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX),
+    taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX, config.QUEUE_SHARDS),
     answered,
     cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
@@ -137,7 +139,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     access: new Access(rateLimits),
     audit: new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_MAX_ENTRIES, log),
     idempotency: new Idempotency(redis, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_S),
-    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }),
+    backlog: new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }, config.QUEUE_SHARDS),
     tenantMaxTasks: config.TENANT_MAX_TASKS,
     ...(config.SUBMIT_DURABILITY === 'replicated' ? { replicated: replicaConfirmation(redis, config.SUBMIT_REPLICA_WAIT_MS) } : {}),
     tenantMaxDatasetBytes: config.TENANT_MAX_DATASET_BYTES,

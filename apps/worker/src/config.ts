@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queueNames, type QueueName } from '@trainyard/shared/jobs';
+import { queueNames, shardRange, type QueueName } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, withSlotPrefix, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 import { tracingEnv } from '@trainyard/shared/tracing';
@@ -10,6 +10,12 @@ const queueList = z
   .string()
   .transform((value) => [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))])
   .pipe(z.array(z.enum(queueNames as [QueueName, ...QueueName[]])).min(1, 'name at least one queue'));
+
+/** "0,2": shard numbers (0-63), each once. */
+const shardList = z
+  .string()
+  .transform((value) => [...new Set(value.split(',').map((shard) => shard.trim()).filter(Boolean))])
+  .pipe(z.array(z.string().regex(/^\d{1,2}$/, 'a shard number').transform(Number).pipe(z.int().max(63))).min(1, 'name at least one shard'));
 
 export const workerEnv = z.object({
   ...redisEnv.shape,
@@ -22,6 +28,11 @@ export const workerEnv = z.object({
   ...tracingEnv.shape,
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify', 'batch', 'batch-chunks']),
+  /**
+   * The queue shards whose train and predict queues this replica serves; unset: all QUEUE_SHARDS.
+   * May name shards beyond QUEUE_SHARDS, to drain them after QUEUE_SHARDS went down.
+   */
+  WORKER_SHARDS: shardList.optional(),
   /** Trainings at once, each in its own thread. */
   TRAIN_CONCURRENCY: concurrency.default(1),
   /** A network's training saves a checkpoint at most this often, and an attempt after a dead worker resumes from it; 0 turns checkpoints off. */
@@ -50,6 +61,9 @@ export const workerEnv = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 
-export type WorkerConfig = z.output<typeof workerEnv>;
+export type WorkerConfig = Omit<z.output<typeof workerEnv>, 'WORKER_SHARDS'> & { WORKER_SHARDS: number[] };
 
-export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => withSlotPrefix(parseEnv(workerEnv, source));
+export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => {
+  const config = withSlotPrefix(parseEnv(workerEnv, source));
+  return { ...config, WORKER_SHARDS: (config.WORKER_SHARDS ?? shardRange(config.QUEUE_SHARDS)).sort((a, b) => a - b) };
+};

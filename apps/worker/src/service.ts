@@ -5,10 +5,10 @@ import { startMetricsServer } from '@trainyard/shared/metrics';
 import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
 import { deletedVersionOp, ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, type Logger } from '@trainyard/shared/platform';
+import { createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, shardPrefix, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
-import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp } from '@trainyard/shared/tasks';
+import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOps } from '@trainyard/shared/tasks';
 import { ChunkLedger } from './batch/chunk-ledger.js';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -71,17 +71,17 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const subscriber = duplicateRedis(redis);
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
-  const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT });
+  const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }, config.QUEUE_SHARDS);
   // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
-  const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp, deletedVersionOp, rolloutRecordOp]);
+  const writes = new RedisBatch(redis, [...taskEventOps, cancelRequestedOp, cachedRowsOp, leaveBacklogOp, deletedVersionOp, rolloutRecordOp]);
   const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
   const trains = config.WORKER_QUEUES.includes('train');
   // Only a worker that trains imports the checkpoint code; any training it finishes may hold one.
   const discardCheckpoint = trains ? (await import('./train/checkpoints.js')).checkpointDiscarder(store, log) : undefined;
   const runtime = { bookkeeping, control, final: new FinalStatusRecorder(bookkeeping, backlog, notifications, discardCheckpoint), observe: metrics.attemptFinished };
-  const taskWorker = (concurrency: number): TaskWorkerOptions => ({
+  const taskWorker = (concurrency: number, shard = 0): TaskWorkerOptions => ({
     connection: redis,
-    prefix: config.QUEUE_PREFIX,
+    prefix: shardPrefix(config.QUEUE_PREFIX, shard),
     concurrency,
     runtime,
     log,
@@ -102,7 +102,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, config.CHECKPOINT_INTERVAL_S * 1000, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
     const train = createTrainProcessor({ pool, registry, events, log, epochsRun: metrics.epochsRun });
-    workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY)));
+    for (const shard of config.WORKER_SHARDS) workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY, shard)));
   }
   // Predictions and batch chunks share the loaded models.
   const scores = (queue: QueueName) => config.WORKER_QUEUES.includes(queue);
@@ -132,7 +132,8 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       prefix: config.QUEUE_PREFIX,
       rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
     });
-    workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY), earlyCancel: 'alongside' }));
+    // One BullMQ worker per shard, one pipeline: predictions of every shard batch and share the model cache.
+    for (const shard of config.WORKER_SHARDS) workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY, shard), earlyCancel: 'alongside' }));
   }
   const ledger = new ChunkLedger(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const batchRegistry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
@@ -183,7 +184,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   }
   const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
-  log.info({ worker: workerName, queues: config.WORKER_QUEUES }, 'worker ready');
+  log.info({ worker: workerName, queues: config.WORKER_QUEUES, shards: config.WORKER_SHARDS }, 'worker ready');
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {

@@ -62,3 +62,37 @@ describe("a tenant's task index", () => {
     expect(await redis.pttl(index.key('acme'))).toBeGreaterThan(19_000);
   });
 });
+
+describe('with three queue shards', () => {
+  const sharded = () => new TaskBacklog(redis, prefix, { retentionSeconds: 3_600, retentionCount: 100 }, 3);
+
+  it('indexes each task in its shard and pages through every shard newest first, exactly', async () => {
+    const backlog = sharded();
+    const now = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const id = newTaskId('predict', i % 3);
+      expect(await backlog.admit('acme', 'predict', id, 1_000_000, now - Math.floor(i / 2))).not.toBeNull();
+      ids.push(id);
+    }
+    for (const shard of [0, 1, 2]) expect(await redis.zcard(index.key('acme', shard))).toBe(3);
+    const all = new TaskIndex(redis, prefix, 3);
+    const seen: string[] = [];
+    for (let page = await all.page('acme', null, null, 2); page.length; page = await all.page('acme', page.at(-1)!, null, 2)) {
+      seen.push(...page.map((entry) => entry.taskId));
+    }
+    const newestFirst = ids.map((id, i) => ({ id, at: now - Math.floor(i / 2) })).sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
+    expect(seen).toEqual(newestFirst.map(({ id }) => id));
+  });
+
+  it('counts the tenant’s unfinished tasks of every shard against its quota', async () => {
+    const backlog = sharded();
+    const now = Date.now();
+    for (const shard of [0, 1, 2]) expect(await backlog.admit('acme', 'predict', newTaskId('predict', shard), 3, now)).toBe(0);
+    expect(await backlog.admit('acme', 'train', newTaskId('train', 1), 3, now)).toBeNull();
+    const finished = newTaskId('predict', 2);
+    expect(await backlog.admit('acme', 'predict', finished, 4, now)).toBe(1);
+    await backlog.finished('acme', 'predict', finished);
+    expect(await backlog.admit('acme', 'train', newTaskId('train', 2), 4, now)).toBe(0);
+  });
+});

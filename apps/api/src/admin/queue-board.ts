@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Queue } from 'bullmq';
 import type { Express, RequestHandler } from 'express';
+import type { ShardQueue } from '@trainyard/shared/jobs';
 import { AppError } from '@trainyard/shared/platform';
 import type { Authenticator } from '../auth/authenticator.js';
 import { grants } from '../auth/principal.js';
@@ -27,13 +27,16 @@ export interface BoardAccess {
 
 /**
  * Bull Board over the task queues, always behind HTTP basic auth; null when nothing could open it
- * (no BOARD_USER/BOARD_PASSWORD and authentication off), so it is not mounted at all.
+ * (no BOARD_USER/BOARD_PASSWORD and authentication off), so it is not mounted at all. A queue of
+ * shard n > 0 (QUEUE_SHARDS) is listed as `s<n>-<queue>`: the board tells queues apart by name.
  */
-export function queueBoard(queues: Queue[], access: BoardAccess): RequestHandler[] | null {
+export function queueBoard(queues: ShardQueue[], access: BoardAccess): RequestHandler[] | null {
   if (!access.credentials && !access.keys) return null;
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(boardPath);
-  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: access.readOnly })), serverAdapter });
+  const adapter = ({ queue, shard }: ShardQueue) =>
+    new BullMQAdapter(queue, { readOnlyMode: access.readOnly, ...(shard ? { prefix: `s${shard}-`, displayName: `${queue.name} (shard ${shard})` } : {}) });
+  createBullBoard({ queues: queues.map(adapter), serverAdapter });
   // The board is an Express app of its own, which would announce itself in X-Powered-By.
   const board = serverAdapter.getRouter() as Express;
   board.disable('x-powered-by');

@@ -5,7 +5,7 @@ export function routeOf(req: Request): string {
   return req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
 }
 
-const taskIdInPath = /\/((?:train|predict)-[0-9a-f]{32})(?:\/|$)/;
+const taskIdInPath = /\/((?:train|predict)(?:-s[1-9]\d?)?-[0-9a-f]{32})(?:\/|$)/;
 
 /** The task a request is about: the one it created (set by the submit) or the one its path names. */
 export function taskIdOf(req: Request, res: Response): string | undefined {

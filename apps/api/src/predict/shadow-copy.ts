@@ -1,7 +1,6 @@
 import { maxBullmqPriority, type JobQueues, type PredictJobData } from '@trainyard/shared/jobs';
 import type { RolloutStats } from '@trainyard/shared/models';
 import type { Logger } from '@trainyard/shared/platform';
-import { newTaskId } from '@trainyard/shared/tasks';
 
 export interface ShadowDeps {
   queues: JobQueues;
@@ -22,7 +21,7 @@ type Answered = Pick<PredictJobData, 'model' | 'version' | 'inputs'> & { tenant:
  */
 export function queueShadowCopy(deps: ShadowDeps, answered: Answered, alias: string, shadow: number): void {
   const { tenant, model, version, inputs } = answered;
-  const jobId = newTaskId('predict');
+  const jobId = deps.queues.newTaskId('predict', tenant, model);
   const copy = async () => {
     if (!(await deps.rollouts.admitShadow(tenant, model, alias, jobId, deps.shadowMaxBacklog))) return;
     const data = { tenant, model, version: shadow, inputs, output: 'prediction' as const, rollout: { alias, shadow_of: version } };

@@ -34,7 +34,7 @@ export async function cancelTask(deps: CancelDeps, taskId: string, tenant: strin
 }
 
 async function revokeWaiting(deps: CancelDeps, task: TaskResource, tenant: string): Promise<CancelledTask> {
-  const queue = deps.queues.get(task.type);
+  const queue = deps.queues.forTask(task.type, task.task_id);
   const job = await queue.getJob(task.task_id);
   const event = statusEvent('REVOKED', task.attempts + 1);
   const { type: _type, ...entry } = event;

@@ -29,7 +29,8 @@ const restartMs = 250;
  * waits) instead of a connection and a read per waiting request.
  */
 export class TaskCompletions {
-  private readonly followers = new Map<TaskType, QueueFollower>();
+  /** By the queue's event stream: a sharded type has one per shard. */
+  private readonly followers = new Map<string, QueueFollower>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -43,10 +44,11 @@ export class TaskCompletions {
    * is then never missed (the follower starts reading the stream at or before the read).
    */
   watch(type: TaskType, taskId: string): CompletionWatch {
-    let follower = this.followers.get(type);
+    const stream = this.queues.forTask(type, taskId).keys.events!;
+    let follower = this.followers.get(stream);
     if (!follower) {
-      follower = new QueueFollower(this.redis, this.queues.get(type).keys.events!, this.connections, this.log);
-      this.followers.set(type, follower);
+      follower = new QueueFollower(this.redis, stream, this.connections, this.log);
+      this.followers.set(stream, follower);
     }
     return follower.watch(taskId);
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TaskDeadline } from '@trainyard/shared/jobs';
 import { AppError, ConflictError, modelName } from '@trainyard/shared/platform';
-import { newTaskId, taskTypes, type TaskResource, type TaskRetries, type TaskStatus } from '@trainyard/shared/tasks';
+import { taskTypes, type TaskResource, type TaskRetries, type TaskStatus } from '@trainyard/shared/tasks';
 import type { Principal } from '../auth/principal.js';
 import { findTasks, sinceTime, type ListTasksDeps } from './list-tasks.js';
 import { readTask, readTaskWithSnapshot } from './read-task.js';
@@ -40,7 +40,7 @@ export async function retryTask(deps: RetryDeps, taskId: string, caller: Princip
   if (task.type === 'batch' && 'inline' in ((data as { input?: object }).input ?? {})) {
     throw new ConflictError('task_not_retryable', `task ${taskId} scored inline rows, which are stored for that task only; submit them again`);
   }
-  const retryId = newTaskId(task.type);
+  const retryId = deps.queues.newTaskId(task.type, caller.tenant, task.model);
   const holder = await deps.retries.claim(taskId, retryId);
   if (holder !== retryId) throw retriedAlready(taskId, holder);
   try {

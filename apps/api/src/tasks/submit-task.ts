@@ -11,7 +11,7 @@ import {
 } from '@trainyard/shared/jobs';
 import { assertDeliverableWebhook, type NotifyRequest } from '@trainyard/shared/notify';
 import { AppError, InvalidRequestError } from '@trainyard/shared/platform';
-import { newTaskId, type JobState, type SubmittedTask, type TaskType } from '@trainyard/shared/tasks';
+import { type JobState, type SubmittedTask, type TaskType } from '@trainyard/shared/tasks';
 
 export type { SubmittedTask };
 import type { Principal } from '../auth/principal.js';
@@ -61,7 +61,7 @@ export async function enqueueTask<T extends TaskType>(
   }
   const priority = allowedPriority(caller, request.priority);
   const { tenant } = caller;
-  const taskId = extraOptions.jobId ?? newTaskId(type);
+  const taskId = extraOptions.jobId ?? deps.queues.newTaskId(type, tenant, (data as { model?: string }).model ?? null);
   // One time for the job and the tenant's task index, so `since` and `created_at` agree.
   const submittedAt = Date.now();
   const ahead = await admit(deps, tenant, type, taskId, submittedAt);
@@ -74,7 +74,7 @@ export async function enqueueTask<T extends TaskType>(
   // A deduplicated add answers with the job already in flight, which was counted when it came.
   const id = job.id ?? taskId;
   if (id !== taskId) await deps.backlog.finished(tenant, type, taskId).catch(() => {});
-  await deps.replicated?.(deps.queues.get(type).toKey(id), id);
+  await deps.replicated?.(deps.queues.forTask(type, id).toKey(id), id);
   return { task_id: id, type, status: 'PENDING', created_at: new Date(job.timestamp).toISOString(), links: { self: `/v1/tasks/${id}` } };
 }
 
@@ -91,7 +91,7 @@ function allowedPriority(caller: Principal, requested: number | undefined): numb
  * are unfinished ahead of it. At the quota, tasks whose end nobody recorded are pruned once before the answer is a 429.
  */
 async function admit(deps: SubmitDeps, tenant: string, type: TaskType, taskId: string, at: number): Promise<number> {
-  const stateOf = async (queue: TaskType, id: string) => (await deps.queues.get(queue).getJobState(id)) as JobState;
+  const stateOf = async (queue: TaskType, id: string) => (await deps.queues.forTask(queue, id).getJobState(id)) as JobState;
   let ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, at);
   if (ahead === null && (await deps.backlog.prune(tenant, stateOf)) > 0) ahead = await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, at);
   if (ahead !== null) return ahead;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { AppError, serverOf, type RedisClient } from '@trainyard/shared/platform';
+import { AppError, hashSlot, serverOf, type RedisClient } from '@trainyard/shared/platform';
 import { compareEventIds, type LoggedTaskEvent, type TaskEventLog } from '@trainyard/shared/tasks';
 
 /** One follow of one task's log or one tenant's feed: what an event stream reads from. */
@@ -48,8 +48,13 @@ class Follow implements TaskLogFollow {
   }
 
   close(): void {
-    this.release(this);
+    this.forget();
     this.wake();
+  }
+
+  /** Gives back its place (and its owner's count) without waking a waiting `next`. */
+  forget(): void {
+    this.release(this);
   }
 
   deliver(entries: LoggedTaskEvent[]): void {
@@ -82,37 +87,26 @@ class Follow implements TaskLogFollow {
 }
 
 /**
- * Follows many tasks' event logs over one Redis connection per process: a single XREAD BLOCK reads
- * every followed log at once and hands each follow its entries, so a thousand open event streams
- * and waits hold one connection, not a thousand. A new follow interrupts the read in progress
- * (CLIENT UNBLOCK, sent on the shared connection) so the next read includes it at once. Each API key,
- * and the process, may hold a bounded number of follows: 429 beyond.
+ * Follows many tasks' event logs over one Redis connection per process (per hash slot of the logs
+ * on a cluster: one per queue shard, see shardPrefix): a single XREAD BLOCK reads every followed
+ * log of a slot at once and hands each follow its entries, so a thousand open event streams and
+ * waits hold one connection, not a thousand. Each API key, and the process, may hold a bounded
+ * number of follows: 429 beyond.
  */
 export class TaskFollower {
-  private readonly follows = new Map<string, Set<Follow>>();
   private readonly perOwner = new Map<string, number>();
   private count = 0;
-  /** The positions of the read in flight, by stream key. */
-  private reading: ReadonlyMap<string, string> | null = null;
-  /** The server the reads block on (on a cluster, the master of the logs' slot) and the read's client id there. */
-  private blocked: { key: string; server: Redis; id: string } | null = null;
-  private idle: (() => void) | null = null;
+  private readonly readers = new Map<number, SlotReader>();
   private closed = false;
-  private running = false;
-  private interrupting = false;
-  private interruptWanted = false;
 
   constructor(
     private readonly events: TaskEventLog,
-    /** The blocking connection, opened on first use; nothing else runs on it. */
-    private readonly connection: RedisClient,
+    /** Opens a blocking connection (lazily connecting) for the logs of one slot; nothing else runs on it. */
+    private readonly connect: () => RedisClient,
     /** The API's shared connection, which sends CLIENT UNBLOCK. */
     private readonly control: RedisClient,
     private readonly limits: FollowLimits,
-  ) {
-    // Another connection (after a reconnect) has another client id.
-    connection.on('close', () => (this.blocked = null));
-  }
+  ) {}
 
   /**
    * Starts following a stream (a task's log, a tenant's feed: TaskEventLog's keys) after `afterId`,
@@ -120,21 +114,19 @@ export class TaskFollower {
    */
   follow(key: string, afterId: string, owner: string): TaskLogFollow {
     this.admit(owner);
-    const follow = new Follow(key, afterId, owner, (done) => this.release(done));
-    const ofKey = this.follows.get(key) ?? new Set();
-    ofKey.add(follow);
-    this.follows.set(key, ofKey);
-    this.start();
-    if (!this.covered(follow)) this.interrupt();
-    return follow;
+    const slot = 'isCluster' in this.control && this.control.isCluster ? hashSlot(key) : 0;
+    let reader = this.readers.get(slot);
+    if (!reader) this.readers.set(slot, (reader = new SlotReader(this.events, this.connect(), this.control)));
+    const release = (done: Follow) => {
+      if (reader.release(done)) this.discharge(done.owner);
+    };
+    return reader.follow(new Follow(key, afterId, owner, release));
   }
 
-  /** Ends every follow and the blocking connection. */
+  /** Ends every follow and the blocking connections. */
   close(): void {
     this.closed = true;
-    this.failAll(new AppError('unavailable', 'the API is stopping'));
-    this.idle?.();
-    this.connection.disconnect();
+    for (const reader of this.readers.values()) reader.close();
   }
 
   /**
@@ -166,19 +158,66 @@ export class TaskFollower {
     if (held) this.perOwner.set(owner, held);
     else this.perOwner.delete(owner);
   }
+}
 
-  private release(follow: Follow): void {
+/**
+ * The follows of the logs of one hash slot, over one blocking connection. A new follow interrupts
+ * the read in progress (CLIENT UNBLOCK, sent on the shared connection) so the next read includes it
+ * at once.
+ */
+class SlotReader {
+  private readonly follows = new Map<string, Set<Follow>>();
+  /** The positions of the read in flight, by stream key. */
+  private reading: ReadonlyMap<string, string> | null = null;
+  /** The server the reads block on (on a cluster, the master of the logs' slot) and the read's client id there. */
+  private blocked: { key: string; server: Redis; id: string } | null = null;
+  private idle: (() => void) | null = null;
+  private closed = false;
+  private running = false;
+  private interrupting = false;
+  private interruptWanted = false;
+
+  constructor(
+    private readonly events: TaskEventLog,
+    /** The blocking connection, opened on first use; nothing else runs on it. */
+    private readonly connection: RedisClient,
+    /** The API's shared connection, which sends CLIENT UNBLOCK. */
+    private readonly control: RedisClient,
+  ) {
+    // Another connection (after a reconnect) has another client id.
+    connection.on('close', () => (this.blocked = null));
+  }
+
+  follow(follow: Follow): TaskLogFollow {
+    const ofKey = this.follows.get(follow.key) ?? new Set();
+    ofKey.add(follow);
+    this.follows.set(follow.key, ofKey);
+    this.start();
+    if (!this.covered(follow)) this.interrupt();
+    return follow;
+  }
+
+  /** Ends every follow and the blocking connection. */
+  close(): void {
+    this.closed = true;
+    this.failAll(new AppError('unavailable', 'the API is stopping'));
+    this.idle?.();
+    this.connection.disconnect();
+  }
+
+  /** Forgets a follow: true the first time. */
+  release(follow: Follow): boolean {
     const ofKey = this.follows.get(follow.key);
-    if (!ofKey?.delete(follow)) return;
+    if (!ofKey?.delete(follow)) return false;
     if (!ofKey.size) this.follows.delete(follow.key);
-    this.discharge(follow.owner);
+    return true;
   }
 
   /** Ends every follow with an error; each stream or wait decides what to answer. */
   private failAll(error: unknown): void {
     for (const ofTask of [...this.follows.values()]) {
       for (const follow of ofTask) {
-        this.release(follow);
+        follow.forget();
         follow.fail(error);
       }
     }
@@ -242,8 +281,8 @@ export class TaskFollower {
   }
 
   /**
-   * Learns which server the next read blocks on and its client id there. Every followed stream
-   * shares one hash slot (the key prefix is a hash tag on a cluster), so any of their keys names it.
+   * Learns which server the next read blocks on and its client id there. Every followed stream of
+   * a reader shares one hash slot, so any of their keys names it.
    */
   private async identify(): Promise<void> {
     const key = this.follows.keys().next().value!;

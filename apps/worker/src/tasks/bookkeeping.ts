@@ -27,7 +27,7 @@ export class TaskBookkeeping {
   /** Appends the STARTED event and answers whether a cancel was requested before it. */
   async started(taskId: string, tag: TaskTag, event: TaskEvent): Promise<boolean> {
     // A lost STARTED entry is harmless: the outcome is what must be recorded.
-    void this.batch.write(this.events.appendOp(taskId, event, tag)).catch(() => {});
+    for (const op of this.events.appendOps(taskId, event, tag)) void this.batch.write(op).catch(() => {});
     return (await this.batch.write<number>(this.cancels.requestedOp(taskId))) === 1;
   }
 
@@ -38,17 +38,22 @@ export class TaskBookkeeping {
    * what readers go by.
    */
   async append(taskId: string, tag: TaskTag, event: TaskEvent): Promise<void> {
-    const { sent, done } = this.batch.send(this.events.appendOp(taskId, event, tag));
-    done.catch((error: unknown) => this.log.warn({ err: error, taskId, event: event.type === 'status' ? event.status : event.type }, 'task event not recorded'));
-    await sent;
+    // The task log's op first: it shares the job's slot; a feed entry in another slot follows it.
+    const appends = this.events.appendOps(taskId, event, tag).map((op) => this.batch.send(op));
+    const logFailure = (error: unknown) => this.log.warn({ err: error, taskId, event: event.type === 'status' ? event.status : event.type }, 'task event not recorded');
+    for (const { done } of appends) done.catch(logFailure);
+    await appends[0]!.sent;
   }
 
   /** Appends a final event after the writes that go with it: those bound elsewhere first, the rest in the same batch. */
   async appendAfter(taskId: string, tag: TaskTag, event: TaskEvent, writes: readonly OutcomeWrite[]): Promise<void> {
     const logFailure = (write: OutcomeWrite) => (error: unknown) => this.log.warn({ err: error, taskId }, write.label);
-    const elsewhere = writes.filter((write) => write.batch !== this.batch);
+    // In this batch but another slot of a cluster (the caches' keys, beside a shard's task) is elsewhere too.
+    const [logOp] = this.events.appendOps(taskId, event, tag);
+    const together = (write: OutcomeWrite) => write.batch === this.batch && this.batch.together(write.op, logOp!);
+    const elsewhere = writes.filter((write) => !together(write));
     await Promise.all(elsewhere.map((write) => write.batch.write(write.op).catch(logFailure(write))));
-    for (const write of writes) if (write.batch === this.batch) void this.batch.write(write.op).catch(logFailure(write));
+    for (const write of writes) if (together(write)) void this.batch.write(write.op).catch(logFailure(write));
     await this.append(taskId, tag, event);
   }
 }

@@ -1,8 +1,10 @@
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
 import { redisScript, type RedisClient } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
-import { taskTypes, type TaskType } from '../tasks/ids.js';
+import { shardPrefix } from '../platform/redis-url.js';
+import { taskShardOf, taskTypes, type TaskType } from '../tasks/ids.js';
 import type { JobState } from '../tasks/status.js';
+import { shardedTypes, shardRange } from './shards.js';
 import { TaskIndex } from './task-index.js';
 
 /** BullMQ's largest priority number (the least urgent): shadow copies of predictions wait behind every task. */
@@ -24,14 +26,15 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
   return Math.min((unfinishedAhead + 1) * round + requested, maxBullmqPriority);
 }
 
-// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue, then the
-// tenant's task index. ARGV: task id, now, quota, how long (ms) and how many tasks the index keeps.
-// Answers how many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when
-// the tenant has its quota of unfinished tasks already. An admitted task joins the index here, so
-// listing costs the submission no round trip of its own.
+// KEYS: the tenant's unfinished tasks on this queue, then on every other task queue of the shard,
+// then the tenant's task index in the shard. ARGV: task id, now, quota, how long (ms) and how many
+// tasks the index keeps, how many of the tenant's tasks other shards hold unfinished. Answers how
+// many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when the tenant
+// has its quota of unfinished tasks already. An admitted task joins the index here, so listing
+// costs the submission no round trip of its own.
 const admitScript = `
 local index = KEYS[#KEYS]
-local total = 0
+local total = tonumber(ARGV[6])
 for i = 1, #KEYS - 1 do total = total + redis.call('ZCARD', KEYS[i]) end
 if total >= tonumber(ARGV[3]) then return -1 end
 local ahead = redis.call('ZCARD', KEYS[1])
@@ -43,6 +46,12 @@ redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - tonumber(ARGV[4])))
 redis.call('ZREMRANGEBYRANK', index, 0, -tonumber(ARGV[5]) - 1)
 redis.call('PEXPIRE', index, ARGV[4])
 return ahead`;
+
+// KEYS: a tenant's backlogs in one shard. Answers how many tasks they hold together.
+const countScript = `
+local total = 0
+for i = 1, #KEYS do total = total + redis.call('ZCARD', KEYS[i]) end
+return total`;
 
 /** A task leaves its tenant's backlog: an op that goes with the task's final status. */
 export const leaveBacklogOp: ScriptOpKind = { name: 'backlog-leave', lua: `return redis.call('ZREM', keys[1], args[1])` };
@@ -65,6 +74,7 @@ export interface IndexRetention {
 
 export class TaskBacklog {
   private readonly admitTask;
+  private readonly countTasks;
   private readonly index: TaskIndex;
   /** A task is listed up to twice the retention after its submission: it may wait and run before retention starts. */
   private readonly indexMs: number;
@@ -75,15 +85,24 @@ export class TaskBacklog {
     private readonly redis: RedisClient,
     private readonly prefix: string,
     retention: IndexRetention,
+    /** QUEUE_SHARDS: a shard keeps the backlogs and index of the tasks on its queues, beside them. */
+    private readonly shards = 1,
   ) {
     this.admitTask = redisScript(redis, 'trainyardAdmitTask', admitScript);
-    this.index = new TaskIndex(redis, prefix);
+    this.countTasks = redisScript(redis, 'trainyardCountBacklog', countScript);
+    this.index = new TaskIndex(redis, prefix, shards);
     this.indexMs = 2 * retention.retentionSeconds * 1000;
     this.indexMax = 2 * taskTypes.length * retention.retentionCount;
   }
 
-  private key(tenant: string, queue: TaskType): string {
-    return `${tenantKeyPrefix(this.prefix, tenant)}:backlog:${queue}`;
+  private key(tenant: string, queue: TaskType, shard: number): string {
+    return `${tenantKeyPrefix(shardPrefix(this.prefix, shard), tenant)}:backlog:${queue}`;
+  }
+
+  /** The tenant's backlogs in a shard: every task type's in shard 0, the sharded types' in the others. */
+  private keysOf(tenant: string, shard: number, first?: TaskType): string[] {
+    const types = taskTypes.filter((type) => shard === 0 || shardedTypes.has(type));
+    return [...(first ? [first] : []), ...types.filter((type) => type !== first)].map((type) => this.key(tenant, type, shard));
   }
 
   /**
@@ -92,19 +111,33 @@ export class TaskBacklog {
    * `at` (epoch ms, its job's timestamp) places it in the tenant's task index.
    */
   async admit(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<number | null> {
-    const keys = [...[queue, ...taskTypes.filter((type) => type !== queue)].map((type) => this.key(tenant, type)), this.index.key(tenant)];
-    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, at, quota, this.indexMs, this.indexMax));
+    const shard = taskShardOf(taskId);
+    const keys = [...this.keysOf(tenant, shard, queue), this.index.key(tenant, shard)];
+    const elsewhere = await this.unfinishedElsewhere(tenant, shard);
+    const ahead = Number(await this.admitTask(keys.length, ...keys, taskId, at, quota, this.indexMs, this.indexMax, elsewhere));
     return ahead < 0 ? null : ahead;
+  }
+
+  /**
+   * The tenant's unfinished tasks in the shards other than `shard`: read before the admission, as on
+   * a cluster one script reads one slot. Two submits racing on two shards may so both pass a quota
+   * that only one of them fits; within a shard the count is exact.
+   */
+  private async unfinishedElsewhere(tenant: string, shard: number): Promise<number> {
+    if (this.shards === 1 && shard === 0) return 0;
+    const others = shardRange(this.shards).filter((other) => other !== shard);
+    const counts = await Promise.all(others.map((other) => this.keysOf(tenant, other)).map((keys) => this.countTasks(keys.length, ...keys)));
+    return counts.reduce<number>((sum, count) => sum + Number(count), 0);
   }
 
   /** The task finished, left its queue, or was never queued after all. */
   async finished(tenant: string, queue: TaskType, taskId: string): Promise<void> {
-    await this.redis.zrem(this.key(tenant, queue), taskId);
+    await this.redis.zrem(this.key(tenant, queue, taskShardOf(taskId)), taskId);
   }
 
   /** The same as `finished`, as an op to batch with the writes that record the task's final status. */
   finishedOp(tenant: string, queue: TaskType, taskId: string): ScriptOp {
-    return { kind: leaveBacklogOp, keys: [this.key(tenant, queue)], args: [taskId] };
+    return { kind: leaveBacklogOp, keys: [this.key(tenant, queue, taskShardOf(taskId))], args: [taskId] };
   }
 
   /**
@@ -114,8 +147,9 @@ export class TaskBacklog {
    */
   async prune(tenant: string, stateOf: (queue: TaskType, taskId: string) => Promise<JobState>): Promise<number> {
     let pruned = 0;
-    for (const queue of taskTypes) {
-      const key = this.key(tenant, queue);
+    const backlogs = shardRange(this.shards).flatMap((shard) => taskTypes.filter((type) => shard === 0 || shardedTypes.has(type)).map((queue) => ({ queue, shard })));
+    for (const { queue, shard } of backlogs) {
+      const key = this.key(tenant, queue, shard);
       const ids = await this.redis.zrange(key, 0, -1);
       const states = await Promise.all(ids.map((id) => stateOf(queue, id)));
       const gone = ids.filter((_, i) => !unfinishedStates.has(states[i]!));

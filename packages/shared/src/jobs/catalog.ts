@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, type Job, type JobsOptions, type Telemetry } from 'bullmq';
+import { Queue, UnrecoverableError, type Job, type JobsOptions, type QueueOptions, type Telemetry } from 'bullmq';
 import { z } from 'zod';
 import { emailJobData, webhookJobData } from '../notify/job.js';
 import { batchChunkJobData, batchJobData } from './batch.js';
@@ -6,6 +6,9 @@ import { defaultJobOptions, type RetryAndRetention } from './options.js';
 import { predictJobData } from './predict.js';
 import { trainJobData } from './train.js';
 import type { RedisClient } from '../platform/redis.js';
+import { shardPrefix } from '../platform/redis-url.js';
+import { newTaskId, taskShardOf, type TaskType } from '../tasks/ids.js';
+import { chooseShard, shardedTypes, shardRange } from './shards.js';
 
 /**
  * Every job the platform queues: the queue it goes to and the schema of its data. Names are
@@ -40,50 +43,86 @@ export type ParsedJob<Q extends QueueName> = { [N in JobNameOf<Q>]: { name: N; d
 /** Retries and retention per queue, from the settings of the process that adds jobs to it. */
 export type QueueRetries = { [Q in QueueName]?: RetryAndRetention };
 
+/** A queue of the catalog in one shard (QUEUE_SHARDS): shard 0 for the queues that are not sharded. */
+export interface ShardQueue {
+  queue: Queue;
+  shard: number;
+}
+
 /**
  * The queues a process adds jobs to, built from the catalog only. `add` parses the data with the
- * job's schema before it goes to Redis, so no malformed job is ever queued.
+ * job's schema before it goes to Redis, so no malformed job is ever queued. The task types split
+ * over shards (shardedTypes) have a queue per shard, each under its shard's prefix; a task's id
+ * names its shard.
  */
 export class JobQueues {
-  private readonly queues = new Map<QueueName, Queue>();
+  private readonly queues = new Map<string, ShardQueue>();
+  private readonly options: Map<QueueName, QueueOptions>;
 
   constructor(
     connection: RedisClient,
-    prefix: string,
+    private readonly prefix: string,
     retries: QueueRetries,
     /** BullMQ re-emits its connection's errors here; failed commands also reject to their callers. */
-    onError: (error: Error) => void,
+    private readonly onError: (error: Error) => void,
     /** Traces each add and carries its context in the job, to the worker that processes it. */
     telemetry?: Telemetry,
+    /** QUEUE_SHARDS */
+    private readonly shards = 1,
   ) {
-    for (const [name, retry] of Object.entries(retries) as [QueueName, RetryAndRetention][]) {
-      const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(retry), ...(telemetry ? { telemetry } : {}) });
-      queue.on('error', onError);
-      this.queues.set(name, queue);
-    }
+    const entries = Object.entries(retries) as [QueueName, RetryAndRetention][];
+    this.options = new Map(entries.map(([name, retry]) => [name, { connection, defaultJobOptions: defaultJobOptions(retry), ...(telemetry ? { telemetry } : {}) }]));
+    for (const [name] of entries) for (const shard of shardedTypes.has(name as TaskType) ? shardRange(shards) : [0]) this.open(name, shard);
   }
 
+  private open(name: QueueName, shard: number): Queue {
+    const key = `${name}#${shard}`;
+    const open = this.queues.get(key);
+    if (open) return open.queue;
+    const options = this.options.get(name);
+    if (!options) throw new Error(`this process has no ${name} queue`);
+    const queue = new Queue(name, { ...options, prefix: shardPrefix(this.prefix, shard) });
+    queue.on('error', this.onError);
+    this.queues.set(key, { queue, shard });
+    return queue;
+  }
+
+  /** A new task's id, naming the shard its tenant's model goes to (chooseShard). */
+  newTaskId(type: TaskType, tenant: string, model: string | null): string {
+    return newTaskId(type, chooseShard(type, this.shards, tenant, model));
+  }
+
+  /** The queue (shard 0's, for a sharded type). */
   get<Q extends QueueName>(name: Q): CatalogQueue<Q> {
-    const queue = this.queues.get(name);
-    if (!queue) throw new Error(`this process has no ${name} queue`);
-    return queue as CatalogQueue<Q>;
+    return this.open(name, 0) as CatalogQueue<Q>;
+  }
+
+  /** The queue a task's job is on, from its id; a shard beyond QUEUE_SHARDS (one dropped since) still opens. */
+  forTask<T extends TaskType>(type: T, taskId: string): CatalogQueue<T> {
+    return this.open(type, taskShardOf(taskId)) as CatalogQueue<T>;
   }
 
   all(): Queue[] {
+    return this.withShards().map(({ queue }) => queue);
+  }
+
+  /** Every queue with its shard. */
+  withShards(): ShardQueue[] {
     return [...this.queues.values()];
   }
 
+  /** Adds a job; a task's (its jobId a task id) goes to the shard its id names. */
   async add<N extends JobName>(name: N, data: JobInput<N>, options: JobsOptions = {}): Promise<Job> {
     const { queue, data: schema } = jobCatalog[name];
-    return this.queues.get(queue)!.add(name, schema.parse(data), options);
+    return this.open(queue, options.jobId ? taskShardOf(options.jobId) : 0).add(name, schema.parse(data), options);
   }
 
   /** Adds several jobs of one queue in one transaction. */
   async addBulk<N extends JobName>(jobs: { name: N; data: JobInput<N>; options?: JobsOptions }[]): Promise<Job[]> {
     const [first] = jobs;
     if (!first) return [];
-    const queue = this.queues.get(jobCatalog[first.name].queue)!;
-    return queue.addBulk(jobs.map(({ name, data, options }) => ({ name, data: jobCatalog[name].data.parse(data), opts: options })));
+    const queue = this.get(jobCatalog[first.name].queue);
+    return (queue as Queue).addBulk(jobs.map(({ name, data, options }) => ({ name, data: jobCatalog[name].data.parse(data), opts: options })));
   }
 
   async close(): Promise<void> {

@@ -18,4 +18,4 @@ export const requestedDeadline = { timeout_s: z.int().min(1).optional(), expires
 export const jobDeadline = taskDeadline.default({});
 
 /** The task a task re-runs (POST /v1/tasks/{id}/retry); absent on a first run. */
-export const retryOf = z.string().regex(/^(train|predict|batch)-[0-9a-f]{32}$/).optional();
+export const retryOf = z.string().regex(/^(train|predict|batch)(-s[1-9]\d?)?-[0-9a-f]{32}$/).optional();

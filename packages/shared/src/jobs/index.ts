@@ -7,3 +7,4 @@ export * from './options.js';
 export * from './predict.js';
 export * from './train.js';
 export * from './task-index.js';
+export * from './shards.js';

@@ -1,5 +1,7 @@
 import type { RedisClient } from '../platform/redis.js';
+import { shardPrefix } from '../platform/redis-url.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
+import { shardRange } from './shards.js';
 
 /** One entry of a tenant's task index: the task and when it was submitted (epoch ms). */
 export interface IndexedTask {
@@ -19,22 +21,34 @@ export class TaskIndex {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    /** QUEUE_SHARDS: each shard indexes the tasks on its queues; a page merges them. */
+    private readonly shards = 1,
   ) {}
 
-  key(tenant: string): string {
-    return `${tenantKeyPrefix(this.prefix, tenant)}:tasks`;
+  key(tenant: string, shard = 0): string {
+    return `${tenantKeyPrefix(shardPrefix(this.prefix, shard), tenant)}:tasks`;
   }
 
   /**
    * Up to `count` entries after `after` (from the newest when null), none submitted before
-   * `sinceMs`. Entries of one millisecond come in descending id order, so a position is exact.
+   * `sinceMs`, from every shard's index: each shard's page read, merged, and cut to `count`.
    */
   async page(tenant: string, after: IndexPosition | null, sinceMs: number | null, count: number): Promise<IndexedTask[]> {
+    const pages = await Promise.all(shardRange(this.shards).map((shard) => this.shardPage(this.key(tenant, shard), after, sinceMs, count)));
+    if (pages.length === 1) return pages[0]!;
+    return pages
+      .flat()
+      .sort((a, b) => b.createdAt - a.createdAt || (a.taskId < b.taskId ? 1 : a.taskId > b.taskId ? -1 : 0))
+      .slice(0, count);
+  }
+
+  /** One shard's page. Entries of one millisecond come in descending id order, so a position is exact. */
+  private async shardPage(key: string, after: IndexPosition | null, sinceMs: number | null, count: number): Promise<IndexedTask[]> {
     const max = after ? String(after.createdAt) : '+inf';
     const min = sinceMs === null ? '-inf' : String(sinceMs);
     const found: IndexedTask[] = [];
     for (let offset = 0; found.length < count; ) {
-      const flat = await this.redis.zrange(this.key(tenant), max, min, 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES');
+      const flat = await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES');
       for (let i = 0; i < flat.length && found.length < count; i += 2) {
         const entry = { taskId: flat[i]!, createdAt: Number(flat[i + 1]) };
         // Same millisecond as the position: only the ids after it (smaller, in reverse order).

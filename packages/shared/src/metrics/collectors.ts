@@ -6,7 +6,7 @@ import type { RedisClient } from '../platform/redis.js';
 /** The states a task can wait or end in, as BullMQ counts them. */
 const jobStates = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
 
-/** Jobs per queue and state, read from Redis at each scrape (every replica sees the same queues). */
+/** Jobs per queue and state, read from Redis at each scrape (every replica sees the same queues); a sharded queue's shards add up. */
 export function registerQueueDepth(registry: Registry, queues: readonly Queue[]): void {
   new Gauge({
     name: 'trainyard_queue_jobs',
@@ -17,7 +17,7 @@ export function registerQueueDepth(registry: Registry, queues: readonly Queue[])
       // Redis away: no figure rather than a stale one, and the rest of the scrape still answers.
       this.reset();
       const counts = await Promise.all(queues.map(async (queue) => [queue.name, await queue.getJobCounts(...jobStates)] as const)).catch(() => []);
-      for (const [queue, byState] of counts) for (const state of jobStates) this.set({ queue, state }, byState[state] ?? 0);
+      for (const [queue, byState] of counts) for (const state of jobStates) this.inc({ queue, state }, byState[state] ?? 0);
     },
   });
 }

@@ -20,6 +20,8 @@ export const redisEnv = z.object({
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
   /** Key prefix of everything in Redis; on a cluster it becomes a hash tag ({trainyard}) unless it has one (see slotPrefix). */
   QUEUE_PREFIX: z.string().regex(/^[\w{}.-]{1,64}$/, 'letters, digits, _ . - { } (1-64)').default('trainyard'),
+  /** Queues the train and predict tasks are split over, each under a hash tag of its own (see shardPrefix). */
+  QUEUE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export const storageEnv = z.object({

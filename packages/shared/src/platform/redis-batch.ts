@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { redisScript, type RedisClient } from './redis.js';
+import { hashSlot } from './redis-url.js';
 
 /**
  * A kind of small write (or check) that several callers make often: an event appended, a flag read,
@@ -50,6 +51,9 @@ for kind, nkeys, nargs in string.gmatch(ARGV[1], '(%d+) (%d+) (%d+)') do
 end
 return results`;
 
+/** The hash slot an op's keys are in (a cluster script's keys share one). */
+const slotOf = (op: ScriptOp): number => (op.keys[0] === undefined ? 0 : hashSlot(op.keys[0]));
+
 /** Keys and arguments one script carries at most: a call spreads them as JavaScript arguments. */
 const maxItems = 60_000;
 
@@ -74,12 +78,15 @@ interface Pending {
 /**
  * Every op asked of it within one turn of the event loop goes to Redis as one script: under load
  * the bookkeeping of many tasks costs one command and one round trip, not one each. Ops run in the
- * order they were asked for, so an op asked for after another is never applied before it.
+ * order they were asked for, so an op asked for after another is never applied before it. On a
+ * cluster a script runs in one hash slot: the ops go as one script per slot (per queue shard),
+ * each slot's in their order.
  */
 export class RedisBatch {
   /** Each kind's index in the script's table of kinds. */
   private readonly kinds: ReadonlyMap<string, number>;
   private readonly run: (...args: (string | number)[]) => Promise<unknown>;
+  private readonly perSlot: boolean;
   private pending: Pending[] = [];
   private pendingItems = 0;
 
@@ -91,6 +98,12 @@ export class RedisBatch {
     const table = kinds.map((kind, i) => `kinds[${i + 1}] = function(keys, args) -- ${kind.name}\n${kind.lua}\nend`).join('\n');
     const lua = `local kinds = {}\n${table}\n${interpreter}`;
     this.run = redisScript(redis, commandName(lua), lua);
+    this.perSlot = 'isCluster' in redis && redis.isCluster;
+  }
+
+  /** Whether two ops go to Redis in the same script when asked for in the same turn. */
+  together(a: ScriptOp, b: ScriptOp): boolean {
+    return !this.perSlot || slotOf(a) === slotOf(b);
   }
 
   /** Queues an op; resolves with its result once the script that carries it has run. */
@@ -114,10 +127,22 @@ export class RedisBatch {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending;
-    if (!batch.length) return;
+    const pending = this.pending;
+    if (!pending.length) return;
     this.pending = [];
     this.pendingItems = 0;
+    if (!this.perSlot) return this.runScript(pending);
+    const bySlot = new Map<number, Pending[]>();
+    for (const entry of pending) {
+      const slot = slotOf(entry.op);
+      const batch = bySlot.get(slot);
+      if (batch) batch.push(entry);
+      else bySlot.set(slot, [entry]);
+    }
+    await Promise.all([...bySlot.values()].map((batch) => this.runScript(batch)));
+  }
+
+  private async runScript(batch: Pending[]): Promise<void> {
     const keys: string[] = [];
     const ops: string[] = [];
     const args: (string | number)[] = [''];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseEnv, redisEnv, withSlotPrefix } from './env.js';
-import { hashSlot, parseRedisUrl, slotPrefix } from './redis-url.js';
+import { hashSlot, parseRedisUrl, shardPrefix, slotPrefix } from './redis-url.js';
 
 describe('parseRedisUrl', () => {
   it('keeps a server URL as it is', () => {
@@ -66,5 +66,23 @@ describe('hashSlot', () => {
     expect(hashSlot('{user1000}.following')).toBe(hashSlot('{user1000}.followers'));
     expect(hashSlot('{}x')).toBe(hashSlot('{}x'));
     expect(hashSlot('{}x')).not.toBe(hashSlot('x'));
+  });
+});
+
+describe('shardPrefix', () => {
+  it('is the prefix itself for shard 0, and prefix:s<n> on one server', () => {
+    expect(shardPrefix('{trainyard}', 0)).toBe('{trainyard}');
+    expect(shardPrefix('trainyard', 0)).toBe('trainyard');
+    expect(shardPrefix('trainyard', 2)).toBe('trainyard:s2');
+  });
+
+  it('gives each shard a hash tag of its own, shards 0-2 a third of the slots apart', () => {
+    for (const base of ['{trainyard}', 'x{team}-a']) {
+      const slots = [0, 1, 2].map((shard) => hashSlot(shardPrefix(base, shard)));
+      expect(shardPrefix(base, 1)).toMatch(/\{(trainyard|team):s1:\d+\}/);
+      // Spaced by 16384/3 rounded: each third of an evenly split cluster holds one of them.
+      expect([1, 2].map((shard) => (slots[shard]! - slots[0]! + 16_384) % 16_384)).toEqual([5461, 10923]);
+    }
+    expect(new Set([0, 1, 2, 3, 4].map((shard) => shardPrefix('{trainyard}', shard))).size).toBe(5);
   });
 });

@@ -57,3 +57,39 @@ export function hashSlot(key: string): number {
   }
   return crc % 16_384;
 }
+
+/** Where on the ring of 16384 slots a shard sits, from shard 0's slot: 0, 1/3, 2/3, 1/9, 4/9, 7/9, 2/9, … (base-3 radical inverse). */
+function ringOffset(shard: number): number {
+  let offset = 0;
+  for (let scale = 1 / 3, rest = shard; rest > 0; rest = Math.floor(rest / 3), scale /= 3) offset += (rest % 3) * scale;
+  return offset;
+}
+
+const shardPrefixes = new Map<string, string>();
+
+/**
+ * The key prefix of queue shard `shard` (QUEUE_SHARDS): shard 0's is the prefix itself, so one
+ * shard is the layout from before shards. On a single server another shard's is `prefix:s<n>`. A
+ * prefix with a hash tag gets another tag per shard, `{tag:s<n>:<salt>}`, the salt being the first
+ * that puts it at its place on the ring (shard 1 a third of the slots on from shard 0, shard 2 two
+ * thirds, then the ninths between them, …): a cluster whose masters split the slots evenly, as
+ * redis-cli --cluster create does, serves shards 0-2 from three masters. A shard's prefix never
+ * depends on how many shards there are.
+ */
+export function shardPrefix(prefix: string, shard: number): string {
+  if (shard === 0) return prefix;
+  const cacheKey = `${prefix}\0${shard}`;
+  let found = shardPrefixes.get(cacheKey);
+  if (found) return found;
+  const tag = /\{([^}]+)\}/.exec(prefix);
+  if (!tag) {
+    found = `${prefix}:s${shard}`;
+  } else {
+    const target = (hashSlot(tag[0]) + Math.round(16_384 * ringOffset(shard))) % 16_384;
+    let salt = 0;
+    while (hashSlot(`{${tag[1]}:s${shard}:${salt}}`) !== target) salt++;
+    found = prefix.replace(tag[0], `{${tag[1]}:s${shard}:${salt}}`);
+  }
+  shardPrefixes.set(cacheKey, found);
+  return found;
+}

@@ -1,3 +1,4 @@
+import { taskPrefix } from './ids.js';
 import { tenantOf } from '../platform/tenants.js';
 import type { TaskResource } from './resource.js';
 import type { RedisClient } from '../platform/redis.js';
@@ -20,7 +21,7 @@ export class AnsweredTasks {
   ) {}
 
   key(taskId: string): string {
-    return `${this.prefix}:task:${taskId}:answered`;
+    return `${taskPrefix(this.prefix, taskId)}:task:${taskId}:answered`;
   }
 
   /** The record's fields besides the answers. */

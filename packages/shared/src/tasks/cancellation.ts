@@ -1,3 +1,4 @@
+import { taskPrefix } from './ids.js';
 import { tenantOf } from '../platform/tenants.js';
 
 /** A task revoked while it waited, as its user saw it, and whose it is. */
@@ -33,11 +34,11 @@ export class TaskCancellation {
   }
 
   private flagKey(taskId: string): string {
-    return `${this.prefix}:task:${taskId}:cancel`;
+    return `${taskPrefix(this.prefix, taskId)}:task:${taskId}:cancel`;
   }
 
   revokedKey(taskId: string): string {
-    return `${this.prefix}:task:${taskId}:revoked`;
+    return `${taskPrefix(this.prefix, taskId)}:task:${taskId}:revoked`;
   }
 
   /** Sets the flag and tells every worker; the one running the task stops it. */
@@ -56,9 +57,19 @@ export class TaskCancellation {
 
   /** The subset of the given tasks with a pending cancel request, for a worker that may have missed a message. */
   async requestedAmong(taskIds: string[]): Promise<string[]> {
-    if (taskIds.length === 0) return [];
-    const flags = await this.redis.mget(taskIds.map((id) => this.flagKey(id)));
-    return taskIds.filter((_, i) => flags[i] !== null);
+    // One MGET per shard: on a cluster one command reads one slot.
+    const byShard = new Map<string, string[]>();
+    for (const id of taskIds) {
+      const shard = taskPrefix(this.prefix, id);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const requested = await Promise.all(
+      [...byShard.values()].map(async (ids) => {
+        const flags = await this.redis.mget(ids.map((id) => this.flagKey(id)));
+        return ids.filter((_, i) => flags[i] !== null);
+      }),
+    );
+    return requested.flat();
   }
 
   /**

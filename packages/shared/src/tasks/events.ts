@@ -3,8 +3,9 @@ import { resumePoint } from '../jobs/train.js';
 import { errorCode } from '../platform/errors.js';
 import { ExpiryRefresh } from '../platform/expiry-refresh.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
+import { hashSlot } from '../platform/redis-url.js';
 import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
-import { taskTypeOf, type TaskType } from './ids.js';
+import { taskPrefix, taskTypeOf, type TaskType } from './ids.js';
 import { taskProgress } from './progress.js';
 import { taskStatuses, type TaskStatus } from './status.js';
 import type { RedisClient } from '../platform/redis.js';
@@ -90,6 +91,28 @@ return id`,
 };
 
 /**
+ * The two halves of taskEventOp, for a task whose log is in another hash slot than its tenant's
+ * feed (a queue shard other than 0, on a cluster): the feed entry follows as a command of its own.
+ */
+export const taskLogEventOp: ScriptOpKind = {
+  name: 'task-log-event',
+  lua: `
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[1])
+if args[2] ~= '0' then redis.call('PEXPIRE', keys[1], args[2]) end
+return id`,
+};
+export const feedEventOp: ScriptOpKind = {
+  name: 'feed-event',
+  lua: `
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[1], 't', args[2])
+if args[3] ~= '0' then redis.call('PEXPIRE', keys[1], args[3]) end
+return id`,
+};
+
+/** Every kind of op appendOps makes, for the RedisBatch that runs them. */
+export const taskEventOps: readonly ScriptOpKind[] = [taskEventOp, taskLogEventOp, feedEventOp];
+
+/**
  * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
  * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
  * expires with the task's retention. A log's or a feed's expiry is refreshed at most every 100 ms per
@@ -99,17 +122,21 @@ return id`,
 export class TaskEventLog {
   private readonly appendEvent;
   private readonly expiries = new ExpiryRefresh(100);
+  /** On a cluster, shards other than 0 keep task logs in other slots than the feeds. */
+  private readonly splitsFeed: boolean;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {
-    this.appendEvent = singleOpScript(redis, taskEventOp);
+    this.appendEvent = new Map(taskEventOps.map((kind) => [kind, singleOpScript(redis, kind)]));
+    this.splitsFeed = 'isCluster' in redis && redis.isCluster;
   }
 
+  /** In the task's shard (taskPrefix), beside its job: one script reads both. */
   key(taskId: string): string {
-    return `${this.prefix}:task:${taskId}:events`;
+    return `${taskPrefix(this.prefix, taskId)}:task:${taskId}:events`;
   }
 
   /** A tenant's feed: every event of its tasks, tagged with the task, capped at feedMaxEvents. */
@@ -118,19 +145,26 @@ export class TaskEventLog {
   }
 
   async append(taskId: string, event: TaskEvent, tag: TaskTag): Promise<void> {
-    await this.appendEvent(this.appendOp(taskId, event, tag));
+    for (const op of this.appendOps(taskId, event, tag)) await this.appendEvent.get(op.kind)!(op);
   }
 
-  /** The append as an op, for a RedisBatch that writes many tasks' events in one command. */
-  appendOp(taskId: string, event: TaskEvent, { tenant, type, model }: TaskTag): ScriptOp {
-    const task: FeedTask = { task_id: taskId, type, model };
+  /**
+   * The append as ops, for a RedisBatch that writes many tasks' events in one command: one op, or
+   * the log's op then the feed's when the two are in different slots of a cluster.
+   */
+  appendOps(taskId: string, event: TaskEvent, { tenant, type, model }: TaskTag): ScriptOp[] {
+    const task = JSON.stringify({ task_id: taskId, type, model } satisfies FeedTask);
     const [log, feed] = [this.key(taskId), this.feedKey(tenant)];
+    const entry = JSON.stringify(event);
     const now = Date.now();
-    return {
-      kind: taskEventOp,
-      keys: [log, feed],
-      args: [JSON.stringify(event), JSON.stringify(task), this.expiries.ttlFor(log, this.retentionSeconds * 1000, now), this.expiries.ttlFor(feed, this.retentionSeconds * 1000, now)],
-    };
+    const [logTtl, feedTtl] = [this.expiries.ttlFor(log, this.retentionSeconds * 1000, now), this.expiries.ttlFor(feed, this.retentionSeconds * 1000, now)];
+    if (!this.splitsFeed || hashSlot(log) === hashSlot(feed)) {
+      return [{ kind: taskEventOp, keys: [log, feed], args: [entry, task, logTtl, feedTtl] }];
+    }
+    return [
+      { kind: taskLogEventOp, keys: [log], args: [entry, logTtl] },
+      { kind: feedEventOp, keys: [feed], args: [entry, task, feedTtl] },
+    ];
   }
 
   /** A tenant's feed after the given id (exclusive), oldest first, at most `count` entries. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTaskId, taskTypeOf } from './ids.js';
+import { newTaskId, taskPrefix, taskShardOf, taskTypeOf } from './ids.js';
 
 describe('task ids', () => {
   it('carry their type and 128 random bits', () => {
@@ -11,8 +11,19 @@ describe('task ids', () => {
     expect(taskTypeOf(newTaskId('predict'))).toBe('predict');
   });
 
+  it('carry their queue shard past the first, and ids without one are shard 0', () => {
+    const sharded = newTaskId('predict', 2);
+    expect(sharded).toMatch(/^predict-s2-[0-9a-f]{32}$/);
+    expect(taskTypeOf(sharded)).toBe('predict');
+    expect(taskShardOf(sharded)).toBe(2);
+    expect(taskShardOf(newTaskId('train', 63))).toBe(63);
+    expect(taskShardOf(newTaskId('train'))).toBe(0);
+    expect(taskPrefix('trainyard', sharded)).toBe('trainyard:s2');
+    expect(taskPrefix('{trainyard}', newTaskId('predict'))).toBe('{trainyard}');
+  });
+
   it('reject anything else', () => {
-    for (const id of ['1', 'train-', 'train-xyz', 'other-' + '0'.repeat(32), `train-${'0'.repeat(32)}/..`]) {
+    for (const id of ['1', 'train-', 'train-xyz', 'other-' + '0'.repeat(32), `train-${'0'.repeat(32)}/..`, `train-s0-${'0'.repeat(32)}`, `train-s-${'0'.repeat(32)}`, `train-s64-${'0'.repeat(32)}`]) {
       expect(taskTypeOf(id)).toBeNull();
     }
   });

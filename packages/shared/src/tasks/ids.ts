@@ -1,20 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import { shardPrefix } from '../platform/redis-url.js';
 
-/** One BullMQ queue per task type; the queue name is the type. */
+/** One BullMQ queue per task type (per shard of the sharded types); the queue name is the type. */
 export const taskTypes = ['train', 'predict', 'batch'] as const;
 export type TaskType = (typeof taskTypes)[number];
 
 /**
- * A task id is its type followed by 128 random bits, so any API replica finds the queue from the
- * id alone and nobody can guess another user's task (BullMQ's own ids are a counter).
+ * A task id is its type, its queue shard when not the first (`predict-s2-…`), and 128 random bits,
+ * so any API replica finds the queue from the id alone and nobody can guess another user's task
+ * (BullMQ's own ids are a counter). Ids of shard 0 are those from before shards existed.
  */
-export function newTaskId(type: TaskType): string {
-  return `${type}-${randomBytes(16).toString('hex')}`;
+export function newTaskId(type: TaskType, shard = 0): string {
+  return `${type}${shard ? `-s${shard}` : ''}-${randomBytes(16).toString('hex')}`;
 }
 
-const taskIdPattern = new RegExp(`^(${taskTypes.join('|')})-[0-9a-f]{32}$`);
+/** The shards an id may name: 1-63 (QUEUE_SHARDS is at most 64). */
+const taskIdPattern = new RegExp(`^(${taskTypes.join('|')})(?:-s([1-9]|[1-5]\\d|6[0-3]))?-[0-9a-f]{32}$`);
 
 export function taskTypeOf(taskId: string): TaskType | null {
   const match = taskIdPattern.exec(taskId);
   return match ? (match[1] as TaskType) : null;
+}
+
+/** The queue shard a task id names: 0 for ids without one. */
+export function taskShardOf(taskId: string): number {
+  return Number(taskIdPattern.exec(taskId)?.[2] ?? 0);
+}
+
+/** Where a task's keys live: its shard's prefix (see shardPrefix), next to its queue's jobs. */
+export function taskPrefix(prefix: string, taskId: string): string {
+  return shardPrefix(prefix, taskShardOf(taskId));
 }

@@ -63,7 +63,7 @@ export class TaskReader {
   }
 
   async read(type: TaskType, taskId: string): Promise<TaskSnapshot> {
-    const queue = this.queues.get(type);
+    const queue = this.queues.forTask(type, taskId);
     const { keys } = queue;
     const [state, hash, entries, retried, revoked, answered] = (await this.readTask(
       keys.completed!,

@@ -1,3 +1,4 @@
+import { taskPrefix } from './ids.js';
 import type { RedisClient } from '../platform/redis.js';
 
 /**
@@ -13,7 +14,7 @@ export class TaskRetries {
   ) {}
 
   key(taskId: string): string {
-    return `${this.prefix}:task:${taskId}:retried-by`;
+    return `${taskPrefix(this.prefix, taskId)}:task:${taskId}:retried-by`;
   }
 
   /** Records `retryId` as the task's retry unless one is recorded: answers the retry that holds it. */
