@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Queue, QueueEvents } from 'bullmq';
 import { CompletionCounter } from '../support/completions.js';
+import type { DrainMeter } from '../support/drain-meter.js';
 import { NodeProcess } from '../support/processes.js';
 import { deletePrefix } from '../support/redis-keys.js';
 import { waitFor } from '../support/wait.js';
@@ -61,15 +62,18 @@ export class RawBullmq {
   }
 
   /** Jobs per second of the no-op worker alone: `count` jobs queued while the queue is paused, timed from `resume`. */
-  async drainOnly(count: number, timeoutMs: number): Promise<number> {
+  async drainOnly(count: number, timeoutMs: number, meter?: DrainMeter): Promise<number> {
     const counter = await CompletionCounter.open(this.redisUrl, this.prefix, 'predict');
     try {
       await this.queue.pause();
       await this.queue.addBulk(Array.from({ length: count }, () => ({ name: 'predict', data: jobData })));
+      await meter?.started();
       const started = performance.now();
       await this.queue.resume();
       await counter.until(count, timeoutMs);
-      return (count * 1000) / (performance.now() - started);
+      const rate = (count * 1000) / (performance.now() - started);
+      await meter?.stopped();
+      return rate;
     } finally {
       await this.queue.resume();
       await counter.close();
@@ -92,6 +96,11 @@ export class RawBullmq {
       await events.close();
     }
     return measured;
+  }
+
+  /** CPU seconds the no-op worker's process has used so far. */
+  workerCpuSeconds(): number {
+    return this.worker.cpuSeconds();
   }
 
   /** Stops draining; the bare server's queue then only fills. */

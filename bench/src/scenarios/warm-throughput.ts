@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { RawBullmq } from '../ceilings/raw-bullmq.js';
 import { predictBody } from '../settings.js';
 import { CompletionCounter } from '../support/completions.js';
+import type { DrainMeter } from '../support/drain-meter.js';
 import { JsonClient } from '../support/http.js';
 import { pairedRatios, repeated, type Repeated } from '../support/stats.js';
 import { forEachConcurrently, getTask, submitTask } from '../trainyard/tasks.js';
@@ -100,7 +101,7 @@ async function submitUntilCompleted(client: JsonClient, prefix: string, options:
 }
 
 /** Separates the worker's share from the API's: only the draining of already queued tasks is timed. */
-async function drainOnly(stack: TrainyardStack, options: ThroughputOptions): Promise<number> {
+export async function drainOnly(stack: TrainyardStack, options: Omit<ThroughputOptions, 'warmupTasks' | 'repetitions'>, meter?: DrainMeter): Promise<number> {
   const queue = new Queue('predict', { prefix: stack.prefix, connection: { url: options.redisUrl } });
   const counter = await CompletionCounter.open(options.redisUrl, stack.prefix, 'predict');
   try {
@@ -108,10 +109,13 @@ async function drainOnly(stack: TrainyardStack, options: ThroughputOptions): Pro
     await forEachConcurrently(new Array<null>(options.tasks).fill(null), options.submitConcurrency, () =>
       submitTask(stack.client, '/v1/predict', predictBody(options.model)),
     );
+    await meter?.started();
     const started = performance.now();
     await queue.resume();
     await counter.until(options.tasks, options.timeoutMs);
-    return (options.tasks * 1000) / (performance.now() - started);
+    const rate = (options.tasks * 1000) / (performance.now() - started);
+    await meter?.stopped();
+    return rate;
   } finally {
     await queue.resume();
     await Promise.all([counter.close(), queue.close()]);

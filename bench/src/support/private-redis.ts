@@ -8,6 +8,8 @@ import { waitFor, within } from './wait.js';
 export interface RedisCounters {
   /** Calls per command (`cmdstat_*`), commands that scripts called included. */
   calls: Record<string, number>;
+  /** µs spent per command (`cmdstat_*` usec): a script's time counts again in each command it called. */
+  usec: Record<string, number>;
   /** used_cpu_user + used_cpu_sys of the server process, in µs. */
   cpuMicros: number;
 }
@@ -44,9 +46,11 @@ export class PrivateRedis {
 
   async counters(): Promise<RedisCounters> {
     const [stats, cpu] = (await Promise.all([this.admin.info('commandstats'), this.admin.info('cpu')])) as [string, string];
-    const calls = Object.fromEntries([...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(([, name, count]) => [name!, Number(count)]));
+    const commands = [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)];
+    const calls = Object.fromEntries(commands.map(([, name, count]) => [name!, Number(count)]));
+    const usec = Object.fromEntries(commands.map(([, name, , micros]) => [name!, Number(micros)]));
     const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
-    return { calls, cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6 };
+    return { calls, usec, cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6 };
   }
 
   async stop(): Promise<void> {

@@ -142,6 +142,12 @@ export class TrainyardStack {
     return this.worker.rssBytes();
   }
 
+  /** CPU seconds the worker's process has used so far. */
+  workerCpuSeconds(): number {
+    if (!this.worker) throw new Error('the worker is stopped');
+    return this.worker.cpuSeconds();
+  }
+
   /** Stops the worker only, so nothing drains the queues while the submit path is measured. */
   async stopWorker(): Promise<void> {
     await this.worker?.stop();

@@ -61,6 +61,16 @@ describe('PredictionCache', () => {
     expect(await cache.dropVersion('drop', 1)).toBe(0);
   });
 
+  it('gives the index of a version written again right after its drop an expiry, and keeps it reachable by a drop of the model', async () => {
+    const index = `${prefix}:cache:predict:redrop:1:index`;
+    await cache.store(cache.keysFor('redrop', 1, [[1]]), [{ value: 1 }]);
+    expect(await cache.dropVersion('redrop', 1)).toBe(1);
+    // Within the second, this write leaves the version's upkeep to the next one.
+    await cache.store(cache.keysFor('redrop', 1, [[2]]), [{ value: 2 }]);
+    expect(await redis.ttl(index)).toBeGreaterThan(55);
+    expect(await cache.dropModel('redrop')).toBe(1);
+  });
+
   it('drops every version of a model, and nothing of another model', async () => {
     await cache.store(cache.keysFor('all', 1, [[1], [2]]), [{ value: 1 }, { value: 2 }]);
     await cache.store(cache.keysFor('all', 3, [[1]]), [{ value: 3 }]);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Prediction } from '../jobs/predict.js';
 import type { RedisClient } from '../platform/redis.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
+import { ExpiryRefresh } from '../platform/expiry-refresh.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -17,7 +18,9 @@ export interface PredictionKeys {
 }
 
 // Drops one version's entries through its index, never by SCAN. Entry keys are built from the
-// index members, so this needs a standalone Redis (not Cluster), as the cache is.
+// index members, so this needs a standalone Redis (not Cluster), as the cache is. The version keeps
+// its place in the versions set: writers put it there once a second, not with every row
+// (cachedRowsOp), so a row cached right after the drop stays reachable by a drop of the model.
 const dropVersionScript = `
 local hashes = redis.call('ZRANGE', KEYS[1], 0, -1)
 local dropped = 0
@@ -30,28 +33,39 @@ for i, hash in ipairs(hashes) do
   end
 end
 redis.call('UNLINK', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
 return dropped`;
 
+/** How often one process runs a version's upkeep (cachedRowsOp). */
+const versionUpkeepMs = 1_000;
+
 /**
- * Stores a batch's rows with the TTL and indexes them under their version, as one op.
+ * Stores a batch's rows with the TTL and indexes them under their version, as one op. The version's
+ * upkeep (expired rows out of its index, the index's expiry, the version in the model's versions
+ * set) runs when asked, at most once a second per process and version: it keeps both keys a second
+ * longer than the TTL, so they outlive every row written until the next upkeep. An index without
+ * expiry (new, or dropped and written again) gets one at once.
  * keys: version index, versions set, then one entry key per row.
- * args: ttl, now, expires-at, version, then each row's hash, then each row's value.
+ * args: ttl, now, expires-at, version, the keys' TTL in ms for the upkeep (0: none), then each row's hash,
+ * then each row's value.
  */
 export const cachedRowsOp: ScriptOpKind = {
   name: 'cached-rows',
   lua: `
-local ttl, now, expiresAt, rows = args[1], args[2], args[3], #keys - 2
+local ttl, now, expiresAt, keptFor, rows = args[1], args[2], args[3], tonumber(args[5]), #keys - 2
 for i = 1, rows do
-  redis.call('SET', keys[i + 2], args[4 + rows + i], 'EX', ttl)
-  redis.call('ZADD', keys[1], expiresAt, args[4 + i])
+  redis.call('SET', keys[i + 2], args[5 + rows + i], 'EX', ttl)
+  redis.call('ZADD', keys[1], expiresAt, args[5 + i])
 end
--- Expired rows leave the index here, so it stays as large as the live entries.
-redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
-redis.call('EXPIRE', keys[1], ttl)
-redis.call('ZADD', keys[2], expiresAt, args[4])
-redis.call('ZREMRANGEBYSCORE', keys[2], '-inf', now)
-redis.call('EXPIRE', keys[2], ttl)
+if keptFor == 0 then
+  redis.call('PEXPIRE', keys[1], ttl * 1000 + ${versionUpkeepMs}, 'NX')
+else
+  -- Expired rows leave the index here, so it stays as large as the live entries.
+  redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
+  redis.call('PEXPIRE', keys[1], keptFor)
+  redis.call('ZADD', keys[2], now + keptFor, args[4])
+  redis.call('ZREMRANGEBYSCORE', keys[2], '-inf', now)
+  redis.call('PEXPIRE', keys[2], keptFor)
+end
 return rows`,
 };
 
@@ -102,6 +116,8 @@ export class PredictionCache<T = Prediction> {
     private readonly ttlSeconds: number,
     private readonly namespace: 'predict' | 'embed' = 'predict',
     readonly tenant = defaultTenant,
+    /** When each version's upkeep is due: one schedule per process, shared by every tenant's view of the cache. */
+    private readonly upkeep = new ExpiryRefresh(versionUpkeepMs),
   ) {
     this.storeRows = singleOpScript(redis, cachedRowsOp);
     this.base = `${tenantKeyPrefix(prefix, tenant)}:cache:${namespace}`;
@@ -109,7 +125,7 @@ export class PredictionCache<T = Prediction> {
 
   /** The same cache, seen as another tenant's. */
   forTenant(tenant: string): PredictionCache<T> {
-    return tenant === this.tenant ? this : new PredictionCache<T>(this.redis, this.prefix, this.ttlSeconds, this.namespace, tenant);
+    return tenant === this.tenant ? this : new PredictionCache<T>(this.redis, this.prefix, this.ttlSeconds, this.namespace, tenant, this.upkeep);
   }
 
   private versionBase(model: string, version: number): string {
@@ -153,17 +169,19 @@ export class PredictionCache<T = Prediction> {
   /** The store as an op, for a RedisBatch on the cache's connection. */
   storeOp(keys: PredictionKeys, predictions: readonly T[]): ScriptOp {
     const now = Date.now();
+    const index = `${this.versionBase(keys.model, keys.version)}:index`;
+    const keptFor = this.upkeep.ttlFor(index, this.ttlSeconds * 1000, now);
     return {
       kind: cachedRowsOp,
-      keys: [`${this.versionBase(keys.model, keys.version)}:index`, this.versionsKey(keys.model), ...keys.rowKeys],
-      args: [this.ttlSeconds, now, now + this.ttlSeconds * 1000, keys.version, ...keys.rowHashes, ...predictions.map((prediction) => JSON.stringify(prediction))],
+      keys: [index, this.versionsKey(keys.model), ...keys.rowKeys],
+      args: [this.ttlSeconds, now, now + this.ttlSeconds * 1000, keys.version, keptFor, ...keys.rowHashes, ...predictions.map((prediction) => JSON.stringify(prediction))],
     };
   }
 
   /** Drops one version's entries; answers how many were still cached. */
   async dropVersion(model: string, version: number): Promise<number> {
     const base = this.versionBase(model, version);
-    const dropped = await this.redis.eval(dropVersionScript, 2, `${base}:index`, this.versionsKey(model), `${base}:row:`, version);
+    const dropped = await this.redis.eval(dropVersionScript, 1, `${base}:index`, `${base}:row:`);
     return Number(dropped);
   }
 

@@ -11,3 +11,4 @@ export * from './seeded-random.js';
 export * from './tenants.js';
 export * from './entry.js';
 export * from './redis-url.js';
+export * from './expiry-refresh.js';

@@ -28,18 +28,19 @@ export function singleOpScript(redis: RedisClient, kind: ScriptOpKind): (op: Scr
   return (op) => call(op.keys.length, ...op.keys, ...op.args);
 }
 
-// ARGV[1] is the number of ops; then, per op, its kind, how many keys and arguments it has, and the
-// arguments. KEYS are every op's keys in order. An op's error is its own reply; the others still run.
+// ARGV[1] lists the ops, three numbers each: its kind (an index into kinds), how many keys and how
+// many arguments it has; the ops' arguments follow it. KEYS are every op's keys in order. Counts go
+// in one argument, not three per op: a client spends more per argument than Redis spends per number
+// read here. An op's error is its own reply; the others still run.
 const interpreter = `
-local results, k, a = {}, 0, 1
-for n = 1, tonumber(ARGV[1]) do
-  local kind, nkeys, nargs = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  a = a + 3
+local results, n, k, a = {}, 0, 0, 1
+for kind, nkeys, nargs in string.gmatch(ARGV[1], '(%d+) (%d+) (%d+)') do
+  n, nkeys, nargs = n + 1, tonumber(nkeys), tonumber(nargs)
   local keys, args = {}, {}
   for i = 1, nkeys do keys[i] = KEYS[k + i] end
   for i = 1, nargs do args[i] = ARGV[a + i] end
   k, a = k + nkeys, a + nargs
-  local ok, result = pcall(kinds[kind], keys, args)
+  local ok, result = pcall(kinds[tonumber(kind)], keys, args)
   if ok then
     results[n] = result or 0
   elseif type(result) == 'table' then
@@ -82,7 +83,8 @@ interface Pending {
  * each slot's in their order.
  */
 export class RedisBatch {
-  private readonly kinds: ReadonlySet<string>;
+  /** Each kind's index in the script's table of kinds. */
+  private readonly kinds: ReadonlyMap<string, number>;
   private readonly run: (...args: (string | number)[]) => Promise<unknown>;
   private readonly perSlot: boolean;
   private pending: Pending[] = [];
@@ -92,8 +94,8 @@ export class RedisBatch {
     readonly redis: RedisClient,
     kinds: readonly ScriptOpKind[],
   ) {
-    this.kinds = new Set(kinds.map((kind) => kind.name));
-    const table = kinds.map((kind) => `kinds[${JSON.stringify(kind.name)}] = function(keys, args)\n${kind.lua}\nend`).join('\n');
+    this.kinds = new Map(kinds.map((kind, i) => [kind.name, i + 1]));
+    const table = kinds.map((kind, i) => `kinds[${i + 1}] = function(keys, args) -- ${kind.name}\n${kind.lua}\nend`).join('\n');
     const lua = `local kinds = {}\n${table}\n${interpreter}`;
     this.run = redisScript(redis, commandName(lua), lua);
     this.perSlot = 'isCluster' in redis && redis.isCluster;
@@ -112,7 +114,7 @@ export class RedisBatch {
   /** Queues an op, telling apart the moment its command leaves (`sent`) from its result (`done`). */
   send<T = unknown>(op: ScriptOp): SentOp<T> {
     if (!this.kinds.has(op.kind.name)) throw new Error(`this batch runs no ${op.kind.name} ops`);
-    const items = op.keys.length + op.args.length + 3;
+    const items = op.keys.length + op.args.length + 1;
     // A full batch goes now: its command is written before this op's.
     if (this.pending.length && this.pendingItems + items > maxItems) void this.flush();
     this.pendingItems += items;
@@ -142,11 +144,14 @@ export class RedisBatch {
 
   private async runScript(batch: Pending[]): Promise<void> {
     const keys: string[] = [];
-    const args: (string | number)[] = [batch.length];
+    const ops: string[] = [];
+    const args: (string | number)[] = [''];
     for (const { op } of batch) {
-      keys.push(...op.keys);
-      args.push(op.kind.name, op.keys.length, op.args.length, ...op.args);
+      ops.push(`${this.kinds.get(op.kind.name)} ${op.keys.length} ${op.args.length}`);
+      for (const key of op.keys) keys.push(key);
+      for (const arg of op.args) args.push(arg);
     }
+    args[0] = ops.join(' ');
     let reply: Promise<unknown>;
     try {
       // ioredis hands the command to the connection as it is called: from here on it is ahead of any later one.

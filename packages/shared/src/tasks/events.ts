@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resumePoint } from '../jobs/train.js';
 import { errorCode } from '../platform/errors.js';
+import { ExpiryRefresh } from '../platform/expiry-refresh.js';
 import { singleOpScript, type ScriptOp, type ScriptOpKind } from '../platform/redis-batch.js';
 import { hashSlot } from '../platform/redis-url.js';
 import { tenantKeyPrefix, tenantOf } from '../platform/tenants.js';
@@ -75,16 +76,17 @@ const maxEvents = 2_000;
 export const feedMaxEvents = 10_000;
 
 /**
- * Appends to a task's log and to its tenant's feed, refreshing both retentions, in one op: workers
- * append several times per task, and the feed costs them no round trip of its own.
+ * Appends to a task's log and to its tenant's feed in one op: workers append several times per task,
+ * and the feed costs them no round trip of its own. args: the event, the task (for the feed), and
+ * each key's TTL in ms when its retention is refreshed (0: not this time).
  */
 export const taskEventOp: ScriptOpKind = {
   name: 'task-event',
   lua: `
-local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2])
-redis.call('EXPIRE', keys[1], args[3])
-redis.call('XADD', keys[2], 'MAXLEN', '~', args[4], '*', 'e', args[2], 't', args[5])
-redis.call('EXPIRE', keys[2], args[3])
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[1])
+if args[3] ~= '0' then redis.call('PEXPIRE', keys[1], args[3]) end
+redis.call('XADD', keys[2], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[1], 't', args[2])
+if args[4] ~= '0' then redis.call('PEXPIRE', keys[2], args[4]) end
 return id`,
 };
 
@@ -95,15 +97,15 @@ return id`,
 export const taskLogEventOp: ScriptOpKind = {
   name: 'task-log-event',
   lua: `
-local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2])
-redis.call('EXPIRE', keys[1], args[3])
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[1])
+if args[2] ~= '0' then redis.call('PEXPIRE', keys[1], args[2]) end
 return id`,
 };
 export const feedEventOp: ScriptOpKind = {
   name: 'feed-event',
   lua: `
-local id = redis.call('XADD', keys[1], 'MAXLEN', '~', args[1], '*', 'e', args[2], 't', args[3])
-redis.call('EXPIRE', keys[1], args[4])
+local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[1], 't', args[2])
+if args[3] ~= '0' then redis.call('PEXPIRE', keys[1], args[3]) end
 return id`,
 };
 
@@ -113,10 +115,13 @@ export const taskEventOps: readonly ScriptOpKind[] = [taskEventOp, taskLogEventO
 /**
  * An append-only, capped log per task in a Redis stream, written by whichever worker runs the
  * task. It outlives the BullMQ job's attempts, so every attempt's failure stays visible, and it
- * expires with the task's retention.
+ * expires with the task's retention. A log's or a feed's expiry is refreshed at most every 100 ms per
+ * process (to 100 ms past the retention): a task's STARTED and its outcome, or a tenant's busy feed,
+ * pay for one PEXPIRE, not one per event. Nothing deletes either but their expiry.
  */
 export class TaskEventLog {
   private readonly appendEvent;
+  private readonly expiries = new ExpiryRefresh(100);
   /** On a cluster, shards other than 0 keep task logs in other slots than the feeds. */
   private readonly splitsFeed: boolean;
 
@@ -151,12 +156,14 @@ export class TaskEventLog {
     const task = JSON.stringify({ task_id: taskId, type, model } satisfies FeedTask);
     const [log, feed] = [this.key(taskId), this.feedKey(tenant)];
     const entry = JSON.stringify(event);
+    const now = Date.now();
+    const [logTtl, feedTtl] = [this.expiries.ttlFor(log, this.retentionSeconds * 1000, now), this.expiries.ttlFor(feed, this.retentionSeconds * 1000, now)];
     if (!this.splitsFeed || hashSlot(log) === hashSlot(feed)) {
-      return [{ kind: taskEventOp, keys: [log, feed], args: [maxEvents, entry, this.retentionSeconds, feedMaxEvents, task] }];
+      return [{ kind: taskEventOp, keys: [log, feed], args: [entry, task, logTtl, feedTtl] }];
     }
     return [
-      { kind: taskLogEventOp, keys: [log], args: [maxEvents, entry, this.retentionSeconds] },
-      { kind: feedEventOp, keys: [feed], args: [feedMaxEvents, entry, task, this.retentionSeconds] },
+      { kind: taskLogEventOp, keys: [log], args: [entry, logTtl] },
+      { kind: feedEventOp, keys: [feed], args: [entry, task, feedTtl] },
     ];
   }
 

@@ -1,0 +1,113 @@
+/**
+ * node bench/dist/drain.js [ROUNDS] [--redis-work] [--latency] (after npm run build): the worker
+ * side of npm run bench alone, for quick iterations on the worker. ROUNDS (5 by default) paired
+ * drains of 3,000 queued predictions, the no-op worker's then ours (warm-throughput's workers-alone
+ * part), each with the worker's and Redis' CPU and Redis' commands per task over the drain; then,
+ * when asked, the Redis-work scenario and the idle latency. On a redis-server of its own; every
+ * process it starts is stopped. BENCH_CPU_PROF_DIR profiles our worker as with npm run bench.
+ */
+import { resolve } from 'node:path';
+import { RawBullmq } from './ceilings/raw-bullmq.js';
+import { measureIdleLatency } from './scenarios/idle-latency.js';
+import { measureRedisWork, type RedisWork } from './scenarios/redis-work.js';
+import { drainOnly } from './scenarios/warm-throughput.js';
+import { settings, trainBody } from './settings.js';
+import type { DrainMeter } from './support/drain-meter.js';
+import { uniquePrefix } from './support/redis-keys.js';
+import { PrivateRedis, type RedisCounters } from './support/private-redis.js';
+import { median, pairedRatios } from './support/stats.js';
+import { awaitSuccess, submitTask } from './trainyard/tasks.js';
+import { benchStack, TrainyardStack } from './trainyard/stack.js';
+
+const rounds = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 5);
+const asked = (flag: string) => process.argv.includes(flag);
+const { throughput, waitTimeoutMs: timeoutMs } = settings;
+const model = 'drain-iris';
+
+interface DrainCost {
+  /** The worker process' CPU per task, µs. */
+  workerMicros: number;
+  /** Redis' CPU per task, µs. */
+  redisMicros: number;
+  /** Redis commands per task, those scripts called included. */
+  commands: number;
+  /** Per command, calls and µs per task. */
+  calls: [command: string, perTask: number, micros: number][];
+}
+
+/** Reads the worker's CPU and Redis' counters when the drain's clock starts and stops. */
+function meter(redis: PrivateRedis, workerCpuSeconds: () => number, costs: DrainCost[]): DrainMeter {
+  let before: { cpu: number; redis: RedisCounters } | undefined;
+  return {
+    async started() {
+      before = { cpu: workerCpuSeconds(), redis: await redis.counters() };
+    },
+    async stopped() {
+      const after = { cpu: workerCpuSeconds(), redis: await redis.counters() };
+      const calls = Object.entries(after.redis.calls)
+        .filter(([name]) => name !== 'info')
+        .map(([name, count]): [string, number, number] => [
+          name,
+          (count - (before!.redis.calls[name] ?? 0)) / throughput.tasks,
+          ((after.redis.usec[name] ?? 0) - (before!.redis.usec[name] ?? 0)) / throughput.tasks,
+        ])
+        .filter(([, perTask]) => perTask > 0)
+        .sort((a, b) => b[1] - a[1]);
+      costs.push({
+        workerMicros: ((after.cpu - before!.cpu) * 1e6) / throughput.tasks,
+        redisMicros: (after.redis.cpuMicros - before!.redis.cpuMicros) / throughput.tasks,
+        commands: calls.reduce((sum, [, perTask]) => sum + perTask, 0),
+        calls,
+      });
+    },
+  };
+}
+
+const costLine = (costs: DrainCost[]) =>
+  `worker ${median(costs.map((cost) => cost.workerMicros)).toFixed(0)} µs, Redis ${median(costs.map((cost) => cost.redisMicros)).toFixed(0)} µs, ` +
+  `${median(costs.map((cost) => cost.commands)).toFixed(1)} commands per task; last round: ${costs.at(-1)!.calls.map(([name, count, micros]) => `${name} ${count.toFixed(2)} (${micros.toFixed(1)} µs)`).join(', ')}`;
+const workLine = (work: RedisWork) => `${work.commands.toFixed(1)} commands, ${work.cpuMicros.toFixed(0)} µs (${work.top.map(([name, count]) => `${name} ${count.toFixed(2)}`).join(', ')})`;
+
+const redis = await PrivateRedis.start(timeoutMs);
+try {
+  const raw = await RawBullmq.start(redis.url, uniquePrefix('noop'), throughput.workerConcurrency, timeoutMs);
+  const profile = settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [];
+  const stack = await TrainyardStack.start(benchStack(redis.url, profile));
+  try {
+    await awaitSuccess(stack.client, await submitTask(stack.client, '/v1/train', trainBody(model, settings.memory.epochs)), timeoutMs);
+    const drain = { redisUrl: redis.url, model, tasks: throughput.tasks, submitConcurrency: throughput.submitConcurrency, timeoutMs };
+    await raw.drainOnly(throughput.warmupTasks, timeoutMs);
+    await drainOnly(stack, { ...drain, tasks: throughput.warmupTasks });
+    const ours: number[] = [];
+    const noop: number[] = [];
+    const oursCosts: DrainCost[] = [];
+    const noopCosts: DrainCost[] = [];
+    for (let i = 0; i < rounds; i++) {
+      noop.push(await raw.drainOnly(throughput.tasks, timeoutMs, meter(redis, () => raw.workerCpuSeconds(), noopCosts)));
+      ours.push(await drainOnly(stack, drain, meter(redis, () => stack.workerCpuSeconds(), oursCosts)));
+      console.log(`round ${i + 1}: no-op ${noop[i]!.toFixed(0)} jobs/s, ours ${ours[i]!.toFixed(0)} tasks/s (${(ours[i]! / noop[i]!).toFixed(2)}×)`);
+    }
+    const ratio = pairedRatios(ours, noop);
+    console.log(`drain: ours ${median(ours).toFixed(0)} tasks/s, no-op ${median(noop).toFixed(0)} jobs/s, ratio ${ratio.median.toFixed(2)} (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})×`);
+    console.log(`  ours:  ${costLine(oursCosts)}`);
+    console.log(`  no-op: ${costLine(noopCosts)}`);
+    if (asked('--redis-work')) {
+      const work = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
+      console.log(`Redis work per task: ours ${workLine(work.ours)}; raw ${workLine(work.raw)}`);
+      console.log(`  ratios: commands ${(work.ours.commands / work.raw.commands).toFixed(2)}×, CPU ${(work.ours.cpuMicros / work.raw.cpuMicros).toFixed(2)}×`);
+    }
+    if (asked('--latency')) {
+      const latency = await measureIdleLatency(stack, raw, { model, ...settings.latency });
+      const rawP50 = median(latency.raw);
+      console.log(
+        `idle p50: raw ${rawP50.toFixed(2)} ms, polling +${(median(latency.polled) - rawP50).toFixed(2)} ms, Prefer: wait +${(median(latency.waited) - rawP50).toFixed(2)} ms; ` +
+          `running ${latency.waiting.breakdown.running} ms (task timestamps, waiting)`,
+      );
+    }
+  } finally {
+    await stack.stop();
+    await raw.stop();
+  }
+} finally {
+  await redis.stop();
+}
