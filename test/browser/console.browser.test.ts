@@ -37,7 +37,7 @@ async function signedIn(path = '', key = testAdminKey): Promise<Page> {
 }
 
 /** Reads a number off the page each time it changes until `done` holds for it. */
-async function until(page: Page, read: () => Promise<number>, done: (value: number) => boolean, what: string, timeoutMs = 60_000): Promise<number> {
+async function until(page: Page, read: () => Promise<number>, done: (value: number) => boolean, what: string, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -98,7 +98,7 @@ describe('the web console', () => {
     await screenshot(page, 'training-live');
 
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 30_000 });
     expect((await request(`${api.url}/v1/tasks/${taskId}`)).body.status).toBe('REVOKED');
 
     // Retry runs it again as a new task, whose page links back to this one.
@@ -108,9 +108,10 @@ describe('the web console', () => {
     await page.getByRole('link', { name: taskId }).waitFor();
     expect((await request(`${api.url}/v1/tasks/${taskId}`)).body.retried_by).toBe(retryId);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 30_000 });
     await page.close();
-  });
+    // Each step is bounded on its own, so a stalled one names itself before the test's own bound.
+  }, 180_000);
 
   it('when tasks run and arrive, then the list shows them newest first, live, and filters them', async () => {
     const page = await signedIn('tasks');
