@@ -104,7 +104,7 @@ async function main(): Promise<void> {
 
   if (runs('cache')) {
     log('cache hits');
-    results.cacheHits = await measureCacheHits(stack, { model, ...settings.cacheHits, timeoutMs });
+    results.cacheHits = await measureCacheHits(stack, { model, redisUrl, ...settings.cacheHits, timeoutMs });
   }
 
   if (runs('batch')) {
@@ -122,9 +122,11 @@ async function main(): Promise<void> {
   const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
   if (runs('submit')) {
     log('submit path');
+    const floor = await BareSubmitServer.start(redisUrl, timeoutMs, true);
+    stops.push(() => floor.stop());
     const ours = { url: stack.url, headers: stack.authHeaders, reset: () => stack.obliterate('predict'), rssBytes: () => stack.apiRssBytes(), cpuSeconds: () => stack.apiCpuSeconds() };
-    const bareTarget = { url: bare.url, reset: () => bare.obliterate(), rssBytes: () => bare.rssBytes(), cpuSeconds: () => bare.cpuSeconds() };
-    results.submit = await measureSubmitPath(ours, bareTarget, submitOptions);
+    const target = (server: BareSubmitServer) => ({ url: server.url, reset: () => server.obliterate(), rssBytes: () => server.rssBytes(), cpuSeconds: () => server.cpuSeconds() });
+    results.submit = await measureSubmitPath(ours, target(bare), target(floor), submitOptions);
   }
 
   if (runs('auth')) {

@@ -40,7 +40,7 @@ export const settings = {
     connections: 16,
     warmupSeconds: 1,
     measureSeconds: 3,
-    /** Rounds alternate bare → ours, so a drift of the machine hits both alike. */
+    /** Rounds alternate bare → bare + admission (the floor) → ours, so a drift of the machine hits all alike. */
     rounds: 5,
   },
 

@@ -3,7 +3,10 @@ import { obliterateQueue } from '../support/queues.js';
 import { deletePrefix, uniquePrefix } from '../support/redis-keys.js';
 import { startCeilingServer } from './ceiling-server.js';
 
-/** The bare Express 5 + queue.add server, started as its own process on its own prefix. */
+/**
+ * The bare Express 5 + queue.add server, started as its own process on its own prefix. With
+ * `admit`, the floor of our submit path: each task admitted by our admission command first.
+ */
 export class BareSubmitServer {
   private constructor(
     private readonly redisUrl: string,
@@ -12,10 +15,11 @@ export class BareSubmitServer {
     private readonly server: NodeProcess,
   ) {}
 
-  static async start(redisUrl: string, timeoutMs: number): Promise<BareSubmitServer> {
-    const prefix = uniquePrefix('bare');
-    const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix };
-    const { url, server } = await startCeilingServer('bare Express server', './bare-submit-server.js', env, timeoutMs);
+  static async start(redisUrl: string, timeoutMs: number, admit = false): Promise<BareSubmitServer> {
+    const prefix = uniquePrefix(admit ? 'bare-floor' : 'bare');
+    const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, ...(admit ? { ADMIT: '1' } : {}) };
+    const label = admit ? 'bare Express + admission server' : 'bare Express server';
+    const { url, server } = await startCeilingServer(label, './bare-submit-server.js', env, timeoutMs);
     return new BareSubmitServer(redisUrl, prefix, url, server);
   }
 

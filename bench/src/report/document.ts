@@ -27,7 +27,7 @@ export function renderFigures(results: BenchResults, table: readonly Row[]): str
     '',
     markdownTable(table),
     '',
-    'Figures are medians, with (min–max) over repetitions. Each repetition measures the ceiling and then ours back to back;',
+    'Figures are medians, with (min–max) over repetitions. Each repetition measures the ceiling (and the floor) and then ours back to back;',
     'a ratio is the median of the per-repetition ratios, so a slow patch of the machine cancels out. Every run:',
     '',
     ...runDetails(results),
@@ -43,8 +43,10 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
     ...(submit
       ? [
           `- Submit path, ${settings.submit.rounds} rounds of ${settings.submit.measureSeconds} s after ${settings.submit.warmupSeconds} s warm-up, ` +
-            `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s. ` +
-            `Server process CPU per request (median): ours ${submit.oursCpuMs.median.toFixed(3)} ms, bare ${submit.bareCpuMs.median.toFixed(3)} ms. ` +
+            `autocannon ${settings.submit.connections} connections: ours ${list(submit.ours.runs)} req/s; bare ${list(submit.bare.runs)} req/s; ` +
+            `bare + admission (the floor) ${list(submit.floor.runs)} req/s. ` +
+            `Server process CPU per request (median): ours ${submit.oursCpuMs.median.toFixed(3)} ms, bare ${submit.bareCpuMs.median.toFixed(3)} ms, ` +
+            `floor ${submit.floorCpuMs.median.toFixed(3)} ms. ` +
             `RSS: our API ${mb(submit.oursIdleRssBytes)} MB before the rounds (after the earlier scenarios), ${mb(submit.oursPeakRssBytes)} MB peak under load; ` +
             `the bare server ${mb(submit.barePeakRssBytes)} MB peak under the same load.`,
         ]
@@ -87,7 +89,8 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
     ...(cacheHits
       ? [
           `- Cache hits, ${settings.cacheHits.rounds} paired rounds of ${settings.cacheHits.seconds} s, autocannon ${settings.cacheHits.connections} connections: ` +
-            `ours ${list(cacheHits.ours.runs)} answers/s; plain Express ${list(cacheHits.plain.runs)} answers/s.`,
+            `ours ${list(cacheHits.ours.runs)} answers/s; plain Express ${list(cacheHits.plain.runs)} answers/s; ` +
+            `plain Express + one Redis round trip (the floor) ${list(cacheHits.floor.runs)} answers/s.`,
         ]
       : []),
     ...(batch

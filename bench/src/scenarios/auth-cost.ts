@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { JsonClient } from '../support/http.js';
 import { pairedRatios, repeated, type Repeated } from '../support/stats.js';
-import { pairedRounds, type SubmitOptions, type SubmitTarget } from './submit-path.js';
+import { alternatingRounds, type Side, type SubmitOptions, type SubmitTarget } from './submit-path.js';
 
 export interface AuthCostOptions extends SubmitOptions {
   /** Submits one at a time per side, after `warmup` unmeasured ones, in `blocks` alternating blocks. */
@@ -36,7 +36,7 @@ export interface AuthCostFigures {
  * trip of one POST /v1/predict at a time in alternating blocks.
  */
 export async function measureAuthCost(secured: SubmitTarget, open: SubmitTarget, options: AuthCostOptions): Promise<AuthCostFigures> {
-  const rounds = await pairedRounds(open, secured, options);
+  const [openSide, securedSide] = await alternatingRounds([open, secured] as const, options);
   const securedRoundTrips: number[] = [];
   const openRoundTrips: number[] = [];
   const clients = [new JsonClient(secured.url, secured.headers, 1), new JsonClient(open.url, open.headers, 1)] as const;
@@ -50,15 +50,15 @@ export async function measureAuthCost(secured: SubmitTarget, open: SubmitTarget,
   } finally {
     clients.forEach((client) => client.close());
   }
-  const rate = (side: typeof rounds.first) => side.map((round) => round.okPerSecond);
-  const perCpu = (side: typeof rounds.first) => side.map((round) => 1000 / round.cpuMsPerRequest);
+  const rate = (side: Side) => side.rounds.map((round) => round.okPerSecond);
+  const perCpu = (side: Side) => side.rounds.map((round) => 1000 / round.cpuMsPerRequest);
   return {
-    secured: repeated(rate(rounds.second)),
-    open: repeated(rate(rounds.first)),
-    ratio: pairedRatios(rate(rounds.second), rate(rounds.first)),
-    securedPerCpuSecond: repeated(perCpu(rounds.second)),
-    openPerCpuSecond: repeated(perCpu(rounds.first)),
-    perCpuRatio: pairedRatios(perCpu(rounds.second), perCpu(rounds.first)),
+    secured: repeated(rate(securedSide)),
+    open: repeated(rate(openSide)),
+    ratio: pairedRatios(rate(securedSide), rate(openSide)),
+    securedPerCpuSecond: repeated(perCpu(securedSide)),
+    openPerCpuSecond: repeated(perCpu(openSide)),
+    perCpuRatio: pairedRatios(perCpu(securedSide), perCpu(openSide)),
     securedRoundTrips,
     openRoundTrips,
   };

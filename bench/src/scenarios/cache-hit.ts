@@ -7,6 +7,8 @@ import type { TrainyardStack } from '../trainyard/stack.js';
 
 export interface CacheHitOptions {
   model: string;
+  /** The bench's Redis, where the floor keeps its answers. */
+  redisUrl: string;
   connections: number;
   seconds: number;
   rounds: number;
@@ -19,12 +21,18 @@ export interface CacheHitFigures {
   /** Plain Express answering the same body from memory. */
   plain: Repeated;
   ratio: Repeated;
+  /** Plain Express keeping each answer in Redis in one command (our lookup-and-keep Lua) before it answers. */
+  floor: Repeated;
+  /** floor / plain: what keeping the hit's task costs alone. */
+  floorCost: Repeated;
+  /** ours / floor: what the guarantee leaves. */
+  floorRatio: Repeated;
 }
 
 /**
- * Cache hits under load against plain Express 5 answering the body our hit answers, in paired
- * rounds (plain, then ours). The row is predicted once through the queue first, so every request
- * of the rounds is a full hit.
+ * Cache hits under load against plain Express 5 answering the body our hit answers, and against the
+ * same server keeping each answer in Redis first (the floor), in rounds of plain, floor, then ours.
+ * The row is predicted once through the queue first, so every request of the rounds is a full hit.
  */
 export async function measureCacheHits(stack: TrainyardStack, options: CacheHitOptions): Promise<CacheHitFigures> {
   const cached = predictBody(options.model);
@@ -32,8 +40,13 @@ export async function measureCacheHits(stack: TrainyardStack, options: CacheHitO
   const answer = await stack.client.post('/v1/predict', cached);
   if (answer.status !== 200) throw new Error(`a cached prediction answered ${answer.status}`);
   const plain = await PlainExpressServer.start(JSON.stringify(answer.body), options.timeoutMs);
+  const floor = await PlainExpressServer.start(JSON.stringify(answer.body), options.timeoutMs, options.redisUrl).catch(async (error: unknown) => {
+    await plain.stop();
+    throw error;
+  });
   const oursRuns: number[] = [];
   const plainRuns: number[] = [];
+  const floorRuns: number[] = [];
   try {
     const round = async (url: string) => {
       // Both get the API key: the same bytes on the wire, and ours needs it.
@@ -44,10 +57,18 @@ export async function measureCacheHits(stack: TrainyardStack, options: CacheHitO
     };
     for (let i = 0; i < options.rounds; i++) {
       plainRuns.push(await round(plain.url));
+      floorRuns.push(await round(floor.url));
       oursRuns.push(await round(stack.url));
     }
   } finally {
-    await plain.stop();
+    await Promise.all([plain.stop(), floor.stop()]);
   }
-  return { ours: repeated(oursRuns), plain: repeated(plainRuns), ratio: pairedRatios(oursRuns, plainRuns) };
+  return {
+    ours: repeated(oursRuns),
+    plain: repeated(plainRuns),
+    ratio: pairedRatios(oursRuns, plainRuns),
+    floor: repeated(floorRuns),
+    floorCost: pairedRatios(floorRuns, plainRuns),
+    floorRatio: pairedRatios(oursRuns, floorRuns),
+  };
 }

@@ -28,9 +28,16 @@ export interface SubmitFigures {
   bare: Repeated;
   /** ours / bare, round by round. */
   ratio: Repeated;
+  /** The bare server admitting each task by our admission command first (the floor of our guarantees). */
+  floor: Repeated;
+  /** floor / bare: what the admission costs alone. */
+  floorCost: Repeated;
+  /** ours / floor: what the guarantees leave. */
+  floorRatio: Repeated;
   /** Each server process' own CPU time per request (ms): what it does per request, whatever else shares the cores. */
   oursCpuMs: Repeated;
   bareCpuMs: Repeated;
+  floorCpuMs: Repeated;
   /** Highest RSS of each server seen while it was under load, and ours before the first round. */
   oursPeakRssBytes: number;
   barePeakRssBytes: number;
@@ -43,42 +50,49 @@ export interface Round {
   cpuMsPerRequest: number;
 }
 
-/** Rounds of two servers under the same load, `first` then `second` each round, with each one's peak RSS. */
-export interface PairedRounds {
-  first: Round[];
-  second: Round[];
-  firstPeakRssBytes: number;
-  secondPeakRssBytes: number;
+/** One server's rounds under load, with its highest RSS seen meanwhile. */
+export interface Side {
+  rounds: Round[];
+  peakRssBytes: number;
 }
 
+const rates = (side: Side) => side.rounds.map((round) => round.okPerSecond);
+const cpuMs = (side: Side) => repeated(side.rounds.map((round) => round.cpuMsPerRequest));
+
 /**
- * Requests/s of POST /v1/predict, ours vs the bare Express server, with identical autocannon
- * settings and bodies and no worker draining. Rounds alternate so a slow patch of the machine hits both.
+ * Requests/s of POST /v1/predict, ours vs the bare Express server and vs the floor (the bare server
+ * admitting each task first), with identical autocannon settings and bodies and no worker draining.
+ * Rounds alternate so a slow patch of the machine hits all three.
  */
-export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
+export async function measureSubmitPath(ours: SubmitTarget, bare: SubmitTarget, floor: SubmitTarget, options: SubmitOptions): Promise<SubmitFigures> {
   const oursIdleRssBytes = ours.rssBytes();
-  const rounds = await pairedRounds(bare, ours, options);
-  const [oursRuns, bareRuns] = [rounds.second.map((round) => round.okPerSecond), rounds.first.map((round) => round.okPerSecond)];
+  const [bareSide, floorSide, oursSide] = await alternatingRounds([bare, floor, ours] as const, options);
   return {
-    ours: repeated(oursRuns),
-    bare: repeated(bareRuns),
-    ratio: pairedRatios(oursRuns, bareRuns),
-    oursCpuMs: repeated(rounds.second.map((round) => round.cpuMsPerRequest)),
-    bareCpuMs: repeated(rounds.first.map((round) => round.cpuMsPerRequest)),
-    oursPeakRssBytes: rounds.secondPeakRssBytes,
-    barePeakRssBytes: rounds.firstPeakRssBytes,
+    ours: repeated(rates(oursSide)),
+    bare: repeated(rates(bareSide)),
+    ratio: pairedRatios(rates(oursSide), rates(bareSide)),
+    floor: repeated(rates(floorSide)),
+    floorCost: pairedRatios(rates(floorSide), rates(bareSide)),
+    floorRatio: pairedRatios(rates(oursSide), rates(floorSide)),
+    oursCpuMs: cpuMs(oursSide),
+    bareCpuMs: cpuMs(bareSide),
+    floorCpuMs: cpuMs(floorSide),
+    oursPeakRssBytes: oursSide.peakRssBytes,
+    barePeakRssBytes: bareSide.peakRssBytes,
     oursIdleRssBytes,
   };
 }
 
-/** Alternating rounds of load, first then second, so a drift of the machine hits both alike. */
-export async function pairedRounds(first: SubmitTarget, second: SubmitTarget, options: SubmitOptions): Promise<PairedRounds> {
-  const rounds: PairedRounds = { first: [], second: [], firstPeakRssBytes: 0, secondPeakRssBytes: 0 };
+/** Rounds of load that take the targets in turn, every round in the same order, so a drift of the machine hits all alike. */
+export async function alternatingRounds<T extends readonly SubmitTarget[]>(targets: T, options: SubmitOptions): Promise<{ [K in keyof T]: Side }> {
+  const sides = targets.map((): Side => ({ rounds: [], peakRssBytes: 0 })) as { [K in keyof T]: Side };
   for (let round = 0; round < options.rounds; round++) {
-    rounds.first.push(await loadOnce(first, options, (rss) => (rounds.firstPeakRssBytes = Math.max(rounds.firstPeakRssBytes, rss))));
-    rounds.second.push(await loadOnce(second, options, (rss) => (rounds.secondPeakRssBytes = Math.max(rounds.secondPeakRssBytes, rss))));
+    for (const [i, target] of targets.entries()) {
+      const side = sides[i]!;
+      side.rounds.push(await loadOnce(target, options, (rss) => (side.peakRssBytes = Math.max(side.peakRssBytes, rss))));
+    }
   }
-  return rounds;
+  return sides;
 }
 
 /** One round: reset, warm up, measure; the target's RSS is sampled all along. */
