@@ -11,6 +11,7 @@ import { datasetRouter, type DatasetRouterDeps } from './datasets/router.js';
 import { healthRouter, type HealthDeps } from './health/router.js';
 import { inferenceErrors, inferenceRouter, type InferenceDeps } from './inference/router.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { forMethods } from './http/for-methods.js';
 import { requireRedis } from './http/require-redis.js';
 import { logRequests } from './http/request-log.js';
 import { traceRequests } from './http/trace-requests.js';
@@ -52,16 +53,19 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (deps.tracing.enabled) app.use(traceRequests(deps.tracing));
-  app.use(deps.metrics.measureRequests, logRequests(deps.log));
-  app.use(healthRouter(deps), openApiRouter());
-  if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
+  app.use(deps.metrics.measureRequests);
+  const requestLog = logRequests(deps.log);
+  if (requestLog) app.use(requestLog);
+  // Public pages answer GET (HEAD) alone: a submit passes them by.
+  app.use(forMethods(['GET', 'HEAD'], healthRouter(deps), openApiRouter(), ...(deps.consoleDir ? [consoleRouter(deps.consoleDir)] : [])));
   // Every /v1 call names its key (401 otherwise) before anything else looks at it.
   app.use('/v1', requireRedis(deps.redis), authentication(deps.authenticator));
   // Uploads stream to storage: before the JSON parser.
-  app.use(datasetRouter(deps));
+  app.use(forMethods(['GET', 'HEAD', 'PUT', 'DELETE'], datasetRouter(deps)));
   app.use(express.json({ limit: deps.bodyLimit, type: 'application/json' }));
-  app.use(trainRouter(deps));
+  // The submit path first: a router passed costs every request behind it (paths do not overlap).
   app.use(predictRouter(deps));
+  app.use(trainRouter(deps));
   app.use(batchRouter(deps));
   app.use(taskRouter(deps));
   app.use(taskEventsRouter(deps));

@@ -4,10 +4,10 @@ import { routeOf, taskIdOf } from './request-facts.js';
 
 /**
  * One line per request at debug level (LOG_LEVEL=debug), with its `task_id` where there is one.
- * At other levels it is not installed at all, so the submit path pays nothing for it.
+ * At other levels there is none (null) and nothing is installed, so no request passes through it.
  */
-export function logRequests(log: Logger): RequestHandler {
-  if (!log.isLevelEnabled('debug')) return (_req, _res, next) => next();
+export function logRequests(log: Logger): RequestHandler | null {
+  if (!log.isLevelEnabled('debug')) return null;
   return (req, res, next) => {
     const started = performance.now();
     res.once('finish', () => {

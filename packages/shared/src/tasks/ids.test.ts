@@ -11,6 +11,12 @@ describe('task ids', () => {
     expect(taskTypeOf(newTaskId('predict'))).toBe('predict');
   });
 
+  it('never repeat their random part, across refills of the random pool', () => {
+    // 1,000 ids draw on four fills of the 4 KiB pool.
+    const random = Array.from({ length: 1000 }, () => newTaskId('predict').slice('predict-'.length));
+    expect(new Set(random).size).toBe(random.length);
+  });
+
   it('carry their queue shard past the first, and ids without one are shard 0', () => {
     const sharded = newTaskId('predict', 2);
     expect(sharded).toMatch(/^predict-s2-[0-9a-f]{32}$/);
