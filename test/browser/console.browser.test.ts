@@ -47,6 +47,18 @@ async function until(page: Page, read: () => Promise<number>, done: (value: numb
   }
 }
 
+/** Waits for the task page to show REVOKED; if it does not, says what the page and the API show. */
+async function shownRevoked(page: Page, taskId: string): Promise<void> {
+  const status = page.getByTestId('task-status');
+  await status
+    .filter({ hasText: 'REVOKED' })
+    .waitFor({ timeout: 30_000 })
+    .catch(async (error: Error) => {
+      const told = (await request(`${api.url}/v1/tasks/${taskId}`)).body.status;
+      throw new Error(`the page shows ${await status.textContent()} where the API says ${told}: ${error.message}`);
+    });
+}
+
 describe('the web console', () => {
   it('when a wrong key is given, then sign-in shows the API refusal and stays on sign-in', async () => {
     const page = await browser.context.newPage();
@@ -98,7 +110,7 @@ describe('the web console', () => {
     await screenshot(page, 'training-live');
 
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 30_000 });
+    await shownRevoked(page, taskId);
     expect((await request(`${api.url}/v1/tasks/${taskId}`)).body.status).toBe('REVOKED');
 
     // Retry runs it again as a new task, whose page links back to this one.
@@ -108,7 +120,7 @@ describe('the web console', () => {
     await page.getByRole('link', { name: taskId }).waitFor();
     expect((await request(`${api.url}/v1/tasks/${taskId}`)).body.retried_by).toBe(retryId);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByTestId('task-status').filter({ hasText: 'REVOKED' }).waitFor({ timeout: 30_000 });
+    await shownRevoked(page, retryId);
     await page.close();
     // Each step is bounded on its own, so a stalled one names itself before the test's own bound.
   }, 180_000);

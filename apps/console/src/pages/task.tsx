@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.js';
 import { useEventStream } from '../api/live.js';
 import type { SseMessage } from '@trainyard/client/sse';
@@ -39,11 +39,16 @@ export function TaskPage({ taskId }: { taskId: string }) {
   const [liveError, setLiveError] = useState<ApiError | null>(null);
   const path = `/v1/tasks/${encodeURIComponent(taskId)}`;
 
+  // Reads may answer out of order (a cancel's read, then a status event's): only the latest applies,
+  // or a read taken before REVOKED could land after it and leave the page showing STARTED.
+  const latestLoad = useRef(0);
   const load = async () => {
+    const mine = ++latestLoad.current;
     try {
-      setTask(await api<Task>(path));
+      const read = await api<Task>(path);
+      if (mine === latestLoad.current) setTask(read);
     } catch (failure) {
-      setError(failure);
+      if (mine === latestLoad.current) setError(failure);
     }
   };
   useEffect(() => void load(), [taskId]);
