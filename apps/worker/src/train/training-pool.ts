@@ -45,6 +45,8 @@ export class TrainingPool {
     const terminate = new AbortController();
     let grace: NodeJS.Timeout | undefined;
     const stop = () => {
+      // No grace at all: terminated at once, not raced against a stop at the next batch.
+      if (this.stopGraceMs === 0) return terminate.abort();
       port1.postMessage({ type: 'stop' } satisfies TrainingStop);
       grace = setTimeout(() => terminate.abort(), this.stopGraceMs);
     };
