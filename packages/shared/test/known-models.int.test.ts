@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { modelVersion } from '@trainyard/test-support/models';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { KnownModels, modelChangesChannel } from '../src/models/known-models.js';
-import { ModelRegistry, type ModelVersion } from '../src/models/registry.js';
+import { ModelRegistry } from '../src/models/registry.js';
 import { ChangeFeed } from '../src/platform/change-feed.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 
@@ -38,35 +39,22 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const meta = (model: string, version: number): ModelVersion => ({
-  model,
-  version,
-  algorithm: 'logistic-regression',
-  params: {},
-  task: 'classification',
-  feature_names: ['a'],
-  classes: ['x', 'y'],
-  metrics: {},
-  size_bytes: 4,
-  training_task_id: `train-${version}`,
-  created_at: new Date().toISOString(),
-});
 
 const latestOf = async (model: string) => (await reader.resolve(model))?.version;
 
 describe('model resolutions kept in memory', () => {
   it('answers a new latest version as soon as its publication is announced', async () => {
-    await writer.publish(meta('iris', 1));
+    await writer.publish(modelVersion('iris', 1));
     expect(await latestOf('iris')).toBe(1);
     const changed = nextChange();
-    await writer.publish(meta('iris', 2));
+    await writer.publish(modelVersion('iris', 2));
     await changed;
     expect(await latestOf('iris')).toBe(2);
   });
 
   it('follows an alias and its route to wherever they are moved', async () => {
-    await writer.publish(meta('wine', 1));
-    await writer.publish(meta('wine', 2));
+    await writer.publish(modelVersion('wine', 1));
+    await writer.publish(modelVersion('wine', 2));
     let changed = nextChange();
     await writer.setAlias('wine', 'prod', 1);
     await changed;
@@ -83,8 +71,8 @@ describe('model resolutions kept in memory', () => {
   });
 
   it('stops answering a deleted version, and latest falls back to the one before', async () => {
-    await writer.publish(meta('digits', 1));
-    await writer.publish(meta('digits', 2));
+    await writer.publish(modelVersion('digits', 1));
+    await writer.publish(modelVersion('digits', 2));
     expect((await reader.resolve('digits', 2))?.version).toBe(2);
     expect(await latestOf('digits')).toBe(2);
     const changed = nextChange();
@@ -95,10 +83,10 @@ describe('model resolutions kept in memory', () => {
   });
 
   it('keeps a resolution between changes, and forgets everything when the feed’s connection drops', async () => {
-    await writer.publish(meta('moons', 1));
+    await writer.publish(modelVersion('moons', 1));
     expect(await latestOf('moons')).toBe(1);
     // A change nobody announces (as if its message were lost) is not seen while the resolution is kept…
-    await writerRedis.set(`${prefix}:model:moons:latest`, JSON.stringify(meta('moons', 7)));
+    await writerRedis.set(`${prefix}:model:moons:latest`, JSON.stringify(modelVersion('moons', 7)));
     expect(await latestOf('moons')).toBe(1);
     // …and is once the connection that would have carried the message goes.
     const closed = new Promise((resolve) => subscriber.once('close', resolve));

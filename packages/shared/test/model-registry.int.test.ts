@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { modelVersion } from '@trainyard/test-support/models';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
-import { ModelRegistry, type ModelVersion } from '../src/models/registry.js';
+import { ModelRegistry } from '../src/models/registry.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../src/platform/errors.js';
 import { FsObjectStore } from '../src/storage/fs-store.js';
 
@@ -22,19 +23,6 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const meta = (model: string, version: number, taskId = `train-${version}`): ModelVersion => ({
-  model,
-  version,
-  algorithm: 'logistic-regression',
-  params: {},
-  task: 'classification',
-  feature_names: ['a'],
-  classes: ['x', 'y'],
-  metrics: {},
-  size_bytes: 4,
-  training_task_id: taskId,
-  created_at: new Date().toISOString(),
-});
 
 const storedKeys = async (under: string) => {
   const keys: string[] = [];
@@ -44,9 +32,9 @@ const storedKeys = async (under: string) => {
 
 describe('the model registry', () => {
   it('keeps tenant default in the layout from before tenants and every other tenant under its own keys', async () => {
-    await registry.publish(meta('shared-name', 1));
-    await registry.forTenant('acme').publish(meta('shared-name', 1));
-    await registry.forTenant('acme').publish(meta('shared-name', 2));
+    await registry.publish(modelVersion('shared-name', 1));
+    await registry.forTenant('acme').publish(modelVersion('shared-name', 1));
+    await registry.forTenant('acme').publish(modelVersion('shared-name', 2));
     expect(await storedKeys('models/shared-name/')).toEqual(['models/shared-name/1/metadata.json']);
     expect(await storedKeys('tenants/acme/models/shared-name/')).toEqual(['tenants/acme/models/shared-name/1/metadata.json', 'tenants/acme/models/shared-name/2/metadata.json']);
     expect(await redis.exists(`${prefix}:model:shared-name:latest`, `${prefix}:t:acme:model:shared-name:latest`)).toBe(2);
@@ -59,7 +47,7 @@ describe('the model registry', () => {
   it('publishes a version once: a second run of the same training gets the stored version, not its own weights', async () => {
     const version = await registry.versionFor('once', 'train-once');
     const runs = await Promise.all(
-      ['first', 'second'].map((run) => registry.publishOnce({ ...meta('once', version, 'train-once'), params: { run } }, { 'model.json': run, 'weights.bin': new TextEncoder().encode(run) })),
+      ['first', 'second'].map((run) => registry.publishOnce({ ...modelVersion('once', version, 'train-once'), params: { run } }, { 'model.json': run, 'weights.bin': new TextEncoder().encode(run) })),
     );
     expect(runs[1]).toEqual(runs[0]);
     const winner = (runs[0]!.params as { run: string }).run;
@@ -71,14 +59,14 @@ describe('the model registry', () => {
 
   it('gives a training whose version was deleted a new number', async () => {
     const version = await registry.versionFor('deleted', 'train-d');
-    await registry.publishOnce(meta('deleted', version, 'train-d'), { 'model.json': '{}', 'weights.bin': new Uint8Array(4) });
+    await registry.publishOnce(modelVersion('deleted', version, 'train-d'), { 'model.json': '{}', 'weights.bin': new Uint8Array(4) });
     await registry.deleteVersion('deleted', version);
     expect(await registry.finishedVersionOf('deleted', 'train-d')).toBeNull();
     expect(await registry.versionFor('deleted', 'train-d')).toBe(version + 1);
   });
 
   it('takes alias names such as constructor as plain data, never as something inherited', async () => {
-    await registry.publish(meta('aliased', 1));
+    await registry.publish(modelVersion('aliased', 1));
     expect(await registry.resolve('aliased', 'constructor')).toBeNull();
     expect(await registry.resolve('aliased', 'hasOwnProperty')).toBeNull();
     await expect(registry.removeAlias('aliased', 'constructor')).rejects.toBeInstanceOf(NotFoundError);
@@ -88,7 +76,7 @@ describe('the model registry', () => {
   });
 
   it('routes a split alias by weight and key, names its shadow, and keeps a one-version route a plain pointer', async () => {
-    for (const version of [1, 2, 3]) await registry.publish(meta('rolled', version));
+    for (const version of [1, 2, 3]) await registry.publish(modelVersion('rolled', version));
     const saved = await registry.setAlias('rolled', 'production', { versions: { '1': 10, '2': 90 }, shadow: 3 });
     expect(saved.aliases).toEqual({ production: 2 });
     expect(saved.routes).toEqual({ production: { versions: { '1': 10, '2': 90 }, shadow: 3 } });
@@ -106,8 +94,8 @@ describe('the model registry', () => {
   });
 
   it('refuses deleting a version an alias splits to or shadows with, and a shadow that reads other features', async () => {
-    for (const version of [1, 2, 3]) await registry.publish(meta('guarded', version));
-    await registry.publish({ ...meta('guarded', 4), feature_names: ['other'] });
+    for (const version of [1, 2, 3]) await registry.publish(modelVersion('guarded', version));
+    await registry.publish({ ...modelVersion('guarded', 4), feature_names: ['other'] });
     await registry.setAlias('guarded', 'canary', { versions: { '1': 1, '2': 1 }, shadow: 3 });
     for (const version of [1, 2, 3]) await expect(registry.deleteVersion('guarded', version)).rejects.toBeInstanceOf(ConflictError);
     await expect(registry.setAlias('guarded', 'canary', { versions: { '1': 1 }, shadow: 4 })).rejects.toBeInstanceOf(InvalidRequestError);
