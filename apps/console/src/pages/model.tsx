@@ -262,7 +262,7 @@ function Stats({ alias, path }: { alias: string; path: string }) {
               <td>v{v.version}</td>
               <td>{v.role}</td>
               <td>{figure(stats.route?.versions[v.version])}</td>
-              <td>{v.requests}</td>
+              <td>{v.cached ? `${v.requests} (${v.cached} cached)` : v.requests}</td>
               <td>{figure(v.latency_ms?.p50)}</td>
               <td>{figure(v.latency_ms?.p95)}</td>
               <td>{agreement(v)}</td>
