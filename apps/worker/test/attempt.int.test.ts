@@ -143,6 +143,56 @@ describe('runAttempt', () => {
     expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
   });
 
+  it("writes a short alongside attempt's STARTED with its outcome, SUCCESS after it", async () => {
+    const job = await pickedUp();
+    const keys = answers.keysFor('model', 1, [[3, 4]]);
+    await runAttempt(job, 'predict', runtime, async ({ withOutcome }) => {
+      withOutcome({ batch: writes, op: answers.storeOp(keys, [{ value: 9 }]), label: 'answers not cached' });
+      return 'done';
+    }, 'alongside');
+    expect(await statuses(job)).toEqual([
+      { status: 'STARTED', attempt: 1 },
+      { status: 'SUCCESS', attempt: 1 },
+    ]);
+    expect(JSON.parse((await redis.get(keys.rowKeys[0]!))!)).toEqual({ value: 9 });
+  });
+
+  it('ends REVOKED, without its SUCCESS or its writes, an alongside attempt cancelled while it ran', async () => {
+    const job = await pickedUp();
+    const keys = answers.keysFor('model', 1, [[5, 6]]);
+    const outcome = runAttempt(job, 'predict', runtime, async ({ withOutcome }) => {
+      // The flag is set, its message lost: the check with the outcome still sees it.
+      await redis.set(`${prefix}:task:${job.id}:cancel`, '1');
+      withOutcome({ batch: writes, op: answers.storeOp(keys, [{ value: 1 }]), label: 'answers not cached' });
+      return 'done';
+    }, 'alongside');
+    await expect(outcome).rejects.toThrow(/revoked/);
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
+    expect(await redis.exists(keys.rowKeys[0]!)).toBe(0);
+  });
+
+  it("ends an alongside attempt whose outcome check fails with the check's error, though its work succeeded", async () => {
+    const job = await pickedUp();
+    await redis.set(`${prefix}:gone`, '1');
+    const gone = { op: { kind: cancelRequestedOp, keys: [`${prefix}:gone`], args: [] }, error: () => new AppError('model_version_deleted', 'gone') };
+    const outcome = runAttempt(job, 'predict', runtime, async ({ check }) => {
+      check(gone);
+      return 'done';
+    }, 'alongside');
+    await expect(outcome).rejects.toThrow(/gone/);
+    expect((await statuses(job)).at(-1)).toMatchObject({ status: 'FAILURE', error: { code: 'model_version_deleted' } });
+  });
+
+  it('writes STARTED on its own for an alongside attempt still running after a few milliseconds', async () => {
+    const job = await pickedUp();
+    let release = () => {};
+    const outcome = runAttempt(job, 'predict', runtime, () => new Promise<string>((resolve) => (release = () => resolve('done'))), 'alongside');
+    await expect.poll(async () => (await statuses(job)).map(({ status }) => status)).toEqual(['STARTED']);
+    release();
+    await expect(outcome).resolves.toBe('done');
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'SUCCESS']);
+  });
+
   it('stops running work when a cancel is published, and records REVOKED', async () => {
     const job = await pickedUp();
     const outcome = runAttempt(job, 'predict', runtime, ({ signal }) => {

@@ -62,6 +62,39 @@ describe('RedisBatch', () => {
     expect(await redis.lrange('ordered', 0, -1)).toEqual(['first', 'second']);
   });
 
+  it('runs guarded ops only when every check before them answers 0, in the same command', async () => {
+    const check: ScriptOpKind = { name: 'check', lua: `return redis.call('EXISTS', keys[1])` };
+    const batch = new RedisBatch(redis, [push, check]);
+    await redis.set('flag-set', '1');
+    await redis.config('RESETSTAT');
+    const passed = batch.sendGuarded([{ kind: check, keys: ['flag-unset'], args: [] }], [{ kind: push, keys: ['guarded'], args: ['kept'] }]);
+    const stopped = batch.sendGuarded(
+      [
+        { kind: check, keys: ['flag-set'], args: [] },
+        { kind: check, keys: ['flag-unset'], args: [] },
+      ],
+      [{ kind: push, keys: ['guarded'], args: ['dropped'] }],
+    );
+    const after = batch.write({ kind: push, keys: ['guarded'], args: ['unguarded'] });
+    expect(await Promise.all(passed.checks.map(({ done }) => done))).toEqual([0]);
+    // The check that failed skips the later check too: each skipped op answers 0.
+    expect(await Promise.all(stopped.checks.map(({ done }) => done))).toEqual([1, 0]);
+    expect(await stopped.ops[0]!.done).toBe(0);
+    expect(await after).toBe(2);
+    expect(await redis.lrange('guarded', 0, -1)).toEqual(['kept', 'unguarded']);
+    const counted = await calls();
+    expect((counted.evalsha ?? 0) + (counted.eval ?? 0)).toBe(1);
+  });
+
+  it('skips guarded ops when their check fails', async () => {
+    const batch = new RedisBatch(redis, [push, fail]);
+    await redis.set('not-a-number', 'text');
+    const { checks, ops } = batch.sendGuarded([{ kind: fail, keys: ['not-a-number'], args: [] }], [{ kind: push, keys: ['after-failure'], args: ['dropped'] }]);
+    await expect(checks[0]!.done).rejects.toThrow(/not an integer/);
+    expect(await ops[0]!.done).toBe(0);
+    expect(await redis.exists('after-failure')).toBe(0);
+  });
+
   it('refuses an op of a kind it was not built for', () => {
     const batch = new RedisBatch(redis, [push]);
     expect(() => batch.write({ kind: fail, keys: ['x'], args: [] })).toThrow(/no fail ops/);

@@ -20,7 +20,7 @@ export interface PredictDeps {
   caches: AnswerCaches & { semantic: SemanticIndex };
   log: Logger;
   metrics?: Pick<WorkerMetrics, 'cacheLookups'>;
-  /** The task runtime's batch (it carries STARTED): the deleted-version check and rollout stats ride along. */
+  /** The task runtime's batch (it carries STARTED and the outcome): the deleted-version check and rollout stats ride along. */
   bookkeeping: RedisBatch;
   prefix: string;
   rollouts: RolloutStats;
@@ -50,15 +50,11 @@ export function createPredictPipeline(deps: PredictDeps) {
   return async (parsed: ParsedJob<'predict'>, attempt: Attempt, job: Job): Promise<PredictResult | EmbedDatasetResult> => {
     const { model, version } = parsed.data;
     const tenant = tenantOf(parsed.data);
-    // Asked with STARTED, in the same command: a version deleted after the task was queued never
-    // answers, even from a model this worker still holds in memory.
-    const deleted = deps.bookkeeping.write<number>(isDeletedOp(deps.prefix, tenant, model, version));
-    deleted.catch(() => {});
+    // Checked with STARTED or with the outcome, in the same command: a version deleted after the
+    // task was queued never answers, even from a model this worker still holds in memory.
+    attempt.check({ op: isDeletedOp(deps.prefix, tenant, model, version), error: () => versionDeletedError(model, version) });
     const startedAt = performance.now();
-    const answer = run(parsed, attempt, job);
-    answer.catch(() => {});
-    if (await deleted) throw versionDeletedError(model, version);
-    const result = await answer;
+    const result = await run(parsed, attempt, job);
     const { rollout } = parsed.data;
     if (rollout && 'predictions' in result) {
       const role = rollout.shadow_of === undefined ? 'primary' : 'shadow';

@@ -3,7 +3,8 @@ import type { TaskDeadline } from '@trainyard/shared/jobs';
 import type { NotifyTarget } from '@trainyard/shared/notify';
 import { expiredUnstarted, statusEvent, taskTagOf, type TaskType } from '@trainyard/shared/tasks';
 import type { AttemptOutcome } from '../metrics.js';
-import type { OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
+import type { OutcomeCheck, OutcomeWrite, TaskBookkeeping } from './bookkeeping.js';
+import { AttemptStart } from './attempt-start.js';
 import { untilStopped, type TaskControl } from './control.js';
 import { isRetryable, TaskRevokedError, taskErrorOf } from './errors.js';
 import { workerName } from './identity.js';
@@ -23,18 +24,27 @@ export interface Attempt {
   signal: AbortSignal;
   /** A write to make with the task's SUCCESS, before it shows. */
   withOutcome(write: OutcomeWrite): void;
+  /**
+   * A check the outcome must pass (its model version still exists, say), made with the cancel
+   * check: with STARTED, or with the outcome in the same command. Ask for it as the work starts.
+   */
+  check(check: OutcomeCheck): void;
 }
 
 /** The job data the runtime reads; each task type's data has these beside its own. */
 export type TaskJobData = NotifyTarget & { deadline?: TaskDeadline; tenant?: string; model?: string };
 
 /**
- * How an attempt meets a cancel requested before it got here (the flag, read with STARTED): the
- * task ends REVOKED either way. `before`: the work waits for the check and never starts (a
- * training). `alongside`: the work starts at once and its result is dropped (a prediction, whose
- * milliseconds of work write nothing but its outcome): no round trip ahead of it.
+ * How an attempt meets a cancel requested before it got here: the task ends REVOKED either way.
+ * `before`: STARTED and the cancel check go out first and the work waits for them (a training).
+ * `alongside`: the work starts at once and its result is dropped (a prediction, whose milliseconds
+ * of work write nothing but its outcome); STARTED and the checks go out with the outcome, in the
+ * command that records it, or after startedAfterMs when the work is still running.
  */
 export type EarlyCancelCheck = 'before' | 'alongside';
+
+/** How long an `alongside` attempt runs before its STARTED is written on its own: short ones write it with their outcome. */
+const startedAfterMs = 10;
 
 /**
  * Runs one attempt of a task and records it in the task's event log: STARTED, then SUCCESS, or
@@ -62,20 +72,29 @@ export async function runAttempt<R>(
     throw new UnrecoverableError('expired: not started before its expiry');
   }
   const writes: OutcomeWrite[] = [];
+  const start = new AttemptStart(runtime.bookkeeping, taskId, tag, statusEvent('STARTED', attempt, workerName));
   try {
     const result = await runtime.control.run(taskId, job.data.deadline?.timeout_ms, async (signal) => {
-      // STARTED and the cancel check go out together; a cancel requested before the task got here wins.
-      const cancelledEarlier = runtime.bookkeeping.started(taskId, tag, statusEvent('STARTED', attempt, workerName));
-      cancelledEarlier.catch(() => {});
-      if (earlyCancel === 'before' && (await cancelledEarlier)) throw new TaskRevokedError();
-      const result = await untilStopped(signal, work({ signal, withOutcome: (write) => writes.push(write) }));
-      if (await cancelledEarlier) throw new TaskRevokedError();
-      return result;
+      if (earlyCancel === 'before') await start.write();
+      const working = work({ signal, withOutcome: (write) => writes.push(write), check: (check) => start.check(check) });
+      // A notification reads the task's events before its outcome is written: they must hold STARTED.
+      if (job.data.notify) start.writeUnlessWritten();
+      const timer = start.writeSoon(startedAfterMs);
+      try {
+        const result = await untilStopped(signal, working);
+        await start.passed();
+        return result;
+      } finally {
+        clearTimeout(timer);
+      }
     });
-    await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result, writes);
+    await runtime.final.record(job, type, statusEvent('SUCCESS', attempt, workerName), result, writes, start.take());
     ended('success');
     return result;
-  } catch (error) {
+  } catch (thrown) {
+    // The outcome follows its STARTED, in the batch's order; a cancel or a failed check explains a failure best.
+    start.writeUnlessWritten();
+    const error = await start.passed().then(() => thrown, (failed: unknown) => failed);
     if (error instanceof TaskRevokedError) {
       await runtime.final.record(job, type, statusEvent('REVOKED', attempt, workerName));
       ended('revoked');

@@ -35,10 +35,13 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
 // along with other work (see answerOrAdmit).
 export const admitLua = `
 local function admit(backlogs, index, taskId, now, quota, keepMs, keepMax, elsewhere)
-  local total = elsewhere
-  for i = 1, #backlogs do total = total + redis.call('ZCARD', backlogs[i]) end
+  local total, ahead = elsewhere, 0
+  for i = 1, #backlogs do
+    local count = redis.call('ZCARD', backlogs[i])
+    if i == 1 then ahead = count end
+    total = total + count
+  end
   if total >= quota then return -1 end
-  local ahead = redis.call('ZCARD', backlogs[1])
   redis.call('ZADD', backlogs[1], now, taskId)
   redis.call('ZADD', index, now, taskId)
   redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - keepMs))

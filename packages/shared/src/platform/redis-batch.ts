@@ -28,26 +28,34 @@ export function singleOpScript(redis: RedisClient, kind: ScriptOpKind): (op: Scr
   return (op) => call(op.keys.length, ...op.keys, ...op.args);
 }
 
-// ARGV[1] lists the ops, three numbers each: its kind (an index into kinds), how many keys and how
-// many arguments it has; the ops' arguments follow it. KEYS are every op's keys in order. Counts go
-// in one argument, not three per op: a client spends more per argument than Redis spends per number
-// read here. An op's error is its own reply; the others still run.
+// ARGV[1] lists the ops, four numbers each: its kind (an index into kinds), how many keys and how
+// many arguments it has, and how many of the ops after it it guards (0: none); the ops' arguments
+// follow it. KEYS are every op's keys in order. Counts go in one argument, not four per op: a client
+// spends more per argument than Redis spends per number read here. An op's error is its own reply;
+// the others still run. A guard that answers anything but 0, or fails, skips the ops it guards
+// (each answers 0).
 const interpreter = `
-local results, n, k, a = {}, 0, 0, 1
-for kind, nkeys, nargs in string.gmatch(ARGV[1], '(%d+) (%d+) (%d+)') do
+local results, n, k, a, skip = {}, 0, 0, 1, 0
+for kind, nkeys, nargs, guarded in string.gmatch(ARGV[1], '(%d+) (%d+) (%d+) (%d+)') do
   n, nkeys, nargs = n + 1, tonumber(nkeys), tonumber(nargs)
-  local keys, args = {}, {}
-  for i = 1, nkeys do keys[i] = KEYS[k + i] end
-  for i = 1, nargs do args[i] = ARGV[a + i] end
-  k, a = k + nkeys, a + nargs
-  local ok, result = pcall(kinds[tonumber(kind)], keys, args)
-  if ok then
-    results[n] = result or 0
-  elseif type(result) == 'table' then
-    results[n] = result
+  if skip > 0 then
+    skip = skip - 1
+    results[n] = 0
   else
-    results[n] = redis.error_reply(tostring(result))
+    local keys, args = {}, {}
+    for i = 1, nkeys do keys[i] = KEYS[k + i] end
+    for i = 1, nargs do args[i] = ARGV[a + i] end
+    local ok, result = pcall(kinds[tonumber(kind)], keys, args)
+    if ok then
+      results[n] = result or 0
+    elseif type(result) == 'table' then
+      results[n] = result
+    else
+      results[n] = redis.error_reply(tostring(result))
+    end
+    if guarded ~= '0' and not (ok and (result == 0 or not result)) then skip = tonumber(guarded) end
   end
+  k, a = k + nkeys, a + nargs
 end
 return results`;
 
@@ -56,6 +64,8 @@ const slotOf = (op: ScriptOp): number => (op.keys[0] === undefined ? 0 : hashSlo
 
 /** Keys and arguments one script carries at most: a call spreads them as JavaScript arguments. */
 const maxItems = 60_000;
+
+const itemsOf = (op: ScriptOp) => op.keys.length + op.args.length + 1;
 
 /** An op queued in a batch. */
 export interface SentOp<T> {
@@ -70,6 +80,8 @@ export interface SentOp<T> {
 
 interface Pending {
   op: ScriptOp;
+  /** How many of the ops after it it guards. */
+  guarded: number;
   sent: () => void;
   resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
@@ -113,15 +125,42 @@ export class RedisBatch {
 
   /** Queues an op, telling apart the moment its command leaves (`sent`) from its result (`done`). */
   send<T = unknown>(op: ScriptOp): SentOp<T> {
-    if (!this.kinds.has(op.kind.name)) throw new Error(`this batch runs no ${op.kind.name} ops`);
-    const items = op.keys.length + op.args.length + 1;
-    // A full batch goes now: its command is written before this op's.
+    this.assertRuns(op);
+    this.makeRoom(itemsOf(op));
+    return this.queue<T>(op, 0);
+  }
+
+  /**
+   * Queues checks and the ops that may only run when they pass, as one script's consecutive ops: a
+   * check that answers anything but 0 (or fails) skips every op after it here, later checks
+   * included, and those answer 0. They all share one slot of a cluster (see `together`).
+   */
+  sendGuarded(checks: readonly ScriptOp[], ops: readonly ScriptOp[]): { checks: SentOp<number>[]; ops: SentOp<unknown>[] } {
+    const group = [...checks, ...ops];
+    group.forEach((op) => this.assertRuns(op));
+    if (group.some((op) => !this.together(op, group[0]!))) throw new Error('guarded ops must share one slot');
+    this.makeRoom(group.reduce((items, op) => items + itemsOf(op), 0));
+    return {
+      checks: checks.map((check, i) => this.queue<number>(check, group.length - i - 1)),
+      ops: ops.map((op) => this.queue(op, 0)),
+    };
+  }
+
+  /** A batch that `items` more would overfill goes now: its command is written before theirs. */
+  private makeRoom(items: number): void {
     if (this.pending.length && this.pendingItems + items > maxItems) void this.flush();
     this.pendingItems += items;
+  }
+
+  private assertRuns(op: ScriptOp): void {
+    if (!this.kinds.has(op.kind.name)) throw new Error(`this batch runs no ${op.kind.name} ops`);
+  }
+
+  private queue<T>(op: ScriptOp, guarded: number): SentOp<T> {
     let sent = () => {};
     const sending = new Promise<void>((resolve) => (sent = resolve));
     const done = new Promise<T>((resolve, reject) => {
-      if (this.pending.push({ op, sent, resolve: resolve as (result: unknown) => void, reject }) === 1) setImmediate(() => void this.flush());
+      if (this.pending.push({ op, guarded, sent, resolve: resolve as (result: unknown) => void, reject }) === 1) setImmediate(() => void this.flush());
     });
     return { sent: sending, done };
   }
@@ -146,8 +185,8 @@ export class RedisBatch {
     const keys: string[] = [];
     const ops: string[] = [];
     const args: (string | number)[] = [''];
-    for (const { op } of batch) {
-      ops.push(`${this.kinds.get(op.kind.name)} ${op.keys.length} ${op.args.length}`);
+    for (const { op, guarded } of batch) {
+      ops.push(`${this.kinds.get(op.kind.name)} ${op.keys.length} ${op.args.length} ${guarded}`);
       for (const key of op.keys) keys.push(key);
       for (const arg of op.args) args.push(arg);
     }

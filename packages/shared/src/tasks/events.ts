@@ -77,18 +77,25 @@ export const feedMaxEvents = 10_000;
 
 /**
  * Appends to a task's log and to its tenant's feed in one op: workers append several times per task,
- * and the feed costs them no round trip of its own. args: the event, the task (for the feed), and
- * each key's TTL in ms when its retention is refreshed (0: not this time).
+ * and the feed costs them no round trip of its own. args: the task (for the feed), each key's TTL in
+ * ms when its retention is refreshed (0: not this time), then the events in order (a STARTED and
+ * the outcome it was deferred to go with, say). Answers the log id of the last.
  */
 export const taskEventOp: ScriptOpKind = {
   name: 'task-event',
   lua: `
-local id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[1])
-if args[3] ~= '0' then redis.call('PEXPIRE', keys[1], args[3]) end
-redis.call('XADD', keys[2], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[1], 't', args[2])
-if args[4] ~= '0' then redis.call('PEXPIRE', keys[2], args[4]) end
+local id
+for i = 4, #args do id = redis.call('XADD', keys[1], 'MAXLEN', '~', ${maxEvents}, '*', 'e', args[i]) end
+if args[2] ~= '0' then redis.call('PEXPIRE', keys[1], args[2]) end
+for i = 4, #args do redis.call('XADD', keys[2], 'MAXLEN', '~', ${feedMaxEvents}, '*', 'e', args[i], 't', args[1]) end
+if args[3] ~= '0' then redis.call('PEXPIRE', keys[2], args[3]) end
 return id`,
 };
+
+/** A taskEventOp that appends only the first of its events, refreshing the same expiries (for when the op itself was skipped). */
+export function firstEventOnly(op: ScriptOp): ScriptOp {
+  return { ...op, args: op.args.slice(0, 4) };
+}
 
 /**
  * The two halves of taskEventOp, for a task whose log is in another hash slot than its tenant's
@@ -149,22 +156,23 @@ export class TaskEventLog {
   }
 
   /**
-   * The append as ops, for a RedisBatch that writes many tasks' events in one command: one op, or
-   * the log's op then the feed's when the two are in different slots of a cluster.
+   * The append of one or more events, in order, as ops for a RedisBatch that writes many tasks'
+   * events in one command: one op, or each event's log op then feed op when the two are in
+   * different slots of a cluster.
    */
-  appendOps(taskId: string, event: TaskEvent, { tenant, type, model }: TaskTag): ScriptOp[] {
+  appendOps(taskId: string, events: TaskEvent | readonly TaskEvent[], { tenant, type, model }: TaskTag): ScriptOp[] {
     const task = JSON.stringify({ task_id: taskId, type, model } satisfies FeedTask);
     const [log, feed] = [this.key(taskId), this.feedKey(tenant)];
-    const entry = JSON.stringify(event);
+    const entries = (Array.isArray(events) ? events : [events]).map((event) => JSON.stringify(event));
     const now = Date.now();
     const [logTtl, feedTtl] = [this.expiries.ttlFor(log, this.retentionSeconds * 1000, now), this.expiries.ttlFor(feed, this.retentionSeconds * 1000, now)];
     if (!this.splitsFeed || hashSlot(log) === hashSlot(feed)) {
-      return [{ kind: taskEventOp, keys: [log, feed], args: [entry, task, logTtl, feedTtl] }];
+      return [{ kind: taskEventOp, keys: [log, feed], args: [task, logTtl, feedTtl, ...entries] }];
     }
-    return [
-      { kind: taskLogEventOp, keys: [log], args: [entry, logTtl] },
-      { kind: feedEventOp, keys: [feed], args: [entry, task, feedTtl] },
-    ];
+    return entries.flatMap((entry, i): ScriptOp[] => [
+      { kind: taskLogEventOp, keys: [log], args: [entry, i ? 0 : logTtl] },
+      { kind: feedEventOp, keys: [feed], args: [entry, task, i ? 0 : feedTtl] },
+    ]);
   }
 
   /** A tenant's feed after the given id (exclusive), oldest first, at most `count` entries. */
