@@ -5,7 +5,7 @@ import { startMetricsServer } from '@trainyard/shared/metrics';
 import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
 import { deletedVersionOp, ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, shardPrefix, type Logger } from '@trainyard/shared/platform';
+import { coalesceWrites, createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, shardPrefix, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
 import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOps } from '@trainyard/shared/tasks';
@@ -40,6 +40,9 @@ export interface WorkerHooks {
 export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {}): Promise<WorkerService> {
   const log = hooks.log ?? createLogger('worker', config.LOG_LEVEL);
   const redis = createRedis(config.REDIS_URL, { role: 'worker', log, label: 'queue' });
+  // A task's bookkeeping and BullMQ's next command for it (fetching another job, finishing this one)
+  // then leave in one socket write: a write costs more CPU than the commands it carries.
+  coalesceWrites(redis);
   const storage = { url: config.STORAGE_URL, s3: s3OptionsFromEnv(config) };
   const tracing = await startTracing('trainyard-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const store = tracedStore(createObjectStore(storage.url, storage.s3), tracing);
