@@ -153,7 +153,7 @@ describe('the web console', () => {
     await page.close();
   });
 
-  it('when a model has two versions, then their curves overlay and promoting one moves production after a confirmation', async () => {
+  it('when a model has two versions, then their curves overlay, promoting one moves production after a confirmation, and a split alias shows each version\'s traffic', async () => {
     for (const epochs of [5, 60]) {
       const trained = await waitForTask(api.url, await submit(api.url, '/v1/train', trainIris('console-flowers', { epochs })));
       expect(trained.status).toBe('SUCCESS');
@@ -186,6 +186,21 @@ describe('the web console', () => {
     await page.locator('[data-alias="production"]', { hasText: 'v1' }).waitFor();
     expect((await request(`${api.url}/v1/models/console-flowers`)).body.aliases).toEqual({ production: 1 });
     await screenshot(page, 'model');
+
+    // A split alias shows its traffic: each version's weight and the requests it answered.
+    const split = await request(`${api.url}/v1/models/console-flowers/aliases/canary`, { method: 'PUT', body: { versions: { '1': 3, '2': 1 } } });
+    expect(split.status).toBe(200);
+    const row = { model: 'console-flowers', version: 'canary', cache: false, inputs: [[5.1, 3.5, 1.4, 0.2]] };
+    const routed = await Promise.all(Array.from({ length: 16 }, (_, i) => submit(api.url, '/v1/predict', { ...row, routing_key: `customer-${i}` })));
+    const answers = await Promise.all(routed.map((taskId) => waitForTask(api.url, taskId)));
+    const answeredBy = (version: number) => answers.filter((task) => (task.result as { version: number }).version === version).length;
+    expect(answeredBy(1) + answeredBy(2)).toBe(16);
+    await page.reload();
+    const traffic = page.getByRole('table', { name: 'Traffic on canary' });
+    await traffic.waitFor();
+    const cells = async (version: number) => traffic.getByRole('row', { name: new RegExp(`^v${version} primary`) }).getByRole('cell').allTextContents();
+    expect((await cells(1)).slice(0, 4)).toEqual(['v1', 'primary', '3', String(answeredBy(1))]);
+    expect((await cells(2)).slice(0, 4)).toEqual(['v2', 'primary', '1', String(answeredBy(2))]);
 
     await page.getByLabel(/^Row \(sepal_length/).fill('5.1, 3.5, 1.4, 0.2');
     await page.getByRole('button', { name: 'Predict' }).click();

@@ -82,6 +82,14 @@ describe('an alias that splits traffic', () => {
     expect(versions.every((version) => version === 1 || version === 2)).toBe(true);
     expect(second).toBeGreaterThan(0.05);
     expect(second).toBeLessThan(0.15);
+    // Answered by the API from the cache, each still counts as its version's request.
+    const total = (body: any) => body.versions.reduce((sum: number, v: { requests: number }) => sum + v.requests, 0);
+    const counted = await statsUntil('production', (body) => total(body) >= versions.length);
+    expect(total(counted)).toBe(versions.length);
+    for (const version of [1, 2]) {
+      const answered = versions.filter((v) => v === version).length;
+      expect(counted.versions.find((v: { version: number }) => v.version === version)).toMatchObject({ role: 'primary', requests: answered, cached: answered, latency_ms: null });
+    }
   }, slow);
 
   it('keeps a routing_key on one version while the split is unchanged', async () => {

@@ -22,6 +22,7 @@ import type { ApiConfig } from './config.js';
 import { Closing } from './http/closing.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RateLimits } from './limits/rate-limits.js';
+import { CachedRolloutCounts } from './predict/cached-rollout-counts.js';
 import { Idempotency } from './tasks/idempotency.js';
 import { TaskFollower } from './tasks/task-follower.js';
 import { blockingConnections } from './tasks/blocking-redis.js';
@@ -111,6 +112,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   };
   const replica = config.REDIS_READ_URL ? createRedis(config.REDIS_READ_URL, { role: 'api', log, label: 'read replica' }) : null;
   const metrics = createApiMetrics(queues.all(), redis);
+  const rollouts = new RolloutStats(redis, config.QUEUE_PREFIX);
+  const cachedRollouts = new CachedRolloutCounts(rollouts, log);
   const consoleDir = builtConsole(config.CONSOLE_DIR);
   if (!consoleDir) log.info({ dir: config.CONSOLE_DIR }, 'the web console is not built there: / is not served');
   const app = createApp({
@@ -121,7 +124,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     store,
     queues,
     registry: new ModelRegistry(redis, store, config.QUEUE_PREFIX, defaultTenant, await KnownModels.follow(feed, config.QUEUE_PREFIX)),
-    rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
+    rollouts,
+    cachedRollouts,
     shadowMaxBacklog: config.SHADOW_MAX_BACKLOG,
     events,
     tasks: taskReads.tasks,
@@ -190,6 +194,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
     await Promise.all([closed, metricsServer?.close()]);
     clearInterval(idle);
     clearTimeout(cut);
+    await cachedRollouts.close();
     await queues.close().catch(() => {});
     completions.close();
     followers.close();

@@ -14,6 +14,7 @@ import {
   type PredictCacheDeps,
   type PredictCachePlan,
 } from './cached-answer.js';
+import type { CachedRolloutCounts } from './cached-rollout-counts.js';
 import { routeModel } from './resolve-model.js';
 import { queueShadowCopy, type ShadowDeps } from './shadow-copy.js';
 
@@ -21,6 +22,8 @@ export interface PredictSubmitDeps extends SubmitDeps, PredictCacheDeps, ShadowD
   registry: ModelRegistry;
   /** On the queue Redis: used when the cache lives there too. */
   answerOrAdmit: AnswerOrAdmit;
+  /** An alias's requests the cache answered (workers count the rest). */
+  cachedRollouts: CachedRolloutCounts;
 }
 
 type PredictData = Omit<JobInput<'model.predict'>, 'deadline' | 'tenant'>;
@@ -45,6 +48,7 @@ export async function submitPredict(deps: PredictSubmitDeps, caller: Principal, 
     ...(alias ? { rollout: { alias } } : {}),
   };
   const submitted = await submitOrAnswer(deps, caller, request, data, model);
+  if (alias && submitted.status === 'SUCCESS') deps.cachedRollouts.count({ tenant: caller.tenant, model: model.model, alias, version: model.version });
   // Only requests that were taken are copied.
   if (alias && shadow !== undefined && request.output === 'prediction') queueShadowCopy(deps, { ...data, tenant: caller.tenant }, alias, shadow);
   return submitted;

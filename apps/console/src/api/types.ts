@@ -89,6 +89,8 @@ export interface AliasStats {
     version: number;
     role: 'primary' | 'shadow';
     requests: number;
+    /** Primaries: how many of the requests the cache answered. */
+    cached?: number;
     latency_ms: { p50: number; p95: number; samples: number } | null;
     agreement?: { compared: number; same_label_rate?: number; mean_absolute_difference?: number };
   }[];

@@ -151,7 +151,7 @@ export function ModelPage({ name }: { name: string }) {
           {Object.entries(model.aliases).map(([alias, version]) => (
             <li key={alias}>
               <strong>{alias}</strong> → <span data-alias={alias}>v{version}</span>
-              <Stats path={`${path}/aliases/${encodeURIComponent(alias)}/stats`} />
+              <Stats alias={alias} path={`${path}/aliases/${encodeURIComponent(alias)}/stats`} />
             </li>
           ))}
         </ul>
@@ -224,7 +224,7 @@ function Promotion({ modelPath, from, to, onDone }: { modelPath: string; from: M
 }
 
 /** An alias's traffic split and shadow stats, shown once it splits, shadows or has answered requests. */
-function Stats({ path }: { path: string }) {
+function Stats({ alias, path }: { alias: string; path: string }) {
   const [stats, setStats] = useState<AliasStats | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -244,7 +244,7 @@ function Stats({ path }: { path: string }) {
   return (
     <div class="scroll">
       <table>
-        <caption>Traffic on this alias{stats.shed ? ` (${stats.shed} shadow copies shed)` : ''}</caption>
+        <caption>Traffic on {alias}{stats.shed ? ` (${stats.shed} shadow copies shed)` : ''}</caption>
         <thead>
           <tr>
             <th scope="col">Version</th>
@@ -262,7 +262,7 @@ function Stats({ path }: { path: string }) {
               <td>v{v.version}</td>
               <td>{v.role}</td>
               <td>{figure(stats.route?.versions[v.version])}</td>
-              <td>{v.requests}</td>
+              <td>{v.cached ? `${v.requests} (${v.cached} cached)` : v.requests}</td>
               <td>{figure(v.latency_ms?.p50)}</td>
               <td>{figure(v.latency_ms?.p95)}</td>
               <td>{agreement(v)}</td>

@@ -41,11 +41,19 @@ end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`;
 
+// KEYS: the alias's stats hash. ARGV: role:version, requests the cache answered.
+const addCachedLua = `
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':requests', ARGV[2])
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':cached', ARGV[2])`;
+
 /** One version's figures under an alias. */
 export interface VersionStats {
   version: number;
   role: RolloutRole;
+  /** Every request the version answered (or, as a shadow, was copied). */
   requests: number;
+  /** Primaries only: how many of `requests` the prediction cache answered in the API (never reaching a worker). */
+  cached?: number;
   /** Worker-side latency of the prediction, over the newest samples; null before the first. */
   latency_ms: { p50: number; p95: number; samples: number } | null;
   /** Shadows only: how often they agree with the answering version (classifiers) or how far off they are (regressors). */
@@ -68,17 +76,20 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /**
  * Per-version figures of the aliases that split or shadow traffic: counts and a bounded latency
- * sample per version, written by workers with each prediction's outcome; shadow copies admitted by
- * the API against a bounded backlog (beyond it they are shed and counted).
+ * sample per version, written by workers with each prediction's outcome, plus the requests the API
+ * answered from the cache; shadow copies admitted by the API against a bounded backlog (beyond it
+ * they are shed and counted).
  */
 export class RolloutStats {
   private readonly admitScript: (...args: (string | number)[]) => Promise<unknown>;
+  private readonly addCachedScript: (...args: (string | number)[]) => Promise<unknown>;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.admitScript = redisScript(redis, 'trainyard_admit_shadow', admitShadowLua);
+    this.addCachedScript = redisScript(redis, 'trainyard_add_cached', addCachedLua);
   }
 
   private statsKey(tenant: string, model: string, alias: string): string {
@@ -97,6 +108,19 @@ export class RolloutStats {
   async admitShadow(tenant: string, model: string, alias: string, jobId: string, maxBacklog: number): Promise<boolean> {
     const now = Date.now();
     return (await this.admitScript(2, this.queuedShadowsKey, this.statsKey(tenant, model, alias), jobId, now, now - shadowStaleMs, maxBacklog)) === 1;
+  }
+
+  /**
+   * Requests to an alias that the prediction cache answered, counted by the API: each adds to its
+   * version's requests and to its `cached` share. Commands of their own, one key each (a cluster's
+   * slots never meet in one).
+   */
+  async addCached(counts: readonly { tenant: string; model: string; alias: string; version: number; requests: number }[]): Promise<void> {
+    await Promise.all(
+      counts.map(({ tenant, model, alias, version, requests }) =>
+        this.addCachedScript(1, this.statsKey(tenant, model, alias), `primary:${version}`, requests),
+      ),
+    );
   }
 
   /** A routed prediction: counted, its latency sampled, a shadow's comparison added and its copy taken off the backlog. */
@@ -129,6 +153,7 @@ export class RolloutStats {
       const at = `${role}:${version}`;
       const latency = sorted.length ? { p50: percentile(sorted, 50), p95: percentile(sorted, 95), samples: sorted.length } : null;
       const stats: VersionStats = { version, role, requests: count(`${at}:requests`), latency_ms: latency };
+      if (role === 'primary') stats.cached = count(`${at}:cached`);
       const compared = count(`${at}:compared`);
       if (role === 'shadow') {
         stats.agreement = { compared };
