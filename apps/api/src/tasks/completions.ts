@@ -22,9 +22,10 @@ const blockMs = 2_000;
  * A follower with nobody left to tell reads on this long before it stops (then after its current
  * read): a client waiting on task after task, each waited for once it is submitted, then keeps one
  * read going, where the follower would otherwise stop and start again around every task (its
- * connection renamed twice and the stream's tail asked again, beside the task's run).
+ * connection renamed twice and the stream's tail asked again, beside the task's run). Short,
+ * because meanwhile it reads every event of the queue for nobody.
  */
-const lingerMs = 1_000;
+const lingerMs = 100;
 /** Events read per round trip at most. */
 const readCount = 1_000;
 /** A follower whose connection failed while tasks were watched starts again after this pause. */
