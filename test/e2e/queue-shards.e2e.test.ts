@@ -139,7 +139,7 @@ describe('with QUEUE_SHARDS=3 on a Redis Cluster of three masters', () => {
 
   it('shows every shard’s queues on Bull Board', async () => {
     const board = await request(`${api.url}/admin/queues/api/queues`, { headers: boardAuth() });
-    expect(board.status).toBe(200);
+    expect(board.status, JSON.stringify(board.body)).toBe(200);
     const queues = board.body.queues as { name: string; displayName?: string; counts: Record<string, number> }[];
     expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining(['train', 's1-train', 's2-train', 'predict', 's1-predict', 's2-predict', 'notify']));
     expect(queues.find((queue) => queue.name === 's2-train')).toMatchObject({ displayName: 'train (shard 2)' });
@@ -148,18 +148,24 @@ describe('with QUEUE_SHARDS=3 on a Redis Cluster of three masters', () => {
 });
 
 describe('after QUEUE_SHARDS went down to 1', () => {
-  it('still reads the dropped shards’ tasks, and a worker with WORKER_SHARDS=0,1,2 drains them', async () => {
+  it('still reads, lists and shows the dropped shards’ tasks, and a worker drains them without being told', async () => {
     await worker.stop();
     // Queued on shard 2 while no worker runs.
     const stranded = await submit(api.url, '/v1/predict', { model: modelOn(2), inputs: [[5.9, 3.0, 5.1, 1.8]], cache: false });
     expect(taskShardOf(stranded)).toBe(2);
 
     const oneShard = { ...env, QUEUE_SHARDS: '1' };
-    const [narrowApi, drainer] = await Promise.all([startApi(oneShard), startWorker({ ...oneShard, WORKER_SHARDS: '0,1,2' })]);
+    const [narrowApi, drainer] = await Promise.all([startApi(oneShard), startWorker(oneShard)]);
     try {
       for (const taskId of trained) expect((await request<TaskResource>(`${narrowApi.url}/v1/tasks/${taskId}`)).body.status).toBe('SUCCESS');
       const drained = await request<TaskResource>(`${narrowApi.url}/v1/tasks/${stranded}?wait=30`);
       expect(drained.body).toMatchObject({ status: 'SUCCESS', result: { predictions: [{ label: 'virginica' }] } });
+      const listed = await request<{ tasks: TaskResource[] }>(`${narrowApi.url}/v1/tasks?limit=100`);
+      expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+      expect(listed.body.tasks.map((task) => task.task_id)).toEqual(expect.arrayContaining([stranded, ...trained]));
+      const board = await request(`${narrowApi.url}/admin/queues/api/queues`, { headers: boardAuth() });
+      expect(board.status, JSON.stringify(board.body)).toBe(200);
+      expect((board.body.queues as { name: string }[]).map((queue) => queue.name)).toEqual(expect.arrayContaining(['predict', 's1-predict', 's2-predict']));
       // New tasks go to shard 0 only.
       expect(taskShardOf(await submit(narrowApi.url, '/v1/predict', { model: modelOn(2), inputs: [[5.9, 3.0, 5.1, 1.8]], cache: false }))).toBe(0);
     } finally {

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCacheRedis, guardQueueEviction, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { DatasetCatalog, seedBuiltInDatasets } from '@trainyard/shared/datasets';
-import { AnswerOrAdmit, chunkRetries, deadlineLimits, JobQueues, notifyRetries, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
+import { AnswerOrAdmit, chunkRetries, deadlineLimits, JobQueues, notifyRetries, retiredShards, shardRange, TaskBacklog, TaskIndex, taskRetries } from '@trainyard/shared/jobs';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { KnownModels, ModelRegistry, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
@@ -77,6 +78,8 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
   await seedBuiltInDatasets(store).catch((error: unknown) => log.warn({ err: error }, 'built-in datasets not stored yet'));
 
   await untilReady(redis);
+  const retired = await lookForRetiredShards(redis, config, log);
+  queues.openShards(retired);
   const keys = new ApiKeyStore(redis, config.QUEUE_PREFIX);
   // Revoked keys and changed models reach this process here. A subscriber waits for its connection
   // (and subscribes again after a reconnect) rather than failing fast.
@@ -133,7 +136,7 @@ export async function startApi(config: ApiConfig, hooks: ApiHooks = {}): Promise
       metrics.taskReads.inc({ server }),
     ),
     retries,
-    taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX, config.QUEUE_SHARDS),
+    taskIndex: new TaskIndex(redis, config.QUEUE_PREFIX, [...shardRange(config.QUEUE_SHARDS), ...retired]),
     answered,
     cacheOnQueueRedis: cache.redis === redis,
     predictions: new PredictionCache(cache.redis, config.QUEUE_PREFIX, ttl),
@@ -241,6 +244,26 @@ async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: RedisClie
       .catch((error: unknown) => log.warn({ err: error }, 'BOOTSTRAP_API_KEY not stored yet'));
   redis.on('ready', () => void store());
   if (redis.status === 'ready') await store();
+}
+
+/**
+ * The shards beyond QUEUE_SHARDS that still hold tasks, listed and shown beside the others until a
+ * restart finds them empty. Their tasks read by id in any case, so a start without Redis, or one
+ * whose look fails three times, goes on without them.
+ */
+async function lookForRetiredShards(redis: RedisClient, config: ApiConfig, log: Logger): Promise<number[]> {
+  const skipped = 'shards beyond QUEUE_SHARDS that still hold tasks are not listed until a restart';
+  if (redis.status !== 'ready') return (log.warn(`Redis not ready at start: ${skipped}`), []);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const retired = await retiredShards(redis, config.QUEUE_PREFIX, config.QUEUE_SHARDS);
+      if (retired.length) log.info({ shards: retired }, 'shards beyond QUEUE_SHARDS still hold tasks: listed and on Bull Board until a restart finds them empty');
+      return retired;
+    } catch (error) {
+      if (attempt === 3) return (log.warn({ err: error }, `could not look for retired queue shards: ${skipped}`), []);
+      await sleep(500 * attempt);
+    }
+  }
 }
 
 /** How long the start waits for Redis before listening anyway (requests answer 503 until it comes). */

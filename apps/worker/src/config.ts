@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queueNames, shardRange, type QueueName } from '@trainyard/shared/jobs';
+import { queueNames, type QueueName } from '@trainyard/shared/jobs';
 import { metricsEnv } from '@trainyard/shared/metrics';
 import { cacheEnv, logEnv, notifyEnv, parseEnv, redisEnv, withSlotPrefix, retentionEnv, storageEnv } from '@trainyard/shared/platform';
 import { tracingEnv } from '@trainyard/shared/tracing';
@@ -11,11 +11,12 @@ const queueList = z
   .transform((value) => [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))])
   .pipe(z.array(z.enum(queueNames as [QueueName, ...QueueName[]])).min(1, 'name at least one queue'));
 
-/** "0,2": shard numbers (0-63), each once. */
+/** "2,0": shard numbers (0-63), each once, in order. */
 const shardList = z
   .string()
   .transform((value) => [...new Set(value.split(',').map((shard) => shard.trim()).filter(Boolean))])
-  .pipe(z.array(z.string().regex(/^\d{1,2}$/, 'a shard number').transform(Number).pipe(z.int().max(63))).min(1, 'name at least one shard'));
+  .pipe(z.array(z.string().regex(/^\d{1,2}$/, 'a shard number').transform(Number).pipe(z.int().max(63))).min(1, 'name at least one shard'))
+  .transform((shards) => shards.sort((a, b) => a - b));
 
 export const workerEnv = z.object({
   ...redisEnv.shape,
@@ -29,8 +30,8 @@ export const workerEnv = z.object({
   /** Which queues this replica serves, e.g. "train" for a training-only pool. */
   WORKER_QUEUES: queueList.default(['train', 'predict', 'notify', 'batch', 'batch-chunks']),
   /**
-   * The queue shards whose train and predict queues this replica serves; unset: all QUEUE_SHARDS.
-   * May name shards beyond QUEUE_SHARDS, to drain them after QUEUE_SHARDS went down.
+   * The queue shards whose train and predict queues this replica serves; unset: all QUEUE_SHARDS,
+   * and those beyond it that still hold jobs (QUEUE_SHARDS went down), found at start.
    */
   WORKER_SHARDS: shardList.optional(),
   /** Trainings at once, each in its own thread. */
@@ -61,9 +62,6 @@ export const workerEnv = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 
-export type WorkerConfig = Omit<z.output<typeof workerEnv>, 'WORKER_SHARDS'> & { WORKER_SHARDS: number[] };
+export type WorkerConfig = z.output<typeof workerEnv>;
 
-export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => {
-  const config = withSlotPrefix(parseEnv(workerEnv, source));
-  return { ...config, WORKER_SHARDS: (config.WORKER_SHARDS ?? shardRange(config.QUEUE_SHARDS)).sort((a, b) => a - b) };
-};
+export const loadConfig = (source: NodeJS.ProcessEnv): WorkerConfig => withSlotPrefix(parseEnv(workerEnv, source));

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEviction, onEvictionPolicy, PredictionCache, SemanticIndex } from '@trainyard/shared/cache';
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { startMetricsServer } from '@trainyard/shared/metrics';
-import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
+import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, retiredShards, shardRange, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
 import { deletedVersionOp, ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { coalesceWrites, createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, shardPrefix, type Logger } from '@trainyard/shared/platform';
@@ -75,6 +75,8 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const subscriber = duplicateRedis(redis);
   reportOutages(subscriber, log, 'cancel subscriber');
   const control = await TaskControl.start(subscriber, cancels, log);
+  // Unless named, every shard of QUEUE_SHARDS, and those it dropped until they are drained.
+  const shards = config.WORKER_SHARDS ?? [...shardRange(config.QUEUE_SHARDS), ...(await retiredShards(redis, config.QUEUE_PREFIX, config.QUEUE_SHARDS))];
   const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }, config.QUEUE_SHARDS);
   // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
   const writes = new RedisBatch(redis, [...taskEventOps, cancelRequestedOp, cachedRowsOp, leaveBacklogOp, deletedVersionOp, rolloutRecordOp]);
@@ -106,7 +108,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, config.CHECKPOINT_INTERVAL_S * 1000, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
     const train = createTrainProcessor({ pool, registry, events, log, epochsRun: metrics.epochsRun });
-    for (const shard of config.WORKER_SHARDS) workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY, shard)));
+    for (const shard of shards) workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY, shard)));
   }
   // Predictions and batch chunks share the loaded models.
   const scores = (queue: QueueName) => config.WORKER_QUEUES.includes(queue);
@@ -137,7 +139,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
       rollouts: new RolloutStats(redis, config.QUEUE_PREFIX),
     });
     // One BullMQ worker per shard, one pipeline: predictions of every shard batch and share the model cache.
-    for (const shard of config.WORKER_SHARDS) workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY, shard), earlyCancel: 'alongside' }));
+    for (const shard of shards) workers.push(createTaskWorker('predict', predict, { ...taskWorker(config.PREDICT_CONCURRENCY, shard), earlyCancel: 'alongside' }));
   }
   const ledger = new ChunkLedger(redis, config.QUEUE_PREFIX, config.TASK_RETENTION_S);
   const batchRegistry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
@@ -188,7 +190,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   }
   const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
   if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
-  log.info({ worker: workerName, queues: config.WORKER_QUEUES, shards: config.WORKER_SHARDS }, 'worker ready');
+  log.info({ worker: workerName, queues: config.WORKER_QUEUES, shards }, 'worker ready');
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {

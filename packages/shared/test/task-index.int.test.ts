@@ -76,7 +76,7 @@ describe('with three queue shards', () => {
       ids.push(id);
     }
     for (const shard of [0, 1, 2]) expect(await redis.zcard(index.key('acme', shard))).toBe(3);
-    const all = new TaskIndex(redis, prefix, 3);
+    const all = new TaskIndex(redis, prefix, [0, 1, 2]);
     const seen: string[] = [];
     for (let page = await all.page('acme', null, null, 2); page.length; page = await all.page('acme', page.at(-1)!, null, 2)) {
       seen.push(...page.map((entry) => entry.taskId));

@@ -102,7 +102,7 @@ export class TaskBacklog {
   ) {
     this.admitTask = redisScript(redis, 'trainyardAdmitTask', admitScript);
     this.countTasks = redisScript(redis, 'trainyardCountBacklog', countScript);
-    this.index = new TaskIndex(redis, prefix, shards);
+    this.index = new TaskIndex(redis, prefix, shardRange(shards));
     this.indexMs = 2 * retention.retentionSeconds * 1000;
     this.indexMax = 2 * taskTypes.length * retention.retentionCount;
   }

@@ -87,6 +87,11 @@ export class JobQueues {
     return queue;
   }
 
+  /** Opens the sharded queues of these shards too (retired ones, beyond QUEUE_SHARDS, still holding jobs), so listings of the queues show them. */
+  openShards(shards: readonly number[]): void {
+    for (const name of this.options.keys()) if (shardedTypes.has(name as TaskType)) for (const shard of shards) this.open(name, shard);
+  }
+
   /** A new task's id, naming the shard its tenant's model goes to (chooseShard). */
   newTaskId(type: TaskType, tenant: string, model: string | null): string {
     return newTaskId(type, chooseShard(type, this.shards, tenant, model));

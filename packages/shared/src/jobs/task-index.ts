@@ -1,7 +1,6 @@
 import type { RedisClient } from '../platform/redis.js';
 import { shardPrefix } from '../platform/redis-url.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
-import { shardRange } from './shards.js';
 
 /** One entry of a tenant's task index: the task and when it was submitted (epoch ms). */
 export interface IndexedTask {
@@ -21,8 +20,8 @@ export class TaskIndex {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
-    /** QUEUE_SHARDS: each shard indexes the tasks on its queues; a page merges them. */
-    private readonly shards = 1,
+    /** The shards whose indexes a page merges (each indexes the tasks on its queues): QUEUE_SHARDS's, and retired ones still holding tasks. */
+    private readonly shards: readonly number[] = [0],
   ) {}
 
   key(tenant: string, shard = 0): string {
@@ -34,7 +33,7 @@ export class TaskIndex {
    * `sinceMs`, from every shard's index: each shard's page read, merged, and cut to `count`.
    */
   async page(tenant: string, after: IndexPosition | null, sinceMs: number | null, count: number): Promise<IndexedTask[]> {
-    const pages = await Promise.all(shardRange(this.shards).map((shard) => this.shardPage(this.key(tenant, shard), after, sinceMs, count)));
+    const pages = await Promise.all(this.shards.map((shard) => this.shardPage(this.key(tenant, shard), after, sinceMs, count)));
     if (pages.length === 1) return pages[0]!;
     return pages
       .flat()
