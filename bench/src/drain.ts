@@ -8,14 +8,14 @@
  */
 import { resolve } from 'node:path';
 import { RawBullmq } from './ceilings/raw-bullmq.js';
-import { measureIdleLatency } from './scenarios/idle-latency.js';
+import { measureIdleLatency, type LatencyCpu } from './scenarios/idle-latency.js';
 import { measureRedisWork, type RedisWork } from './scenarios/redis-work.js';
 import { drainOnly } from './scenarios/warm-throughput.js';
 import { settings, trainBody } from './settings.js';
 import type { DrainMeter } from './support/drain-meter.js';
 import { uniquePrefix } from './support/redis-keys.js';
 import { PrivateRedis, type RedisCounters } from './support/private-redis.js';
-import { median, pairedRatios } from './support/stats.js';
+import { median, pairedRatios, percentile } from './support/stats.js';
 import { awaitSuccess, submitTask } from './trainyard/tasks.js';
 import { benchStack, TrainyardStack } from './trainyard/stack.js';
 
@@ -99,10 +99,13 @@ try {
     if (asked('--latency')) {
       const latency = await measureIdleLatency(stack, raw, { model, ...settings.latency });
       const rawP50 = median(latency.raw);
+      const p99 = (samples: number[]) => percentile(samples, 99).toFixed(2);
+      const cpu = ({ api, worker }: LatencyCpu) => `CPU per task API ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
       console.log(
         `idle p50: raw ${rawP50.toFixed(2)} ms, polling +${(median(latency.polled) - rawP50).toFixed(2)} ms, Prefer: wait +${(median(latency.waited) - rawP50).toFixed(2)} ms; ` +
-          `running ${latency.waiting.breakdown.running} ms (task timestamps, waiting)`,
+          `p99: raw ${p99(latency.raw)}, polling ${p99(latency.polled)}, Prefer: wait ${p99(latency.waited)} ms; running ${latency.waiting.breakdown.running} ms (task timestamps, waiting)`,
       );
+      console.log(`  polling: ${latency.polling.meanPolls.toFixed(2)} GETs per task (mean), ${cpu(latency.polling.cpu)}; Prefer: wait: ${cpu(latency.waiting.cpu)}`);
     }
   } finally {
     await stack.stop();

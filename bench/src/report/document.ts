@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { settings } from '../settings.js';
 import { percentile } from '../support/stats.js';
 import { markdownTable } from './table.js';
-import type { LatencyBreakdown } from '../scenarios/idle-latency.js';
+import type { LatencyBreakdown, LatencyCpu } from '../scenarios/idle-latency.js';
 import type { BenchResults, Row } from './rows.js';
 
 const begin = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
@@ -10,6 +10,7 @@ const end = '<!-- bench:end -->';
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const percentiles = (samples: number[]) => [50, 90, 99].map((p) => percentile(samples, p).toFixed(2)).join(' / ');
+const cpuPerTask = ({ api, worker }: LatencyCpu) => `CPU per task: API ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
 const breakdown = ({ queued, running, observed }: LatencyBreakdown) =>
   `median ms from the task's timestamps: queued ${queued}, running ${running}, finished → SUCCESS in the client's hands ${observed}`;
 const list = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(', ');
@@ -73,8 +74,8 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
           `- Idle latency, ${settings.latency.samples} samples per way in ${settings.latency.blocks} alternating blocks after ${settings.latency.warmup} warm-up, ` +
             `p50/p90/p99 in ms: raw ${percentiles(latency.raw)}; polling ${percentiles(latency.polled)}; Prefer: wait ${percentiles(latency.waited)}.`,
           `  Polling: POST round trip ${latency.polling.submitMs.toFixed(2)} ms, GET round trip ${latency.polling.pollRoundTripMs.toFixed(2)} ms, ` +
-            `${latency.polling.pollsPerTask} GETs per task; ${breakdown(latency.polling.breakdown)}.`,
-          `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
+            `${latency.polling.pollsPerTask} GETs per task (mean ${latency.polling.meanPolls.toFixed(2)}); ${breakdown(latency.polling.breakdown)}; ${cpuPerTask(latency.polling.cpu)}.`,
+          `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}; ${cpuPerTask(latency.waiting.cpu)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
             `of ${latency.polled.length + latency.waited.length}.`,
         ]
       : []),

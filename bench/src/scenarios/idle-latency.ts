@@ -24,6 +24,12 @@ export interface LatencyBreakdown {
   observed: number;
 }
 
+/** CPU per task of our two processes over one way's samples, µs (/proc ticks of 10 ms over all samples). */
+export interface LatencyCpu {
+  api: number;
+  worker: number;
+}
+
 export interface LatencyFigures {
   /** queue.add → completed event (job.waitUntilFinished), ms. */
   raw: number[];
@@ -37,9 +43,12 @@ export interface LatencyFigures {
     /** Median GET round trip: how late, at most, polling sees the SUCCESS. */
     pollRoundTripMs: number;
     pollsPerTask: number;
+    /** Mean GETs per task: how often the first poll came too early, beside the median. */
+    meanPolls: number;
     breakdown: LatencyBreakdown;
+    cpu: LatencyCpu;
   };
-  waiting: { breakdown: LatencyBreakdown };
+  waiting: { breakdown: LatencyBreakdown; cpu: LatencyCpu };
   /** SUCCESS answers that lacked finished_at or result: the API read the job while it was completing. */
   incompleteSuccessReads: number;
 }
@@ -64,12 +73,23 @@ export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, 
   const rawSamples: number[] = [];
   const polled: (Sample & { submitMs: number; lastPollMs: number; polls: number })[] = [];
   const waited: Sample[] = [];
+  const cpu = { polled: { api: 0, worker: 0 }, waited: { api: 0, worker: 0 } };
+  // Each process's CPU over a block's samples, warm-up left out; on this machine CPU explains much of the figure.
+  const metered = async <T>(into: LatencyCpu, warmup: number, once: () => Promise<T>): Promise<T[]> => {
+    if (warmup) await repeat(warmup, 0, once);
+    const before = { api: stack.apiCpuSeconds(), worker: stack.workerCpuSeconds() };
+    const samples = await repeat(0, perBlock, once);
+    into.api += (stack.apiCpuSeconds() - before.api) * 1e6;
+    into.worker += (stack.workerCpuSeconds() - before.worker) * 1e6;
+    return samples;
+  };
   for (let block = 0; block < options.blocks; block++) {
     const warmup = block === 0 ? options.warmup : 0;
     rawSamples.push(...(await raw.latencies(warmup, perBlock)));
-    polled.push(...(await repeat(warmup, perBlock, () => pollOnce(stack, options.model))));
-    waited.push(...(await repeat(warmup, perBlock, () => waitOnce(stack, options.model))));
+    polled.push(...(await metered(cpu.polled, warmup, () => pollOnce(stack, options.model))));
+    waited.push(...(await metered(cpu.waited, warmup, () => waitOnce(stack, options.model))));
   }
+  const perTask = ({ api, worker }: LatencyCpu, count: number): LatencyCpu => ({ api: api / count, worker: worker / count });
   const complete = (samples: Sample[]) => samples.filter(({ task }) => task.finished_at && task.started_at && task.result !== null);
   return {
     raw: rawSamples,
@@ -79,9 +99,11 @@ export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, 
       submitMs: median(polled.map((sample) => sample.submitMs)),
       pollRoundTripMs: median(polled.map((sample) => sample.lastPollMs)),
       pollsPerTask: median(polled.map((sample) => sample.polls)),
+      meanPolls: polled.reduce((sum, sample) => sum + sample.polls, 0) / polled.length,
       breakdown: breakdownOf(complete(polled)),
+      cpu: perTask(cpu.polled, polled.length),
     },
-    waiting: { breakdown: breakdownOf(complete(waited)) },
+    waiting: { breakdown: breakdownOf(complete(waited)), cpu: perTask(cpu.waited, waited.length) },
     incompleteSuccessReads: polled.length + waited.length - complete(polled).length - complete(waited).length,
   };
 }

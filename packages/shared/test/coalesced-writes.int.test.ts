@@ -7,17 +7,21 @@ import { coalesceWrites } from '../src/platform/coalesced-writes.js';
 let server: PrivateRedis;
 let coalesced: Redis;
 let plain: Redis;
+let chained: Redis;
 
 beforeAll(async () => {
   server = await PrivateRedis.start();
   coalesced = new Redis(server.url);
   coalesceWrites(coalesced);
+  chained = new Redis(server.url);
+  coalesceWrites(chained, 'callback');
   plain = new Redis(server.url);
-  await Promise.all([coalesced.ping(), plain.ping()]);
+  await Promise.all([coalesced.ping(), chained.ping(), plain.ping()]);
 });
 
 afterAll(async () => {
   coalesced?.disconnect();
+  chained?.disconnect();
   plain?.disconnect();
   await server?.stop();
 });
@@ -45,5 +49,18 @@ describe('coalesceWrites', () => {
     coalesced.disconnect(true);
     await ready;
     expect(await Promise.all([coalesced.incr('lone'), coalesced.incr('lone')])).toEqual([2, 3]);
+  });
+
+  it("with 'callback', commands given one after another through promise callbacks share one write", async () => {
+    const chain = async () => {
+      const sets: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i++) {
+        sets.push(chained.set(`chain${i}`, String(i)));
+        await Promise.resolve();
+      }
+      await Promise.all(sets);
+    };
+    expect(await readsFor(chained, chain)).toBe(1);
+    expect(await chained.mget(['chain0', 'chain19'])).toEqual(['0', '19']);
   });
 });

@@ -16,8 +16,16 @@ export interface CompletionWatch {
  * seen finished, with its result.
  */
 const endings = new Set(['completed', 'failed', 'removed']);
-/** A follower with nobody left to tell stops after its current read, which blocks this long at most. */
+/** A follower's read blocks this long at most. */
 const blockMs = 2_000;
+/**
+ * A follower with nobody left to tell reads on this long before it stops (then after its current
+ * read): a client waiting on task after task, each waited for once it is submitted, then keeps one
+ * read going, where the follower would otherwise stop and start again around every task (its
+ * connection renamed twice and the stream's tail asked again, beside the task's run). Short,
+ * because meanwhile it reads every event of the queue for nobody.
+ */
+const lingerMs = 100;
 /** Events read per round trip at most. */
 const readCount = 1_000;
 /** A follower whose connection failed while tasks were watched starts again after this pause. */
@@ -62,6 +70,8 @@ class QueueFollower {
   private readonly waiters = new Map<string, Set<() => void>>();
   private following = false;
   private closed = false;
+  /** When the last waiter left (performance.now()). */
+  private idleSince = 0;
   private connection: RedisClient | null = null;
 
   constructor(
@@ -93,6 +103,7 @@ class QueueFollower {
       stop: () => {
         waiters.delete(waiter);
         if (!waiters.size) this.waiters.delete(taskId);
+        if (!this.waiters.size) this.idleSince = performance.now();
       },
     };
   }
@@ -124,7 +135,7 @@ class QueueFollower {
     let cursor = await tail;
     const connection = (this.connection = await this.connections.acquire());
     try {
-      while (this.waiters.size && !this.closed) {
+      while (!this.closed && (this.waiters.size || performance.now() - this.idleSince < lingerMs)) {
         const reply = (await connection.xread('COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', this.stream, cursor)) as
           | [stream: string, entries: [id: string, fields: string[]][]][]
           | null;
