@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll } from 'vitest';
 import { apiNodeFlags } from '../../scripts/processes.js';
 import { testAdminKey } from './auth.js';
 import { redisUrl } from './redis.js';
@@ -16,6 +17,15 @@ export interface RunningProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
+
+/**
+ * Every process started here and still running: killed after the test file's own hooks, so a setup
+ * that failed halfway (its processes never assigned, never stopped) leaves none behind.
+ */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Starts one of the platform's built entry points as a real child process, as a user would. */
 export function startProcess(entry: 'api' | 'worker', env: Record<string, string>): RunningProcess {
@@ -36,7 +46,11 @@ export function startProcess(entry: 'api' | 'worker', env: Record<string, string
       }
     });
   }
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  running.add(child);
+  const exited = once(child, 'exit').then(([code]) => {
+    running.delete(child);
+    return code as number | null;
+  });
   return {
     child,
     lines,
