@@ -69,7 +69,7 @@ export function modelsCommand(): Command {
         const rows = stats.versions.map((v) => [
           v.version,
           v.role,
-          v.requests,
+          v.cached ? `${v.requests} (${v.cached} cached)` : v.requests,
           v.latency_ms ? `${formatNumber(v.latency_ms.p50)} / ${formatNumber(v.latency_ms.p95)}` : '-',
           v.agreement?.same_label_rate !== undefined
             ? `same label ${formatNumber(v.agreement.same_label_rate)}`
