@@ -3,7 +3,7 @@ import type { Prediction, PredictJobData, PredictRequest } from '@trainyard/shar
 import { isTextModel, type ModelInputSpec } from '@trainyard/shared/models';
 import type { CacheTier } from '@trainyard/shared/metrics';
 import { InvalidRequestError, type Logger } from '@trainyard/shared/platform';
-import { newTaskId, type AnsweredTasks, type TaskResource } from '@trainyard/shared/tasks';
+import type { AnsweredTasks, TaskResource } from '@trainyard/shared/tasks';
 
 /** A predict task answered from the cache: finished on arrival, never queued, kept so its id reads back. */
 export type CachedPredictTask = TaskResource & { status: 'SUCCESS' };
@@ -81,6 +81,7 @@ export function cachedTask(plan: PredictCachePlan, taskId: string): CachedPredic
   };
 }
 
+/** The task with its rows' answers in its result. */
 export function withAnswers(task: CachedPredictTask, plan: PredictCachePlan, answers: unknown[]): CachedPredictTask {
   const answered = { model: plan.keys.model, version: plan.keys.version, cached: true as const };
   return {
@@ -101,9 +102,9 @@ export function recordLookup(deps: PredictCacheDeps, plan: PredictCachePlan, hit
  * id on any replica. An unreachable cache is a miss: the queue still answers, only slower. (With the
  * cache on the queue Redis, the lookup goes with the task's admission: see submitPredict.)
  */
-export async function answerFromCache(deps: PredictCacheDeps, tenant: string, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
+export async function answerFromCache(deps: PredictCacheDeps, { tenant, taskId }: { tenant: string; taskId: string }, plan: PredictCachePlan): Promise<CachedPredictTask | null> {
   const cache: PredictionCache<unknown> = (plan.output === 'embedding' ? deps.embeddings : deps.predictions).forTenant(tenant);
-  const task = cachedTask(plan, newTaskId('predict'));
+  const task = cachedTask(plan, taskId);
   let answers: unknown[] | null;
   try {
     answers = await cache.lookup(plan.keys);

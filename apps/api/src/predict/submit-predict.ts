@@ -2,7 +2,7 @@ import type { AnswerOrAdmit, JobInput, PredictRequest } from '@trainyard/shared/
 import { taskShardOf } from '@trainyard/shared/tasks';
 import { assertEmbeds, modelInputs, type ModelRegistry, type ModelVersion } from '@trainyard/shared/models';
 import type { Principal } from '../auth/principal.js';
-import { admitted, checkNotify, enqueueTask, queueAdmitted, taskTicket, type SubmitDeps, type SubmittedTask, type TaskTicket } from '../tasks/submit-task.js';
+import { admitted, checkNotify, enqueueTask, enqueueTicket, queueAdmitted, taskTicket, type SubmitDeps, type SubmittedTask, type TaskTicket } from '../tasks/submit-task.js';
 import {
   answerFromCache,
   answersField,
@@ -63,20 +63,18 @@ async function submitOrAnswer(
 ): Promise<SubmittedTask | CachedPredictTask> {
   const plan = predictCachePlan(deps, caller.tenant, request, data, model);
   if (!plan) return enqueueTask(deps, 'predict', caller, data, request);
-  if (deps.cacheOnQueueRedis) {
-    const ticket = taskTicket(deps, 'predict', caller, request, data.model);
-    // A command reaches one hash slot on a cluster, and the cache lives in shard 0's.
-    if (taskShardOf(ticket.taskId) === 0) return answerOrQueue(deps, ticket, data, plan);
-  }
-  const cached = await answerFromCache(deps, caller.tenant, plan);
-  if (cached) return cached;
-  return enqueueTask(deps, 'predict', caller, { ...data, ...plan.jobData }, request, { deduplication: { id: plan.deduplicationId } });
+  // The request is checked (deadline, priority) before the cache answers it.
+  const ticket = taskTicket(deps, 'predict', caller, request, data.model);
+  // A command reaches one hash slot on a cluster, and the cache lives in shard 0's.
+  if (deps.cacheOnQueueRedis && taskShardOf(ticket.taskId) === 0) return answerOrQueue(deps, ticket, data, plan);
+  const cached = await answerFromCache(deps, ticket, plan);
+  return cached ?? enqueueTicket(deps, ticket, { ...data, ...plan.jobData }, { deduplication: { id: plan.deduplicationId } });
 }
 
 /**
  * With the cache on the queue Redis, one command looks the rows up and, unless every row is cached
  * (the answer, kept as a finished task under the task's id), counts the task into its tenant's
- * backlog; then the task is queued. The request is checked (deadline, priority) before either.
+ * backlog; then the task is queued.
  */
 async function answerOrQueue(deps: PredictSubmitDeps, ticket: TaskTicket<'predict'>, data: PredictData, plan: PredictCachePlan): Promise<SubmittedTask | CachedPredictTask> {
   const { tenant, taskId, submittedAt } = ticket;

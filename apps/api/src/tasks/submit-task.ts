@@ -66,8 +66,17 @@ export async function enqueueTask<T extends TaskType>(
   request: QueueRequest,
   extraOptions: JobsOptions = {},
 ): Promise<SubmittedTask> {
-  const ticket = taskTicket(deps, type, caller, request, (data as { model?: string }).model ?? null, extraOptions.jobId);
-  const { tenant, taskId, submittedAt } = ticket;
+  return enqueueTicket(deps, taskTicket(deps, type, caller, request, (data as { model?: string }).model ?? null, extraOptions.jobId), data, extraOptions);
+}
+
+/** Counts a ticket's task into its tenant's backlog (429 at the quota), then queues it. */
+export async function enqueueTicket<T extends TaskType>(
+  deps: SubmitDeps,
+  ticket: TaskTicket<T>,
+  data: Omit<JobInput<(typeof taskJobs)[T]>, 'deadline' | 'tenant'>,
+  extraOptions: JobsOptions = {},
+): Promise<SubmittedTask> {
+  const { type, tenant, taskId, submittedAt } = ticket;
   const ahead = await admitted(deps, ticket, await deps.backlog.admit(tenant, type, taskId, deps.tenantMaxTasks, submittedAt));
   return queueAdmitted(deps, ticket, data, ahead, extraOptions);
 }
