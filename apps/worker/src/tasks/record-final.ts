@@ -11,7 +11,7 @@ import type { DeferredStart, OutcomeWrite, TaskBookkeeping } from './bookkeeping
  * its tenant's backlog and the status, batched with other tasks'. The attempt ends (BullMQ stores
  * the outcome) after this returns. A training's checkpoint is deleted first, so it is gone once the
  * final status shows. A STARTED that nothing wrote yet goes first, and the checks it carries guard
- * the rest (see TaskBookkeeping.appendAfter): a failed check rejects, and nothing was recorded.
+ * the rest (see TaskBookkeeping.appendAfter): a failed check rejects, with only STARTED recorded.
  */
 export class FinalStatusRecorder {
   constructor(
