@@ -3,12 +3,12 @@ import { cachedRowsOp, connectCacheRedis, cacheEvictionVerdict, guardQueueEvicti
 import { seedBuiltInDatasets } from '@trainyard/shared/datasets';
 import { startMetricsServer } from '@trainyard/shared/metrics';
 import { chunkRetries, JobQueues, leaveBacklogOp, notifyRetries, retiredShards, shardRange, TaskBacklog, type QueueName } from '@trainyard/shared/jobs';
-import { deletedVersionOp, ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
+import { ModelRegistry, rolloutRecordOp, RolloutStats } from '@trainyard/shared/models';
 import { TaskNotifications } from '@trainyard/shared/notify';
-import { coalesceWrites, createLogger, createRedis, duplicateRedis, RedisBatch, reportOutages, shardPrefix, type Logger } from '@trainyard/shared/platform';
+import { coalesceWrites, createLogger, createRedis, duplicateRedis, keysExistOp, RedisBatch, reportOutages, shardPrefix, type Logger } from '@trainyard/shared/platform';
 import { createObjectStore, s3OptionsFromEnv } from '@trainyard/shared/storage';
 import { startTracing, tracedStore } from '@trainyard/shared/tracing';
-import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOps } from '@trainyard/shared/tasks';
+import { TaskCancellation, TaskEventLog, taskEventOps } from '@trainyard/shared/tasks';
 import { ChunkLedger } from './batch/chunk-ledger.js';
 import type { WorkerConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -79,7 +79,7 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
   const shards = config.WORKER_SHARDS ?? [...shardRange(config.QUEUE_SHARDS), ...(await retiredShards(redis, config.QUEUE_PREFIX, config.QUEUE_SHARDS))];
   const backlog = new TaskBacklog(redis, config.QUEUE_PREFIX, { retentionSeconds: config.TASK_RETENTION_S, retentionCount: config.TASK_RETENTION_COUNT }, config.QUEUE_SHARDS);
   // One batch for every write of the task runtime, and of the caches when they share the queue Redis.
-  const writes = new RedisBatch(redis, [...taskEventOps, cancelRequestedOp, cachedRowsOp, leaveBacklogOp, deletedVersionOp, rolloutRecordOp]);
+  const writes = new RedisBatch(redis, [...taskEventOps, keysExistOp, cachedRowsOp, leaveBacklogOp, rolloutRecordOp]);
   const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
   const trains = config.WORKER_QUEUES.includes('train');
   // Only a worker that trains imports the checkpoint code; any training it finishes may hold one.

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueues, leaveBacklogOp, notifyRetries, TaskBacklog } from '@trainyard/shared/jobs';
 import { TaskNotifications } from '@trainyard/shared/notify';
 import { cachedRowsOp, PredictionCache } from '@trainyard/shared/cache';
-import { AppError, DataError, RedisBatch } from '@trainyard/shared/platform';
-import { cancelRequestedOp, TaskCancellation, TaskEventLog, taskEventOp, type StatusEvent } from '@trainyard/shared/tasks';
+import { AppError, DataError, keysExistOp, RedisBatch } from '@trainyard/shared/platform';
+import { TaskCancellation, TaskEventLog, taskEventOp, type StatusEvent } from '@trainyard/shared/tasks';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { runAttempt, type AttemptRuntime, type TaskJobData } from '../src/tasks/attempt.js';
 import { TaskBookkeeping } from '../src/tasks/bookkeeping.js';
@@ -24,7 +24,7 @@ const events = new TaskEventLog(redis, prefix, 60);
 const cancels = new TaskCancellation(redis, prefix, 60);
 const queues = new JobQueues(redis, prefix, { notify: notifyRetries({ NOTIFY_ATTEMPTS: 1, NOTIFY_BACKOFF_MS: 1, TASK_RETENTION_S: 60, TASK_RETENTION_COUNT: 100 }) }, () => {});
 const taskQueue = new Queue('predict', { connection: redis, prefix });
-const writes = new RedisBatch(redis, [taskEventOp, cancelRequestedOp, cachedRowsOp, leaveBacklogOp]);
+const writes = new RedisBatch(redis, [taskEventOp, keysExistOp, cachedRowsOp, leaveBacklogOp]);
 const bookkeeping = new TaskBookkeeping(writes, events, cancels, log);
 const answers = new PredictionCache(redis, prefix, 60);
 let runtime: AttemptRuntime;
@@ -174,13 +174,26 @@ describe('runAttempt', () => {
   it("ends an alongside attempt whose outcome check fails with the check's error, though its work succeeded", async () => {
     const job = await pickedUp();
     await redis.set(`${prefix}:gone`, '1');
-    const gone = { op: { kind: cancelRequestedOp, keys: [`${prefix}:gone`], args: [] }, error: () => new AppError('model_version_deleted', 'gone') };
+    const gone = { op: { kind: keysExistOp, keys: [`${prefix}:gone`], args: [] }, error: () => new AppError('model_version_deleted', 'gone') };
     const outcome = runAttempt(job, 'predict', runtime, async ({ check }) => {
       check(gone);
       return 'done';
     }, 'alongside');
     await expect(outcome).rejects.toThrow(/gone/);
     expect((await statuses(job)).at(-1)).toMatchObject({ status: 'FAILURE', error: { code: 'model_version_deleted' } });
+  });
+
+  it('ends REVOKED an alongside attempt both cancelled and failing its check, which go as one EXISTS', async () => {
+    const job = await pickedUp();
+    await redis.set(`${prefix}:gone-too`, '1');
+    const gone = { op: { kind: keysExistOp, keys: [`${prefix}:gone-too`], args: [] }, error: () => new AppError('model_version_deleted', 'gone') };
+    const outcome = runAttempt(job, 'predict', runtime, async ({ check }) => {
+      check(gone);
+      await redis.set(`${prefix}:task:${job.id}:cancel`, '1');
+      return 'done';
+    }, 'alongside');
+    await expect(outcome).rejects.toThrow(/revoked/);
+    expect((await statuses(job)).map(({ status }) => status)).toEqual(['STARTED', 'REVOKED']);
   });
 
   it('writes STARTED on its own for an alongside attempt still running after a few milliseconds', async () => {

@@ -101,6 +101,7 @@ describe('the model registry', () => {
     await expect(registry.setAlias('guarded', 'canary', { versions: { '1': 1 }, shadow: 4 })).rejects.toBeInstanceOf(InvalidRequestError);
     await registry.removeAlias('guarded', 'canary');
     await registry.deleteVersion('guarded', 3);
-    expect(await redis.sismember(`${prefix}:model:guarded:deleted`, '3')).toBe(1);
+    expect(await registry.wasDeleted('guarded', 3)).toBe(true);
+    expect(await registry.wasDeleted('guarded', 2)).toBe(false);
   });
 });

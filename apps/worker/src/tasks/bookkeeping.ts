@@ -1,4 +1,4 @@
-import type { Logger, RedisBatch, ScriptOp } from '@trainyard/shared/platform';
+import { keysExistOp, type Logger, type RedisBatch, type ScriptOp } from '@trainyard/shared/platform';
 import { firstEventOnly, type TaskCancellation, type TaskEvent, type TaskEventLog, type TaskTag } from '@trainyard/shared/tasks';
 import { TaskRevokedError } from './errors.js';
 
@@ -44,8 +44,8 @@ export class TaskBookkeeping {
   async started(taskId: string, tag: TaskTag, event: TaskEvent, checks: readonly OutcomeCheck[] = []): Promise<void> {
     // A lost STARTED entry is harmless: the outcome is what must be recorded.
     for (const op of this.events.appendOps(taskId, event, tag)) void this.batch.write(op).catch(() => {});
-    const verdicts = [this.batch.write<number>(this.cancels.requestedOp(taskId)), ...checks.map((check) => this.batch.write<number>(check.op))];
-    judge(await Promise.all(verdicts), checks);
+    const plan = this.checkPlan(taskId, checks);
+    await this.judge(taskId, plan, await Promise.all(plan.ops.map((op) => this.batch.write<number>(op))), checks);
   }
 
   /** Makes one check on its own: rejects with its error when it fails. */
@@ -75,8 +75,8 @@ export class TaskBookkeeping {
     // In this batch but another slot of a cluster (the caches' keys, beside a shard's task) is elsewhere too.
     const together = (op: ScriptOp) => this.batch.together(op, logOps[0]!);
     const elsewhere = writes.filter((write) => write.batch !== this.batch || !together(write.op));
-    const checks = deferred ? [this.cancels.requestedOp(taskId), ...deferred.checks.map((check) => check.op)] : [];
-    if (deferred && (elsewhere.length || logOps.length > 1 || !checks.every(together))) {
+    const plan = deferred ? this.checkPlan(taskId, deferred.checks) : { ops: [], merged: false };
+    if (deferred && (elsewhere.length || logOps.length > 1 || !plan.ops.every(together))) {
       // What cannot go in one command with the outcome is checked first.
       await this.started(taskId, tag, deferred.event, deferred.checks);
       return this.appendAfter(taskId, tag, event, writes);
@@ -86,17 +86,44 @@ export class TaskBookkeeping {
       for (const write of writes) if (!elsewhere.includes(write)) void this.batch.write(write.op).catch(logFailure(write));
       return this.append(taskId, tag, event);
     }
-    const guarded = this.batch.sendGuarded(checks, [...writes.map((write) => write.op), ...logOps]);
+    const guarded = this.batch.sendGuarded(plan.ops, [...writes.map((write) => write.op), ...logOps]);
     writes.forEach((write, i) => guarded.ops[i]!.done.catch(logFailure(write)));
     this.appendSent(taskId, tag, event, guarded.ops.slice(writes.length));
     try {
-      judge(await Promise.all(guarded.checks.map((check) => check.done)), deferred.checks);
+      await this.judge(taskId, plan, await Promise.all(guarded.checks.map((check) => check.done)), deferred.checks);
     } catch (error) {
       // The outcome that follows (REVOKED, FAILURE) follows its STARTED: the skipped op's first
       // event, with the expiries that op was to refresh.
       void this.batch.write(firstEventOnly(logOps[0]!)).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * The cancel flag and `checks` as ops. When the first check tests keys' existence in the flag's
+   * slot (a predict task's deleted-version check), the flag goes in its EXISTS: one command, not two.
+   */
+  private checkPlan(taskId: string, checks: readonly OutcomeCheck[]): CheckPlan {
+    const flag = this.cancels.requestedOp(taskId);
+    const [first, ...rest] = checks.map((check) => check.op);
+    if (first?.kind !== keysExistOp || !first.keys.every((key) => this.batch.together(flag, { ...first, keys: [key] }))) {
+      return { ops: [flag, ...checks.map((check) => check.op)], merged: false };
+    }
+    return { ops: [{ kind: keysExistOp, keys: [...flag.keys, ...first.keys], args: [] }, ...rest], merged: true };
+  }
+
+  /**
+   * The verdict of a plan's ops: throws TaskRevokedError when the cancel flag is set, else the first
+   * failed check's error. A merged op that failed says only that the flag or the first check did:
+   * the flag is then read alone (nothing unsets either while the task runs).
+   */
+  private async judge(taskId: string, plan: CheckPlan, [flagged, ...failed]: number[], checks: readonly OutcomeCheck[]): Promise<void> {
+    if (flagged! > 0) {
+      if (!plan.merged || (await this.batch.write<number>(this.cancels.requestedOp(taskId))) > 0) throw new TaskRevokedError();
+      throw checks[0]!.error();
+    }
+    const first = checks.slice(plan.merged ? 1 : 0).find((_, i) => failed[i]! > 0);
+    if (first) throw first.error();
   }
 
   /** Logs the failure of an event's appends. */
@@ -107,9 +134,8 @@ export class TaskBookkeeping {
   }
 }
 
-/** The verdict of the cancel flag then `checks`: throws TaskRevokedError, or the first failed check's error. */
-function judge([cancelled, ...failed]: number[], checks: readonly OutcomeCheck[]): void {
-  if (cancelled === 1) throw new TaskRevokedError();
-  const first = checks.find((_, i) => failed[i] === 1);
-  if (first) throw first.error();
+/** The ops that check the cancel flag and an outcome's checks: the first op holds the flag, and with `merged` the first check too. */
+interface CheckPlan {
+  ops: ScriptOp[];
+  merged: boolean;
 }

@@ -7,7 +7,7 @@ import { latestAlias } from '../platform/names.js';
 import { defaultTenant, tenantKeyPrefix } from '../platform/tenants.js';
 import type { ObjectStore } from '../storage/index.js';
 import { storageKeys, type ModelFile, type StorageKeys } from '../storage/keys.js';
-import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
+import { keysExistOp, type ScriptOp } from '../platform/redis-batch.js';
 import { aliasRoute, chooseVersion, primaryVersion, type AliasRoute } from './routing.js';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../platform/redis.js';
@@ -76,21 +76,23 @@ function sameInputs(a: ModelVersion, b: ModelVersion): boolean {
   return (a.input ?? 'tabular') === (b.input ?? 'tabular') && a.feature_names.join('\0') === b.feature_names.join('\0');
 }
 
-/** The versions of a model that were deleted, a set per tenant and model that workers check before answering. */
-export function deletedVersionsKey(prefix: string, tenant: string, model: string): string {
-  return `${tenantKeyPrefix(prefix, tenant)}:model:${model}:deleted`;
+/**
+ * Set when a version is deleted, for good (a deleted version never comes back): workers check it
+ * before answering. A key, not a set member, so a worker's check of it and of the task's cancel flag
+ * can be one EXISTS.
+ */
+export function deletedVersionKey(prefix: string, tenant: string, model: string, version: number): string {
+  return `${tenantKeyPrefix(prefix, tenant)}:model:${model}:deleted:${version}`;
 }
-
-/** Whether a version was deleted: an op for the worker's batched bookkeeping (1 when it was). */
-export const deletedVersionOp: ScriptOpKind = { name: 'version-deleted', lua: `return redis.call('SISMEMBER', keys[1], args[1])` };
 
 /** Why a task for a version deleted after it was queued does not answer (410, not retried). */
 export function versionDeletedError(model: string, version: number): AppError {
   return new AppError('model_version_deleted', `version ${version} of model "${model}" was deleted after this task was queued`);
 }
 
+/** Whether a version was deleted, as an op of the worker's batched bookkeeping: 1 when it was. */
 export function isDeletedOp(prefix: string, tenant: string, model: string, version: number): ScriptOp {
-  return { kind: deletedVersionOp, keys: [deletedVersionsKey(prefix, tenant, model)], args: [version] };
+  return { kind: keysExistOp, keys: [deletedVersionKey(prefix, tenant, model, version)], args: [] };
 }
 
 // Raises the latest pointer only: a slow training that finishes late never moves `latest` back.
@@ -353,7 +355,7 @@ export class ModelRegistry {
   /**
    * Deletes a version's artifact and registry entries, unless an alias points to it, routes traffic
    * to it or shadows with it (ConflictError). A tombstone is written first, so the number stays
-   * taken even if Redis later loses the counter; the deleted-versions set tells workers that still
+   * taken even if Redis later loses the counter; its deleted-version key tells workers that still
    * hold the model in memory not to answer with it.
    */
   async deleteVersion(model: string, version: number): Promise<void> {
@@ -370,7 +372,7 @@ export class ModelRegistry {
       }
       const file = (name: ModelFile) => this.keys.modelFile(model, version, name);
       await this.store.put(file('deleted.json'), JSON.stringify({ model, version, deleted_at: new Date().toISOString() }));
-      await this.redis.sadd(deletedVersionsKey(this.prefix, this.tenant, model), version);
+      await this.redis.set(deletedVersionKey(this.prefix, this.tenant, model, version), '1');
       // metadata.json goes first: without it the version no longer exists, whatever else is left.
       await this.store.delete(file('metadata.json'));
       await Promise.all([this.store.delete(file('model.json')), this.store.delete(file('weights.bin'))]);
@@ -382,7 +384,7 @@ export class ModelRegistry {
   /** Version numbers present in storage, ascending. */
   /** Whether the version was deleted (a worker that still holds it in memory must not answer with it). */
   async wasDeleted(model: string, version: number): Promise<boolean> {
-    return (await this.redis.sismember(deletedVersionsKey(this.prefix, this.tenant, model), version)) === 1;
+    return (await this.redis.exists(deletedVersionKey(this.prefix, this.tenant, model, version))) === 1;
   }
 
   async storedVersions(model: string): Promise<number[]> {

@@ -19,6 +19,9 @@ export interface ScriptOp {
   args: (string | number)[];
 }
 
+/** How many of its keys exist: a check that passes at 0, such as a task's cancel flag. Checks of one slot can go as one op. */
+export const keysExistOp: ScriptOpKind = { name: 'keys-exist', lua: `return redis.call('EXISTS', unpack(keys))` };
+
 const commandName = (lua: string) => `trainyard_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
 
 /** Runs one op of the kind as a command of its own. */

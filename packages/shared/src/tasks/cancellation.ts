@@ -8,12 +8,9 @@ export interface RevokedTask {
   /** The job it was queued as, its name and data, so a retry can run it again. */
   request?: { name: string; data: Record<string, unknown> };
 }
-import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
+import { keysExistOp, type ScriptOp } from '../platform/redis-batch.js';
 import type { TaskResource } from './resource.js';
 import type { RedisClient } from '../platform/redis.js';
-
-/** Whether a task's cancel flag is set (1) or not (0): workers check it with the task's STARTED event. */
-export const cancelRequestedOp: ScriptOpKind = { name: 'cancel-requested', lua: `return redis.call('EXISTS', keys[1])` };
 
 /**
  * Cancel requests travel through Redis, so any API replica reaches whichever worker process runs the
@@ -50,9 +47,9 @@ export class TaskCancellation {
       .exec();
   }
 
-  /** Whether a cancel was requested, as an op of a RedisBatch: its result is 1 when one was. */
+  /** Whether a cancel was requested, as an op of a RedisBatch: its result is 1 when one was. Workers check it with the task's STARTED event. */
   requestedOp(taskId: string): ScriptOp {
-    return { kind: cancelRequestedOp, keys: [this.flagKey(taskId)], args: [] };
+    return { kind: keysExistOp, keys: [this.flagKey(taskId)], args: [] };
   }
 
   /** The subset of the given tasks with a pending cancel request, for a worker that may have missed a message. */
