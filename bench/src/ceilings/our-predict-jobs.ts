@@ -3,13 +3,7 @@ import type { JobsOptions } from 'bullmq';
 import { deadlineEnv, deadlineLimits, defaultJobOptions, fairPriority, resolveDeadline } from '@trainyard/shared/jobs';
 import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
 import { newTaskId } from '@trainyard/shared/tasks';
-
-/** An addBulk entry. */
-export interface BulkJob {
-  name: string;
-  data: unknown;
-  opts?: JobsOptions;
-}
+import type { BulkJob } from './raw-bullmq.js';
 
 // What our API gives every predict job with the bench's settings (the defaults): retries
 // (TASK_ATTEMPTS 3, TASK_BACKOFF_MS 1000, the API's config) and retention by age and count.

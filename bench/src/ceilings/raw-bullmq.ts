@@ -1,12 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { Queue, QueueEvents } from 'bullmq';
-import type { BulkJob } from './our-predict-jobs.js';
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { CompletionCounter } from '../support/completions.js';
 import type { DrainMeter } from '../support/drain-meter.js';
 import { NodeProcess } from '../support/processes.js';
 import { deletePrefix } from '../support/redis-keys.js';
 import { waitFor } from '../support/wait.js';
+
+/** An addBulk entry, as a drain queues them. */
+export interface BulkJob {
+  name: string;
+  data: unknown;
+  opts?: JobsOptions;
+}
 
 /** What a predict job carries, so the ceiling moves the same bytes through Redis. */
 const jobData = { model: 'iris', version: 1, inputs: [[5.1, 3.5, 1.4, 0.2]] };

@@ -121,9 +121,9 @@ async function submitUntilCompleted(client: JsonClient, prefix: string, options:
 }
 
 /**
- * Warms the floor's worker up with a drain that leaves its queue holding as many completed jobs as
- * ours holds (at least `warmupTasks`): from then on retention trims both alike, by count once either
- * reaches TASK_RETENTION_COUNT.
+ * Warms the floor's worker up with a drain of at least `warmupTasks` jobs, and as many as leave its
+ * queue holding as many completed jobs as ours: from then on retention trims both alike, by count
+ * once they reach TASK_RETENTION_COUNT.
  */
 export async function warmFloorAsOurs(floor: RawBullmq, stack: TrainyardStack, options: Pick<ThroughputOptions, 'redisUrl' | 'warmupTasks' | 'timeoutMs'>): Promise<void> {
   const queue = new Queue('predict', { prefix: stack.prefix, connection: { url: options.redisUrl } });
