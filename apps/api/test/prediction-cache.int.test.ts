@@ -198,7 +198,11 @@ describe('prediction cache', () => {
     const versionKeys = () => cacheRedis.keys(`${prefix}:cache:predict:flowers:2:*`);
     expect((await versionKeys()).length).toBeGreaterThanOrEqual(3);
     expect((await request(`${api.url}/v1/models/flowers/versions/2`, { method: 'DELETE' })).status).toBe(204);
-    expect(await versionKeys()).toEqual([]);
+    // Every row goes; the index stays, down to one member, until it expires.
+    const index = `${prefix}:cache:predict:flowers:2:index`;
+    expect(await versionKeys()).toEqual([index]);
+    expect(await cacheRedis.zcard(index)).toBe(1);
+    expect(await cacheRedis.ttl(index)).toBeGreaterThan(0);
     expect((await predict({ inputs: rows, version: 2 })).status).toBe(404);
   });
 

@@ -40,6 +40,8 @@ describe('AnswerOrAdmit', () => {
     expect(await answerOrAdmit.run(rows, keep('t-miss-2'), await admission('t-miss-2'))).toEqual({ ahead: 1 });
     expect(await backlogOf()).toEqual(['t-miss-1', 't-miss-2']);
     expect(await redis.zrange(index.key('default'), 0, -1)).toEqual(['t-miss-1', 't-miss-2']);
+    // The full hit before (within the second) made no admission, so it left the index's upkeep due.
+    expect(await redis.pttl(index.key('default'))).toBeGreaterThan(0);
     expect(await redis.exists(`${prefix}:kept:t-miss-1`)).toBe(0);
   });
 

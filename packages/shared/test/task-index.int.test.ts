@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { deletePrefix, redisUrl, testPrefix } from '@trainyard/test-support/redis';
 import { TaskBacklog } from '../src/jobs/backlog.js';
+import { ExpiryRefresh } from '../src/platform/expiry-refresh.js';
 import { TaskIndex } from '../src/jobs/task-index.js';
 import { newTaskId } from '../src/tasks/ids.js';
 
@@ -52,13 +53,34 @@ describe("a tenant's task index", () => {
   });
 
   it('keeps at most what retention can hold: twice TASK_RETENTION_S back, 6 × TASK_RETENTION_COUNT tasks', async () => {
-    const backlog = new TaskBacklog(redis, prefix, { retentionSeconds: 10, retentionCount: 1 });
+    // Upkeep with every admission: what one process's once-a-second upkeep converges to.
+    const backlog = new TaskBacklog(redis, prefix, { retentionSeconds: 10, retentionCount: 1 }, 1, new ExpiryRefresh(0));
     const now = Date.now();
     const [stale] = await admitAt(backlog, 'acme', [now - 21_000]);
     const recent = await admitAt(backlog, 'acme', [now - 5, now - 4, now - 3, now - 2, now - 1, now, now + 1]);
     const kept = (await index.page('acme', null, null, 100)).map((entry) => entry.taskId);
     expect(kept).not.toContain(stale);
     expect(kept).toEqual(recent.slice(1).reverse());
+    expect(await redis.pttl(index.key('acme'))).toBeGreaterThan(19_000);
+  });
+
+  it("is trimmed and its expiry refreshed once a second per process: with the first admission, then a second on", async () => {
+    const backlog = new TaskBacklog(redis, prefix, { retentionSeconds: 10, retentionCount: 1 });
+    const now = Date.now();
+    await admitAt(backlog, 'acme', [now]);
+    expect(await redis.pttl(index.key('acme'))).toBeGreaterThan(19_000);
+    await admitAt(backlog, 'acme', Array.from({ length: 7 }, (_, i) => now + 1 + i));
+    expect(await redis.zcard(index.key('acme'))).toBe(8);
+    const [latest] = await admitAt(backlog, 'acme', [now + 1_000]);
+    expect(await redis.zcard(index.key('acme'))).toBe(6);
+    expect((await index.page('acme', null, null, 1))[0]!.taskId).toBe(latest);
+  });
+
+  it('keeps the upkeep due when an admission is refused, so the index it then creates expires', async () => {
+    const backlog = new TaskBacklog(redis, prefix, { retentionSeconds: 10, retentionCount: 1 });
+    const now = Date.now();
+    expect(await backlog.admit('acme', 'predict', newTaskId('predict'), 0, now)).toBeNull();
+    await admitAt(backlog, 'acme', [now + 1]);
     expect(await redis.pttl(index.key('acme'))).toBeGreaterThan(19_000);
   });
 });

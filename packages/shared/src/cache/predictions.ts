@@ -19,9 +19,11 @@ export interface PredictionKeys {
 }
 
 // Drops one version's entries through its index, never by SCAN. Entry keys are built from the
-// index members, so this needs a standalone Redis (not Cluster), as the cache is. The version keeps
-// its place in the versions set: writers put it there once a second, not with every row
-// (cachedRowsOp), so a row cached right after the drop stays reachable by a drop of the model.
+// index members, so this needs a standalone Redis (not Cluster), as the cache is. The index itself
+// stays, down to one member whose entry is gone, with its expiry: writers refresh that expiry only
+// once a second (cachedRowsOp), which is sound for a key nothing deletes but its expiry (or an
+// evicting cache Redis, which may evict it whatever its expiry). The version keeps its place in the
+// versions set too, so a row cached right after the drop stays reachable by a drop of the model.
 const dropVersionScript = `
 local hashes = redis.call('ZRANGE', KEYS[1], 0, -1)
 local dropped = 0
@@ -33,7 +35,7 @@ for i, hash in ipairs(hashes) do
     batch = {}
   end
 end
-redis.call('UNLINK', KEYS[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -2)
 return dropped`;
 
 /** How often one process runs a version's upkeep (cachedRowsOp). */
@@ -43,8 +45,9 @@ const versionUpkeepMs = 1_000;
  * Stores a batch's rows with the TTL and indexes them under their version, as one op. The version's
  * upkeep (expired rows out of its index, the index's expiry, the version in the model's versions
  * set) runs when asked, at most once a second per process and version: it keeps both keys a second
- * longer than the TTL, so they outlive every row written until the next upkeep. An index without
- * expiry (new, or dropped and written again) gets one at once.
+ * longer than the TTL, so they outlive every row written until the next upkeep. A process' first
+ * write of a version runs it, and a drop leaves the index in place (dropVersionScript), so no index
+ * lives without an expiry.
  * keys: version index, versions set, then one entry key per row.
  * args: ttl, now, expires-at, version, the keys' TTL in ms for the upkeep (0: none), then each row's hash,
  * then each row's value.
@@ -57,9 +60,7 @@ for i = 1, rows do
   redis.call('SET', keys[i + 2], args[5 + rows + i], 'EX', ttl)
   redis.call('ZADD', keys[1], expiresAt, args[5 + i])
 end
-if keptFor == 0 then
-  redis.call('PEXPIRE', keys[1], ttl * 1000 + ${versionUpkeepMs}, 'NX')
-else
+if keptFor > 0 then
   -- Expired rows leave the index here, so it stays as large as the live entries.
   redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
   redis.call('PEXPIRE', keys[1], keptFor)

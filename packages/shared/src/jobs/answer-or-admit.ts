@@ -1,6 +1,6 @@
 import { keptFields, lookupAndKeepLua, type KeptAnswers, type PredictionKeys } from '../cache/predictions.js';
 import { redisScript, type RedisClient } from '../platform/redis.js';
-import { admitLua, type Admission } from './backlog.js';
+import { admitLua, notMadeOnError, type Admission } from './backlog.js';
 
 // KEYS: the kept record, the rows (ARGV[1] of them), then the admission's keys.
 // ARGV: rows, the admission's six arguments, ttl, then the kept record's fields and values.
@@ -29,9 +29,9 @@ export class AnswerOrAdmit {
 
   async run(rows: PredictionKeys, keep: KeptAnswers, admission: Admission): Promise<AnswerOrAdmission> {
     const keys = [keep.key, ...rows.rowKeys, ...admission.keys];
-    const answered = await this.script(keys.length, ...keys, rows.rowKeys.length, ...admission.args, keep.ttlSeconds, ...keptFields(keep));
-    if (typeof answered === 'string') return { answers: answered };
-    const ahead = Number(answered);
-    return { ahead: ahead < 0 ? null : ahead };
+    const answered = await this.script(keys.length, ...keys, rows.rowKeys.length, ...admission.args, keep.ttlSeconds, ...keptFields(keep)).catch(notMadeOnError(admission));
+    const outcome: AnswerOrAdmission = typeof answered === 'string' ? { answers: answered } : { ahead: Number(answered) < 0 ? null : Number(answered) };
+    if (!('ahead' in outcome) || outcome.ahead === null) admission.notMade();
+    return outcome;
   }
 }

@@ -1,4 +1,5 @@
 import type { ScriptOp, ScriptOpKind } from '../platform/redis-batch.js';
+import { ExpiryRefresh } from '../platform/expiry-refresh.js';
 import { redisScript, type RedisClient } from '../platform/redis.js';
 import { tenantKeyPrefix } from '../platform/tenants.js';
 import { shardPrefix } from '../platform/redis-url.js';
@@ -27,14 +28,15 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
 }
 
 // Counts a task in: `backlogs` are the tenant's unfinished tasks on the task's queue, then on every
-// other task queue of its shard; `index` its task index in the shard, which keeps tasks `keepMs`
-// and `keepMax` at most; `elsewhere` how many unfinished tasks the tenant has in other shards.
-// Answers how many of the tenant's tasks on this queue are unfinished ahead of this one, or -1 when
-// the tenant has its quota of unfinished tasks already. An admitted task joins the index here, so
-// listing costs the submission no round trip of its own. A Lua function, for scripts that admit
-// along with other work (see answerOrAdmit).
+// other task queue of its shard; `index` its task index in the shard; `elsewhere` how many unfinished
+// tasks the tenant has in other shards. Answers how many of the tenant's tasks on this queue are
+// unfinished ahead of this one, or -1 when the tenant has its quota of unfinished tasks already. An
+// admitted task joins the index here, so listing costs the submission no round trip of its own. When
+// the index's upkeep is due (`upkeepMs`, its TTL, else 0), the index is trimmed to `upkeepMs` back
+// and `keepMax` tasks and its expiry set. A Lua function, for scripts that admit along with other
+// work (see answerOrAdmit).
 export const admitLua = `
-local function admit(backlogs, index, taskId, now, quota, keepMs, keepMax, elsewhere)
+local function admit(backlogs, index, taskId, now, quota, upkeepMs, keepMax, elsewhere)
   local total, ahead = elsewhere, 0
   for i = 1, #backlogs do
     local count = redis.call('ZCARD', backlogs[i])
@@ -44,22 +46,26 @@ local function admit(backlogs, index, taskId, now, quota, keepMs, keepMax, elsew
   if total >= quota then return -1 end
   redis.call('ZADD', backlogs[1], now, taskId)
   redis.call('ZADD', index, now, taskId)
-  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - keepMs))
-  -- Past the cap, the oldest go; within it the range is empty.
-  redis.call('ZREMRANGEBYRANK', index, 0, -keepMax - 1)
-  redis.call('PEXPIRE', index, keepMs)
+  if upkeepMs > 0 then
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - upkeepMs))
+    -- Past the cap, the oldest go; within it the range is empty.
+    redis.call('ZREMRANGEBYRANK', index, 0, -keepMax - 1)
+    redis.call('PEXPIRE', index, upkeepMs)
+  end
   return ahead
 end`;
 
-// KEYS: the backlogs, then the index. ARGV: task id, now, quota, keepMs, keepMax, elsewhere.
+// KEYS: the backlogs, then the index. ARGV: task id, now, quota, upkeepMs, keepMax, elsewhere.
 const admitScript = `${admitLua}
 return admit({unpack(KEYS, 1, #KEYS - 1)}, KEYS[#KEYS], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))`;
 
 /** A task to count into its tenant's backlog: the keys (backlogs, then the index) and the arguments of admitLua's function. */
 export interface Admission {
   keys: string[];
-  /** task id, now, quota, keepMs, keepMax, elsewhere */
+  /** task id, now, quota, upkeepMs, keepMax, elsewhere */
   args: [string, number, number, number, number, number];
+  /** Says the admission was not made (refused, not run, failed), so the index upkeep it carried is due again. */
+  notMade(): void;
 }
 
 // KEYS: a tenant's backlogs in one shard. Answers how many tasks they hold together.
@@ -67,6 +73,14 @@ const countScript = `
 local total = 0
 for i = 1, #KEYS do total = total + redis.call('ZCARD', KEYS[i]) end
 return total`;
+
+/** For a failed admission command: says the admission was not made, and rethrows. */
+export const notMadeOnError =
+  (admission: Admission) =>
+  (error: unknown): never => {
+    admission.notMade();
+    throw error;
+  };
 
 /** A task leaves its tenant's backlog: an op that goes with the task's final status. */
 export const leaveBacklogOp: ScriptOpKind = { name: 'backlog-leave', lua: `return redis.call('ZREM', keys[1], args[1])` };
@@ -87,6 +101,9 @@ export interface IndexRetention {
   retentionCount: number;
 }
 
+/** How often one process trims its tenants' task indexes and refreshes their expiry. */
+const indexUpkeepMs = 1_000;
+
 export class TaskBacklog {
   private readonly admitTask;
   private readonly countTasks;
@@ -102,6 +119,8 @@ export class TaskBacklog {
     retention: IndexRetention,
     /** QUEUE_SHARDS: a shard keeps the backlogs and index of the tasks on its queues, beside them. */
     private readonly shards = 1,
+    /** When each index's upkeep is due: nothing deletes an index but its expiry, so once a second per process is enough. */
+    private readonly indexUpkeep = new ExpiryRefresh(indexUpkeepMs),
   ) {
     this.admitTask = redisScript(redis, 'trainyardAdmitTask', admitScript);
     this.countTasks = redisScript(redis, 'trainyardCountBacklog', countScript);
@@ -126,17 +145,25 @@ export class TaskBacklog {
    * `at` (epoch ms, its job's timestamp) places it in the tenant's task index.
    */
   async admit(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<number | null> {
-    const { keys, args } = await this.admission(tenant, queue, taskId, quota, at);
-    const ahead = Number(await this.admitTask(keys.length, ...keys, ...args));
-    return ahead < 0 ? null : ahead;
+    const admission = await this.admission(tenant, queue, taskId, quota, at);
+    const { keys, args } = admission;
+    const ahead = Number(await this.admitTask(keys.length, ...keys, ...args).catch(notMadeOnError(admission)));
+    if (ahead >= 0) return ahead;
+    admission.notMade();
+    return null;
   }
 
   /** What admit runs, for a script that admits along with other work in the task's shard. */
   async admission(tenant: string, queue: TaskType, taskId: string, quota: number, at: number): Promise<Admission> {
     const shard = taskShardOf(taskId);
-    const keys = [...this.keysOf(tenant, shard, queue), this.index.key(tenant, shard)];
+    const index = this.index.key(tenant, shard);
+    const keys = [...this.keysOf(tenant, shard, queue), index];
     const elsewhere = await this.unfinishedElsewhere(tenant, shard);
-    return { keys, args: [taskId, at, quota, this.indexMs, this.indexMax, elsewhere] };
+    const upkeepMs = this.indexUpkeep.ttlFor(index, this.indexMs, at);
+    const notMade = () => {
+      if (upkeepMs > 0) this.indexUpkeep.forget(index);
+    };
+    return { keys, args: [taskId, at, quota, upkeepMs, this.indexMax, elsewhere], notMade };
   }
 
   /**

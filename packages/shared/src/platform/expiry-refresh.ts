@@ -17,6 +17,11 @@ export class ExpiryRefresh {
     this.due.set(key, now + this.intervalMs);
     return ttlMs + this.intervalMs;
   }
+
+  /** The refresh ttlFor asked for did not happen after all: the key's is due again at once. */
+  forget(key: string): void {
+    this.due.delete(key);
+  }
 }
 
 const maxTracked = 10_000;
