@@ -1,21 +1,25 @@
 /**
  * node bench/dist/drain.js [ROUNDS] [--redis-work] [--latency] (after npm run build): the worker
  * side of npm run bench alone, for quick iterations on the worker. ROUNDS (5 by default) paired
- * drains of 3,000 queued predictions, the no-op worker's then ours (warm-throughput's workers-alone
- * part), each with the worker's and Redis' CPU and Redis' commands per task over the drain; then,
- * when asked, the Redis-work scenario and the idle latency. On a redis-server of its own; every
- * process it starts is stopped. BENCH_CPU_PROF_DIR profiles our worker as with npm run bench.
+ * drains of 3,000 queued predictions, the no-op worker's, the floor's (a no-op worker draining jobs
+ * with our jobs' options) then ours (warm-throughput's workers-alone part), each with the worker's
+ * and Redis' CPU and Redis' commands per task over the drain; then, when asked, the Redis-work
+ * scenario and the idle latency (with its floor, a bare HTTP front of the no-op worker). On a
+ * redis-server of its own; every process it starts is stopped. BENCH_CPU_PROF_DIR profiles our
+ * worker as with npm run bench.
  */
 import { resolve } from 'node:path';
+import { BareTaskServer } from './ceilings/bare-task.js';
+import { ourPredictJobs } from './ceilings/our-predict-jobs.js';
 import { RawBullmq } from './ceilings/raw-bullmq.js';
 import { measureIdleLatency, type LatencyCpu } from './scenarios/idle-latency.js';
 import { measureRedisWork, type RedisWork } from './scenarios/redis-work.js';
-import { drainOnly } from './scenarios/warm-throughput.js';
+import { drainOnly, warmFloorAsOurs } from './scenarios/warm-throughput.js';
 import { settings, trainBody } from './settings.js';
 import type { DrainMeter } from './support/drain-meter.js';
 import { uniquePrefix } from './support/redis-keys.js';
 import { PrivateRedis, type RedisCounters } from './support/private-redis.js';
-import { median, pairedRatios, percentile } from './support/stats.js';
+import { median, pairedRatios, percentile, type Repeated } from './support/stats.js';
 import { awaitSuccess, submitTask } from './trainyard/tasks.js';
 import { benchStack, TrainyardStack } from './trainyard/stack.js';
 
@@ -71,6 +75,7 @@ const workLine = (work: RedisWork) => `${work.commands.toFixed(1)} commands, ${w
 const redis = await PrivateRedis.start(timeoutMs);
 try {
   const raw = await RawBullmq.start(redis.url, uniquePrefix('noop'), throughput.workerConcurrency, timeoutMs);
+  const floor = await RawBullmq.start(redis.url, uniquePrefix('noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs);
   const profile = settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [];
   const stack = await TrainyardStack.start(benchStack(redis.url, profile));
   try {
@@ -78,18 +83,29 @@ try {
     const drain = { redisUrl: redis.url, model, tasks: throughput.tasks, submitConcurrency: throughput.submitConcurrency, timeoutMs };
     await raw.drainOnly(throughput.warmupTasks, timeoutMs);
     await drainOnly(stack, { ...drain, tasks: throughput.warmupTasks });
+    await warmFloorAsOurs(floor, stack, { ...drain, warmupTasks: throughput.warmupTasks });
     const ours: number[] = [];
     const noop: number[] = [];
+    const floors: number[] = [];
     const oursCosts: DrainCost[] = [];
     const noopCosts: DrainCost[] = [];
+    const floorCosts: DrainCost[] = [];
     for (let i = 0; i < rounds; i++) {
       noop.push(await raw.drainOnly(throughput.tasks, timeoutMs, meter(redis, () => raw.workerCpuSeconds(), noopCosts)));
+      floors.push(await floor.drainOnly(throughput.tasks, timeoutMs, meter(redis, () => floor.workerCpuSeconds(), floorCosts)));
       ours.push(await drainOnly(stack, drain, meter(redis, () => stack.workerCpuSeconds(), oursCosts)));
-      console.log(`round ${i + 1}: no-op ${noop[i]!.toFixed(0)} jobs/s, ours ${ours[i]!.toFixed(0)} tasks/s (${(ours[i]! / noop[i]!).toFixed(2)}×)`);
+      console.log(
+        `round ${i + 1}: no-op ${noop[i]!.toFixed(0)} jobs/s, floor ${floors[i]!.toFixed(0)} jobs/s (${(floors[i]! / noop[i]!).toFixed(2)}× no-op), ` +
+          `ours ${ours[i]!.toFixed(0)} tasks/s (${(ours[i]! / noop[i]!).toFixed(2)}× no-op, ${(ours[i]! / floors[i]!).toFixed(2)}× floor)`,
+      );
     }
-    const ratio = pairedRatios(ours, noop);
-    console.log(`drain: ours ${median(ours).toFixed(0)} tasks/s, no-op ${median(noop).toFixed(0)} jobs/s, ratio ${ratio.median.toFixed(2)} (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})×`);
+    const spread = ({ median, min, max }: Repeated) => `${median.toFixed(2)} (${min.toFixed(2)}–${max.toFixed(2)})×`;
+    console.log(
+      `drain: ours ${median(ours).toFixed(0)} tasks/s, no-op ${median(noop).toFixed(0)} jobs/s, floor ${median(floors).toFixed(0)} jobs/s; ` +
+        `ours / no-op ${spread(pairedRatios(ours, noop))}, floor / no-op ${spread(pairedRatios(floors, noop))}, ours / floor ${spread(pairedRatios(ours, floors))}`,
+    );
     console.log(`  ours:  ${costLine(oursCosts)}`);
+    console.log(`  floor: ${costLine(floorCosts)}`);
     console.log(`  no-op: ${costLine(noopCosts)}`);
     if (asked('--redis-work')) {
       const work = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
@@ -97,19 +113,28 @@ try {
       console.log(`  ratios: commands ${(work.ours.commands / work.raw.commands).toFixed(2)}×, CPU ${(work.ours.cpuMicros / work.raw.cpuMicros).toFixed(2)}×`);
     }
     if (asked('--latency')) {
-      const latency = await measureIdleLatency(stack, raw, { model, ...settings.latency });
+      const front = await BareTaskServer.start(redis.url, raw.prefix, timeoutMs);
+      const latency = await measureIdleLatency(stack, raw, front, { model, ...settings.latency }).finally(() => front.stop());
       const rawP50 = median(latency.raw);
       const p99 = (samples: number[]) => percentile(samples, 99).toFixed(2);
-      const cpu = ({ api, worker }: LatencyCpu) => `CPU per task API ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
+      const cpu = ({ api, worker }: LatencyCpu, front = 'API') => `CPU per task ${front} ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
       console.log(
         `idle p50: raw ${rawP50.toFixed(2)} ms, polling +${(median(latency.polled) - rawP50).toFixed(2)} ms, Prefer: wait +${(median(latency.waited) - rawP50).toFixed(2)} ms; ` +
           `p99: raw ${p99(latency.raw)}, polling ${p99(latency.polled)}, Prefer: wait ${p99(latency.waited)} ms; running ${latency.waiting.breakdown.running} ms (task timestamps, waiting)`,
       );
       console.log(`  polling: ${latency.polling.meanPolls.toFixed(2)} GETs per task (mean), ${cpu(latency.polling.cpu)}; Prefer: wait: ${cpu(latency.waiting.cpu)}`);
+      const { floor: bareFront } = latency;
+      const [floorPolled, floorWaited] = [median(bareFront.polled), median(bareFront.waited)];
+      console.log(
+        `  floor (bare HTTP front + no-op worker) p50: polling ${floorPolled.toFixed(2)} ms (+${(floorPolled - rawP50).toFixed(2)} above raw, ours +${(median(latency.polled) - floorPolled).toFixed(2)} above it), ` +
+          `Prefer: wait ${floorWaited.toFixed(2)} ms (+${(floorWaited - rawP50).toFixed(2)} above raw, ours +${(median(latency.waited) - floorWaited).toFixed(2)} above it); ` +
+          `p99 polling ${p99(bareFront.polled)}, Prefer: wait ${p99(bareFront.waited)} ms; ${bareFront.meanPolls.toFixed(2)} GETs per task (mean); ` +
+          `polling ${cpu(bareFront.cpu.polled, 'front')}; Prefer: wait ${cpu(bareFront.cpu.waited, 'front')}`,
+      );
     }
   } finally {
     await stack.stop();
-    await raw.stop();
+    await Promise.all([raw.stop(), floor.stop()]);
   }
 } finally {
   await redis.stop();

@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BareSubmitServer } from './ceilings/bare-submit.js';
+import { BareTaskServer } from './ceilings/bare-task.js';
+import { ourPredictJobs } from './ceilings/our-predict-jobs.js';
 import { RawBullmq } from './ceilings/raw-bullmq.js';
 import { renderFigures, runDetails, writeFigures } from './report/document.js';
 import { rows, type BenchResults } from './report/rows.js';
@@ -25,6 +27,7 @@ import { predictBody, scenarios, settings, trainBody, type Scenario } from './se
 import { describeBuild } from './support/build.js';
 import { describeMachine } from './support/machine.js';
 import { PrivateRedis } from './support/private-redis.js';
+import { uniquePrefix } from './support/redis-keys.js';
 import { benchStack, TrainyardStack } from './trainyard/stack.js';
 import { awaitSuccess, forEachConcurrently, submitTask } from './trainyard/tasks.js';
 
@@ -88,12 +91,19 @@ async function main(): Promise<void> {
 
   if (runs('latency')) {
     log('idle latency');
-    results.latency = await measureIdleLatency(stack, raw, { model, ...latency });
+    const floor = await BareTaskServer.start(redisUrl, raw.prefix, timeoutMs);
+    stops.push(() => floor.stop());
+    results.latency = await measureIdleLatency(stack, raw, floor, { model, ...latency });
+    // Its event reader would follow every job of the later scenarios on that queue.
+    await floor.stop();
   }
 
+  let drainFloor: RawBullmq | undefined;
   if (runs('throughput')) {
     log('warm throughput');
-    results.throughput = await measureWarmThroughput(stack, raw, bare, { redisUrl, model, ...throughput });
+    drainFloor = await RawBullmq.start(redisUrl, uniquePrefix('noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs);
+    stops.push(() => drainFloor!.stop());
+    results.throughput = await measureWarmThroughput(stack, raw, drainFloor, bare, { redisUrl, model, ...throughput });
     if (results.workerRss) results.workerRss.afterThroughput = stack.workerRssBytes();
   }
 
@@ -118,7 +128,7 @@ async function main(): Promise<void> {
   }
 
   log('workers stopped, nothing drains');
-  await Promise.all([stack.stopWorker(), raw.stopWorker()]);
+  await Promise.all([stack.stopWorker(), raw.stopWorker(), drainFloor?.stopWorker()]);
   const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
   if (runs('submit')) {
     log('submit path');

@@ -1,19 +1,29 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { CompletionCounter } from '../support/completions.js';
 import type { DrainMeter } from '../support/drain-meter.js';
 import { NodeProcess } from '../support/processes.js';
 import { deletePrefix } from '../support/redis-keys.js';
 import { waitFor } from '../support/wait.js';
 
+/** An addBulk entry, as a drain queues them. */
+export interface BulkJob {
+  name: string;
+  data: unknown;
+  opts?: JobsOptions;
+}
+
 /** What a predict job carries, so the ceiling moves the same bytes through Redis. */
 const jobData = { model: 'iris', version: 1, inputs: [[5.1, 3.5, 1.4, 0.2]] };
+/** Plain jobs: no options, BullMQ's own ids. */
+const plainJobs = (count: number): BulkJob[] => Array.from({ length: count }, () => ({ name: 'predict', data: jobData }));
 
 /**
  * Ceiling for the worker side: plain BullMQ with a no-op Worker in its own process, driven from
  * the bench process as producer. It shares its prefix with the bare Express server, so that
- * server's jobs are drained by the same no-op worker.
+ * server's jobs are drained by the same no-op worker. Given `drainJobs` (our jobs' options, say),
+ * its drains queue those jobs instead of plain ones.
  */
 export class RawBullmq {
   private constructor(
@@ -21,16 +31,17 @@ export class RawBullmq {
     readonly prefix: string,
     private readonly worker: NodeProcess,
     private readonly queue: Queue,
+    private readonly drainJobs: (count: number) => BulkJob[],
   ) {}
 
-  static async start(redisUrl: string, prefix: string, concurrency: number, timeoutMs: number): Promise<RawBullmq> {
+  static async start(redisUrl: string, prefix: string, concurrency: number, timeoutMs: number, drainJobs = plainJobs): Promise<RawBullmq> {
     const worker = NodeProcess.start({
       label: 'no-op BullMQ worker',
       script: fileURLToPath(new URL('./noop-worker.js', import.meta.url)),
       env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CONCURRENCY: String(concurrency) },
     });
     const queue = new Queue('predict', { prefix, connection: { url: redisUrl } });
-    const raw = new RawBullmq(redisUrl, prefix, worker, queue);
+    const raw = new RawBullmq(redisUrl, prefix, worker, queue, drainJobs);
     try {
       await waitFor('the no-op worker to connect', async () => (await queue.getWorkersCount()) > 0, {
         timeoutMs,
@@ -48,7 +59,7 @@ export class RawBullmq {
     const counter = await CompletionCounter.open(this.redisUrl, this.prefix, 'predict');
     try {
       const started = performance.now();
-      await this.queue.addBulk(Array.from({ length: count }, () => ({ name: 'predict', data: jobData })));
+      await this.queue.addBulk(plainJobs(count));
       await counter.until(count, timeoutMs);
       return (count * 1000) / (performance.now() - started);
     } finally {
@@ -61,12 +72,12 @@ export class RawBullmq {
     await this.queue.add('predict', jobData);
   }
 
-  /** Jobs per second of the no-op worker alone: `count` jobs queued while the queue is paused, timed from `resume`. */
+  /** Jobs per second of the no-op worker alone: `count` jobs (see drainJobs) queued while the queue is paused, timed from `resume`. */
   async drainOnly(count: number, timeoutMs: number, meter?: DrainMeter): Promise<number> {
     const counter = await CompletionCounter.open(this.redisUrl, this.prefix, 'predict');
     try {
       await this.queue.pause();
-      await this.queue.addBulk(Array.from({ length: count }, () => ({ name: 'predict', data: jobData })));
+      await this.queue.addBulk(this.drainJobs(count));
       await meter?.started();
       const started = performance.now();
       await this.queue.resume();
@@ -96,6 +107,11 @@ export class RawBullmq {
       await events.close();
     }
     return measured;
+  }
+
+  /** Jobs its queue holds as completed: retention by count trims them once there are as many as it keeps. */
+  completedCount(): Promise<number> {
+    return this.queue.getCompletedCount();
   }
 
   /** CPU seconds the no-op worker's process has used so far. */

@@ -10,7 +10,7 @@ const end = '<!-- bench:end -->';
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const percentiles = (samples: number[]) => [50, 90, 99].map((p) => percentile(samples, p).toFixed(2)).join(' / ');
-const cpuPerTask = ({ api, worker }: LatencyCpu) => `CPU per task: API ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
+const cpuPerTask = ({ api, worker }: LatencyCpu, front = 'API') => `CPU per task: ${front} ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
 const breakdown = ({ queued, running, observed }: LatencyBreakdown) =>
   `median ms from the task's timestamps: queued ${queued}, running ${running}, finished → SUCCESS in the client's hands ${observed}`;
 const list = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(', ');
@@ -66,7 +66,8 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
             `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
             `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +
             `Workers alone (${settings.throughput.tasks} tasks queued while the queue was paused, timed from resume): ours ${list(throughput.drain.ours.runs)} tasks/s; ` +
-            `no-op ${list(throughput.drain.raw.runs)} jobs/s.`,
+            `no-op ${list(throughput.drain.raw.runs)} jobs/s; no-op with our jobs' options (the floor: our ids, fair priorities, deduplication ids, retries, ` +
+            `retention by age and count, our job data; on a queue of its own holding as many completed jobs as ours) ${list(throughput.drain.floor.runs.runs)} jobs/s.`,
         ]
       : []),
     ...(latency
@@ -77,6 +78,9 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
             `${latency.polling.pollsPerTask} GETs per task (mean ${latency.polling.meanPolls.toFixed(2)}); ${breakdown(latency.polling.breakdown)}; ${cpuPerTask(latency.polling.cpu)}.`,
           `  Prefer: wait: ${breakdown(latency.waiting.breakdown)}; ${cpuPerTask(latency.waiting.cpu)}. SUCCESS answers without finished_at or result: ${latency.incompleteSuccessReads} ` +
             `of ${latency.polled.length + latency.waited.length}.`,
+          `  The floor (bare Express: queue.add, getJobState, waitUntilFinished; the no-op worker): polling ${percentiles(latency.floor.polled)}, ` +
+            `GETs per task (mean) ${latency.floor.meanPolls.toFixed(2)}, ${cpuPerTask(latency.floor.cpu.polled, 'front')}; ` +
+            `Prefer: wait ${percentiles(latency.floor.waited)}, ${cpuPerTask(latency.floor.cpu.waited, 'front')}.`,
         ]
       : []),
     ...(lateAnswers

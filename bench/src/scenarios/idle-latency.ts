@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { TaskResource } from '@trainyard/shared/tasks';
+import type { BareTaskServer } from '../ceilings/bare-task.js';
 import type { RawBullmq } from '../ceilings/raw-bullmq.js';
 import { predictBody } from '../settings.js';
+import { JsonClient } from '../support/http.js';
 import { median } from '../support/stats.js';
 import { getTask, submitTask } from '../trainyard/tasks.js';
 import type { TrainyardStack } from '../trainyard/stack.js';
@@ -10,7 +12,7 @@ export interface LatencyOptions {
   model: string;
   warmup: number;
   samples: number;
-  /** Samples are taken in this many alternating blocks (raw, polled, waited, raw, …) so drift hits all alike. */
+  /** Samples are taken in this many alternating blocks (raw, the floor's two ways, ours', raw, …) so drift hits all alike. */
   blocks: number;
 }
 
@@ -24,10 +26,19 @@ export interface LatencyBreakdown {
   observed: number;
 }
 
-/** CPU per task of our two processes over one way's samples, µs (/proc ticks of 10 ms over all samples). */
+/** CPU per task of the two processes (ours: API and worker; the floor's: its front and the no-op worker) over one way's samples, µs (/proc ticks of 10 ms over all samples). */
 export interface LatencyCpu {
   api: number;
   worker: number;
+}
+
+/** The same client, polling and waiting, against the bare HTTP front in front of the no-op worker (BareTaskServer). */
+export interface LatencyFloor {
+  polled: number[];
+  waited: number[];
+  /** Mean GETs per polled task. */
+  meanPolls: number;
+  cpu: { polled: LatencyCpu; waited: LatencyCpu };
 }
 
 export interface LatencyFigures {
@@ -51,6 +62,7 @@ export interface LatencyFigures {
   waiting: { breakdown: LatencyBreakdown; cpu: LatencyCpu };
   /** SUCCESS answers that lacked finished_at or result: the API read the job while it was completing. */
   incompleteSuccessReads: number;
+  floor: LatencyFloor;
 }
 
 const perTaskTimeoutMs = 10_000;
@@ -63,34 +75,56 @@ interface Sample {
   seenAt: number;
 }
 
+type PolledSample = Sample & { submitMs: number; lastPollMs: number; polls: number };
+
+/** Where a process' CPU seconds are read: our API and worker, or the floor's front and the no-op worker. */
+interface CpuReaders {
+  api: () => number;
+  worker: () => number;
+}
+
 /**
  * One task at a time on an idle, warm system, against raw BullMQ. Ours is observed two ways a
  * client can: polling (POST, then GET back to back, so polling adds at most one GET round trip,
- * which is measured too) and waiting (one POST with `Prefer: wait`).
+ * which is measured too) and waiting (one POST with `Prefer: wait`). The same client follows the
+ * floor (a bare HTTP front of the no-op worker's queue) both ways too: what an HTTP front alone adds to raw.
  */
-export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, options: LatencyOptions): Promise<LatencyFigures> {
+export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, floor: BareTaskServer, options: LatencyOptions): Promise<LatencyFigures> {
   const perBlock = Math.ceil(options.samples / options.blocks);
   const rawSamples: number[] = [];
-  const polled: (Sample & { submitMs: number; lastPollMs: number; polls: number })[] = [];
+  const polled: PolledSample[] = [];
   const waited: Sample[] = [];
-  const cpu = { polled: { api: 0, worker: 0 }, waited: { api: 0, worker: 0 } };
+  const floorPolled: PolledSample[] = [];
+  const floorWaited: Sample[] = [];
+  const cpu = { polled: { api: 0, worker: 0 }, waited: { api: 0, worker: 0 }, floorPolled: { api: 0, worker: 0 }, floorWaited: { api: 0, worker: 0 } };
+  const ours: CpuReaders = { api: () => stack.apiCpuSeconds(), worker: () => stack.workerCpuSeconds() };
+  const floors: CpuReaders = { api: () => floor.cpuSeconds(), worker: () => raw.workerCpuSeconds() };
+  // Both get the API key: the same bytes on the wire, and ours needs it.
+  const floorClient = new JsonClient(floor.url, stack.authHeaders);
   // Each process's CPU over a block's samples, warm-up left out; on this machine CPU explains much of the figure.
-  const metered = async <T>(into: LatencyCpu, warmup: number, once: () => Promise<T>): Promise<T[]> => {
+  const metered = async <T>(readers: CpuReaders, into: LatencyCpu, warmup: number, once: () => Promise<T>): Promise<T[]> => {
     if (warmup) await repeat(warmup, 0, once);
-    const before = { api: stack.apiCpuSeconds(), worker: stack.workerCpuSeconds() };
+    const before = { api: readers.api(), worker: readers.worker() };
     const samples = await repeat(0, perBlock, once);
-    into.api += (stack.apiCpuSeconds() - before.api) * 1e6;
-    into.worker += (stack.workerCpuSeconds() - before.worker) * 1e6;
+    into.api += (readers.api() - before.api) * 1e6;
+    into.worker += (readers.worker() - before.worker) * 1e6;
     return samples;
   };
-  for (let block = 0; block < options.blocks; block++) {
-    const warmup = block === 0 ? options.warmup : 0;
-    rawSamples.push(...(await raw.latencies(warmup, perBlock)));
-    polled.push(...(await metered(cpu.polled, warmup, () => pollOnce(stack, options.model))));
-    waited.push(...(await metered(cpu.waited, warmup, () => waitOnce(stack, options.model))));
+  try {
+    for (let block = 0; block < options.blocks; block++) {
+      const warmup = block === 0 ? options.warmup : 0;
+      rawSamples.push(...(await raw.latencies(warmup, perBlock)));
+      floorPolled.push(...(await metered(floors, cpu.floorPolled, warmup, () => pollOnce(floorClient, options.model))));
+      floorWaited.push(...(await metered(floors, cpu.floorWaited, warmup, () => waitOnce(floorClient, options.model))));
+      polled.push(...(await metered(ours, cpu.polled, warmup, () => pollOnce(stack.client, options.model))));
+      waited.push(...(await metered(ours, cpu.waited, warmup, () => waitOnce(stack.client, options.model))));
+    }
+  } finally {
+    floorClient.close();
   }
   const perTask = ({ api, worker }: LatencyCpu, count: number): LatencyCpu => ({ api: api / count, worker: worker / count });
   const complete = (samples: Sample[]) => samples.filter(({ task }) => task.finished_at && task.started_at && task.result !== null);
+  const meanPolls = (samples: PolledSample[]) => samples.reduce((sum, sample) => sum + sample.polls, 0) / samples.length;
   return {
     raw: rawSamples,
     polled: polled.map((sample) => sample.latencyMs),
@@ -99,12 +133,18 @@ export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, 
       submitMs: median(polled.map((sample) => sample.submitMs)),
       pollRoundTripMs: median(polled.map((sample) => sample.lastPollMs)),
       pollsPerTask: median(polled.map((sample) => sample.polls)),
-      meanPolls: polled.reduce((sum, sample) => sum + sample.polls, 0) / polled.length,
+      meanPolls: meanPolls(polled),
       breakdown: breakdownOf(complete(polled)),
       cpu: perTask(cpu.polled, polled.length),
     },
     waiting: { breakdown: breakdownOf(complete(waited)), cpu: perTask(cpu.waited, waited.length) },
     incompleteSuccessReads: polled.length + waited.length - complete(polled).length - complete(waited).length,
+    floor: {
+      polled: floorPolled.map((sample) => sample.latencyMs),
+      waited: floorWaited.map((sample) => sample.latencyMs),
+      meanPolls: meanPolls(floorPolled),
+      cpu: { polled: perTask(cpu.floorPolled, floorPolled.length), waited: perTask(cpu.floorWaited, floorWaited.length) },
+    },
   };
 }
 
@@ -117,13 +157,13 @@ async function repeat<T>(warmup: number, samples: number, once: () => Promise<T>
   return kept;
 }
 
-async function pollOnce(stack: TrainyardStack, model: string) {
+async function pollOnce(client: JsonClient, model: string): Promise<PolledSample> {
   const started = performance.now();
-  const taskId = await submitTask(stack.client, '/v1/predict', predictBody(model));
+  const taskId = await submitTask(client, '/v1/predict', predictBody(model));
   const submitMs = performance.now() - started;
   for (let polls = 1; performance.now() - started < perTaskTimeoutMs; polls++) {
     const pollStarted = performance.now();
-    const task = await getTask(stack.client, taskId);
+    const task = await getTask(client, taskId);
     const now = performance.now();
     if (task.status === 'SUCCESS') {
       return { latencyMs: now - started, task, seenAt: Date.now(), submitMs, lastPollMs: now - pollStarted, polls };
@@ -133,9 +173,9 @@ async function pollOnce(stack: TrainyardStack, model: string) {
   throw new Error(`predict task not done after ${perTaskTimeoutMs} ms`);
 }
 
-async function waitOnce(stack: TrainyardStack, model: string): Promise<Sample> {
+async function waitOnce(client: JsonClient, model: string): Promise<Sample> {
   const started = performance.now();
-  const response = await stack.client.post<TaskResource>('/v1/predict', predictBody(model), { prefer: `wait=${waitSeconds}` });
+  const response = await client.post<TaskResource>('/v1/predict', predictBody(model), { prefer: `wait=${waitSeconds}` });
   const latencyMs = performance.now() - started;
   if (response.status !== 200 || response.body.status !== 'SUCCESS') {
     throw new Error(`POST /v1/predict with Prefer: wait answered ${response.status}: ${JSON.stringify(response.body)}`);

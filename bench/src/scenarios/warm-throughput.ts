@@ -38,18 +38,30 @@ export interface ThroughputFigures {
    * Workers alone, tasks/s: the queue is paused while the tasks are queued (ours over HTTP, the
    * no-op worker's by addBulk), the clock starts at resume.
    */
-  drain: { ours: Repeated; raw: Repeated; ratio: Repeated };
+  drain: { ours: Repeated; raw: Repeated; ratio: Repeated; floor: DrainFloor };
+}
+
+/** The no-op worker draining jobs that carry our jobs' BullMQ options (the floor of our worker), paired with the two drains. */
+export interface DrainFloor {
+  /** Jobs/s per round. */
+  runs: Repeated;
+  /** floor / no-op: what our jobs' options cost BullMQ alone. */
+  cost: Repeated;
+  /** ours / floor: what the guarantees leave. */
+  ratio: Repeated;
 }
 
 /**
  * N predictions submitted over HTTP until all have completed, against addBulk of N jobs drained by a
  * no-op worker of the same concurrency, and against the bare Express server in front of that
  * worker. Every side stops the clock at the N-th completed event on the queue's event stream; ours
- * then checks over HTTP that every task reads SUCCESS (untimed).
+ * then checks over HTTP that every task reads SUCCESS (untimed). The workers-alone drains pair the
+ * no-op worker, `floor` (another no-op worker on its own queue, draining jobs with our options) and ours.
  */
 export async function measureWarmThroughput(
   stack: TrainyardStack,
   raw: RawBullmq,
+  floor: RawBullmq,
   bare: BareFront,
   options: ThroughputOptions,
 ): Promise<ThroughputFigures> {
@@ -67,10 +79,13 @@ export async function measureWarmThroughput(
       bareRuns.push((await bareOnce(options.tasks)).rate);
       oursRuns.push(await oursOnce(stack, options));
     }
+    await warmFloorAsOurs(floor, stack, options);
     const oursDrains: number[] = [];
     const rawDrains: number[] = [];
+    const floorDrains: number[] = [];
     for (let i = 0; i < options.repetitions; i++) {
       rawDrains.push(await raw.drainOnly(options.tasks, options.timeoutMs));
+      floorDrains.push(await floor.drainOnly(options.tasks, options.timeoutMs));
       oursDrains.push(await drainOnly(stack, options));
     }
     return {
@@ -78,7 +93,12 @@ export async function measureWarmThroughput(
       raw: repeated(rawRuns),
       ratio: pairedRatios(oursRuns, rawRuns),
       bareEndToEnd: repeated(bareRuns),
-      drain: { ours: repeated(oursDrains), raw: repeated(rawDrains), ratio: pairedRatios(oursDrains, rawDrains) },
+      drain: {
+        ours: repeated(oursDrains),
+        raw: repeated(rawDrains),
+        ratio: pairedRatios(oursDrains, rawDrains),
+        floor: { runs: repeated(floorDrains), cost: pairedRatios(floorDrains, rawDrains), ratio: pairedRatios(oursDrains, floorDrains) },
+      },
     };
   } finally {
     bareClient.close();
@@ -97,6 +117,21 @@ async function submitUntilCompleted(client: JsonClient, prefix: string, options:
     return { rate: (options.tasks * 1000) / (performance.now() - started), taskIds };
   } finally {
     await counter.close();
+  }
+}
+
+/**
+ * Warms the floor's worker up with a drain of at least `warmupTasks` jobs, and as many as leave its
+ * queue holding as many completed jobs as ours: from then on retention trims both alike, by count
+ * once they reach TASK_RETENTION_COUNT.
+ */
+export async function warmFloorAsOurs(floor: RawBullmq, stack: TrainyardStack, options: Pick<ThroughputOptions, 'redisUrl' | 'warmupTasks' | 'timeoutMs'>): Promise<void> {
+  const queue = new Queue('predict', { prefix: stack.prefix, connection: { url: options.redisUrl } });
+  try {
+    const behind = (await queue.getCompletedCount()) - (await floor.completedCount());
+    await floor.drainOnly(Math.max(options.warmupTasks, behind), options.timeoutMs);
+  } finally {
+    await queue.close();
   }
 }
 
