@@ -30,8 +30,13 @@ export class AnswerOrAdmit {
   async run(rows: PredictionKeys, keep: KeptAnswers, admission: Admission): Promise<AnswerOrAdmission> {
     const keys = [keep.key, ...rows.rowKeys, ...admission.keys];
     const answered = await this.script(keys.length, ...keys, rows.rowKeys.length, ...admission.args, keep.ttlSeconds, ...keptFields(keep)).catch(notMadeOnError(admission));
-    const outcome: AnswerOrAdmission = typeof answered === 'string' ? { answers: answered } : { ahead: Number(answered) < 0 ? null : Number(answered) };
-    if (!('ahead' in outcome) || outcome.ahead === null) admission.notMade();
-    return outcome;
+    if (typeof answered === 'string') {
+      admission.notMade();
+      return { answers: answered };
+    }
+    const ahead = Number(answered);
+    if (ahead >= 0) return { ahead };
+    admission.notMade();
+    return { ahead: null };
   }
 }
