@@ -253,17 +253,21 @@ async function keepBootstrapKey(key: string, keys: ApiKeyStore, redis: RedisClie
  */
 async function lookForRetiredShards(redis: RedisClient, config: ApiConfig, log: Logger): Promise<number[]> {
   const skipped = 'shards beyond QUEUE_SHARDS that still hold tasks are not listed until a restart';
-  if (redis.status !== 'ready') return (log.warn(`Redis not ready at start: ${skipped}`), []);
-  for (let attempt = 1; ; attempt++) {
+  if (redis.status !== 'ready') {
+    log.warn(`Redis not ready at start: ${skipped}`);
+    return [];
+  }
+  for (let attempt = 1; attempt <= 3; attempt++) {
     try {
       const retired = await retiredShards(redis, config.QUEUE_PREFIX, config.QUEUE_SHARDS);
       if (retired.length) log.info({ shards: retired }, 'shards beyond QUEUE_SHARDS still hold tasks: listed and on Bull Board until a restart finds them empty');
       return retired;
     } catch (error) {
-      if (attempt === 3) return (log.warn({ err: error }, `could not look for retired queue shards: ${skipped}`), []);
-      await sleep(500 * attempt);
+      if (attempt === 3) log.warn({ err: error }, `could not look for retired queue shards: ${skipped}`);
+      else await sleep(500 * attempt);
     }
   }
+  return [];
 }
 
 /** How long the start waits for Redis before listening anyway (requests answer 503 until it comes). */

@@ -13,7 +13,7 @@ export interface OutcomeWrite {
   label: string;
 }
 
-/** A check an attempt's outcome must pass: an op of the task runtime's batch that answers 1 when it fails, and the error the attempt then ends with. */
+/** A check an attempt's outcome must pass: an op of the task runtime's batch that answers 0 when it passes (the guard of RedisBatch.sendGuarded), and the error the attempt then ends with. */
 export interface OutcomeCheck {
   op: ScriptOp;
   error: () => Error;
@@ -48,9 +48,9 @@ export class TaskBookkeeping {
     await this.judge(taskId, plan, await Promise.all(plan.ops.map((op) => this.batch.write<number>(op))), checks);
   }
 
-  /** Makes one check on its own: rejects with its error when it fails. */
+  /** Makes one check on its own: rejects with its error when it fails (answers anything but 0). */
   async verify(check: OutcomeCheck): Promise<void> {
-    if ((await this.batch.write<number>(check.op)) === 1) throw check.error();
+    if ((await this.batch.write<number>(check.op)) > 0) throw check.error();
   }
 
   /**
