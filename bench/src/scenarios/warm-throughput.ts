@@ -38,14 +38,14 @@ export interface ThroughputFigures {
    * Workers alone, tasks/s: the queue is paused while the tasks are queued (ours over HTTP, the
    * no-op worker's by addBulk), the clock starts at resume.
    */
-  drain: { ours: Repeated; raw: Repeated; ratio: Repeated; floor: DrainFloor };
+  drain: { ours: Repeated; raw: Repeated; ratio: Repeated; floor: DrainFloor; guarantees: DrainFloor };
 }
 
-/** The no-op worker draining jobs that carry our jobs' BullMQ options (the floor of our worker), paired with the two drains. */
+/** The no-op worker draining jobs that carry our jobs' BullMQ options (the floor of our worker), or also writing what our guarantees write per task, paired with the two drains. */
 export interface DrainFloor {
   /** Jobs/s per round. */
   runs: Repeated;
-  /** floor / no-op: what our jobs' options cost BullMQ alone. */
+  /** floor / no-op: what our jobs' options (and guarantees) cost alone. */
   cost: Repeated;
   /** ours / floor: what the guarantees leave. */
   ratio: Repeated;
@@ -56,12 +56,13 @@ export interface DrainFloor {
  * no-op worker of the same concurrency, and against the bare Express server in front of that
  * worker. Every side stops the clock at the N-th completed event on the queue's event stream; ours
  * then checks over HTTP that every task reads SUCCESS (untimed). The workers-alone drains pair the
- * no-op worker, `floor` (another no-op worker on its own queue, draining jobs with our options) and ours.
+ * no-op worker, the floors (`floor.options`, another no-op worker on its own queue, draining jobs with
+ * our options; `floor.guarantees`, one that also writes what our guarantees write per task) and ours.
  */
 export async function measureWarmThroughput(
   stack: TrainyardStack,
   raw: RawBullmq,
-  floor: RawBullmq,
+  floor: { options: RawBullmq; guarantees: RawBullmq },
   bare: BareFront,
   options: ThroughputOptions,
 ): Promise<ThroughputFigures> {
@@ -79,15 +80,19 @@ export async function measureWarmThroughput(
       bareRuns.push((await bareOnce(options.tasks)).rate);
       oursRuns.push(await oursOnce(stack, options));
     }
-    await warmFloorAsOurs(floor, stack, options);
+    await warmFloorAsOurs(floor.options, stack, options);
+    await warmFloorAsOurs(floor.guarantees, stack, options);
     const oursDrains: number[] = [];
     const rawDrains: number[] = [];
     const floorDrains: number[] = [];
+    const guaranteesDrains: number[] = [];
     for (let i = 0; i < options.repetitions; i++) {
       rawDrains.push(await raw.drainOnly(options.tasks, options.timeoutMs));
-      floorDrains.push(await floor.drainOnly(options.tasks, options.timeoutMs));
+      floorDrains.push(await floor.options.drainOnly(options.tasks, options.timeoutMs));
+      guaranteesDrains.push(await floor.guarantees.drainOnly(options.tasks, options.timeoutMs));
       oursDrains.push(await drainOnly(stack, options));
     }
+    const floorOf = (drains: number[]): DrainFloor => ({ runs: repeated(drains), cost: pairedRatios(drains, rawDrains), ratio: pairedRatios(oursDrains, drains) });
     return {
       ours: repeated(oursRuns),
       raw: repeated(rawRuns),
@@ -97,7 +102,8 @@ export async function measureWarmThroughput(
         ours: repeated(oursDrains),
         raw: repeated(rawDrains),
         ratio: pairedRatios(oursDrains, rawDrains),
-        floor: { runs: repeated(floorDrains), cost: pairedRatios(floorDrains, rawDrains), ratio: pairedRatios(oursDrains, floorDrains) },
+        floor: floorOf(floorDrains),
+        guarantees: floorOf(guaranteesDrains),
       },
     };
   } finally {
