@@ -124,7 +124,10 @@ try {
     }
     if (asked('--latency')) {
       const front = await BareTaskServer.start(redis.url, raw.prefix, timeoutMs);
-      const latency = await measureIdleLatency(stack, raw, front, { model, ...settings.latency }).finally(() => front.stop());
+      const admitting = await BareTaskServer.start(redis.url, guarantees.prefix, timeoutMs, true);
+      const latency = await measureIdleLatency(stack, raw, front, { front: admitting, worker: guarantees }, { model, ...settings.latency }).finally(() =>
+        Promise.all([front.stop(), admitting.stop()]),
+      );
       const rawP50 = median(latency.raw);
       const p99 = (samples: number[]) => percentile(samples, 99).toFixed(2);
       const cpu = ({ api, worker }: LatencyCpu, front = 'API') => `CPU per task ${front} ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
@@ -140,6 +143,13 @@ try {
           `Prefer: wait ${floorWaited.toFixed(2)} ms (+${(floorWaited - rawP50).toFixed(2)} above raw, ours +${(median(latency.waited) - floorWaited).toFixed(2)} above it); ` +
           `p99 polling ${p99(bareFront.polled)}, Prefer: wait ${p99(bareFront.waited)} ms; ${bareFront.meanPolls.toFixed(2)} GETs per task (mean); ` +
           `polling ${cpu(bareFront.cpu.polled, 'front')}; Prefer: wait ${cpu(bareFront.cpu.waited, 'front')}`,
+      );
+      const kept = latency.guaranteesFloor;
+      const [keptPolled, keptWaited] = [median(kept.polled), median(kept.waited)];
+      console.log(
+        `  guarantees floor p50: polling ${keptPolled.toFixed(2)} ms (+${(keptPolled - rawP50).toFixed(2)} above raw, ours +${(median(latency.polled) - keptPolled).toFixed(2)} above it), ` +
+          `Prefer: wait ${keptWaited.toFixed(2)} ms (+${(keptWaited - rawP50).toFixed(2)} above raw, ours +${(median(latency.waited) - keptWaited).toFixed(2)} above it); ` +
+          `polling ${cpu(kept.cpu.polled, 'front')}; Prefer: wait ${cpu(kept.cpu.waited, 'front')}`,
       );
     }
   } finally {

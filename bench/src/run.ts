@@ -59,6 +59,13 @@ async function main(): Promise<void> {
   stops.push(() => bare.stop());
   const raw = await RawBullmq.start(redisUrl, bare.prefix, throughput.workerConcurrency, timeoutMs);
   stops.push(() => raw.stop());
+  // The floors' workers, each on a queue of its own: jobs with our options; the same, also writing what our guarantees write.
+  const startFloor = async (bookkeeping: boolean) => {
+    const floor = await RawBullmq.start(redisUrl, uniquePrefix(bookkeeping ? 'kept-floor' : 'noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, bookkeeping);
+    stops.push(() => floor.stop());
+    return floor;
+  };
+  const [optionsFloor, guaranteesFloor] = await Promise.all([startFloor(false), startFloor(true)]);
   const stack = await TrainyardStack.start(
     benchStack(redisUrl, settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : []),
   );
@@ -93,21 +100,16 @@ async function main(): Promise<void> {
     log('idle latency');
     const floor = await BareTaskServer.start(redisUrl, raw.prefix, timeoutMs);
     stops.push(() => floor.stop());
-    results.latency = await measureIdleLatency(stack, raw, floor, { model, ...latency });
-    // Its event reader would follow every job of the later scenarios on that queue.
-    await floor.stop();
+    const admitting = await BareTaskServer.start(redisUrl, guaranteesFloor.prefix, timeoutMs, true);
+    stops.push(() => admitting.stop());
+    results.latency = await measureIdleLatency(stack, raw, floor, { front: admitting, worker: guaranteesFloor }, { model, ...latency });
+    // Their event readers would follow every job of the later scenarios on those queues.
+    await Promise.all([floor.stop(), admitting.stop()]);
   }
 
-  let drainFloor: { options: RawBullmq; guarantees: RawBullmq } | undefined;
   if (runs('throughput')) {
     log('warm throughput');
-    const floors = await Promise.all([false, true].map(async (bookkeeping) => {
-      const floor = await RawBullmq.start(redisUrl, uniquePrefix(bookkeeping ? 'kept-floor' : 'noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, bookkeeping);
-      stops.push(() => floor.stop());
-      return floor;
-    }));
-    drainFloor = { options: floors[0]!, guarantees: floors[1]! };
-    results.throughput = await measureWarmThroughput(stack, raw, drainFloor, bare, { redisUrl, model, ...throughput });
+    results.throughput = await measureWarmThroughput(stack, raw, { options: optionsFloor, guarantees: guaranteesFloor }, bare, { redisUrl, model, ...throughput });
     if (results.workerRss) results.workerRss.afterThroughput = stack.workerRssBytes();
   }
 
@@ -128,16 +130,11 @@ async function main(): Promise<void> {
 
   if (runs('redis')) {
     log('Redis work per task');
-    if (!drainFloor) {
-      const guarantees = await RawBullmq.start(redisUrl, uniquePrefix('kept-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, true);
-      stops.push(() => guarantees.stop());
-      drainFloor = { options: guarantees, guarantees };
-    }
-    results.redisWork = await measureRedisWork(redis, stack, raw, drainFloor.guarantees, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
+    results.redisWork = await measureRedisWork(redis, stack, raw, guaranteesFloor, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
   }
 
   log('workers stopped, nothing drains');
-  await Promise.all([stack.stopWorker(), raw.stopWorker(), drainFloor?.options.stopWorker(), drainFloor?.guarantees.stopWorker()]);
+  await Promise.all([stack.stopWorker(), raw.stopWorker(), optionsFloor.stopWorker(), guaranteesFloor.stopWorker()]);
   const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
   if (runs('submit')) {
     log('submit path');

@@ -83,6 +83,9 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
           `  The floor (bare Express: queue.add, getJobState, waitUntilFinished; the no-op worker): polling ${percentiles(latency.floor.polled)}, ` +
             `GETs per task (mean) ${latency.floor.meanPolls.toFixed(2)}, ${cpuPerTask(latency.floor.cpu.polled, 'front')}; ` +
             `Prefer: wait ${percentiles(latency.floor.waited)}, ${cpuPerTask(latency.floor.cpu.waited, 'front')}.`,
+          `  The floor of our guarantees (that front admitting each task with TaskBacklog.admit and adding a job with our options; the guarantees floor's worker): ` +
+            `polling ${percentiles(latency.guaranteesFloor.polled)}, GETs per task (mean) ${latency.guaranteesFloor.meanPolls.toFixed(2)}, ` +
+            `${cpuPerTask(latency.guaranteesFloor.cpu.polled, 'front')}; Prefer: wait ${percentiles(latency.guaranteesFloor.waited)}, ${cpuPerTask(latency.guaranteesFloor.cpu.waited, 'front')}.`,
         ]
       : []),
     ...(lateAnswers
