@@ -109,7 +109,11 @@ async function main(): Promise<void> {
 
   if (runs('throughput')) {
     log('warm throughput');
-    results.throughput = await measureWarmThroughput(stack, raw, { options: optionsFloor, guarantees: guaranteesFloor }, bare, { redisUrl, model, ...throughput });
+    const admitting = await BareTaskServer.start(redisUrl, guaranteesFloor.prefix, timeoutMs, true);
+    stops.push(() => admitting.stop());
+    const floors = { options: optionsFloor, guarantees: guaranteesFloor, admitting: { url: admitting.url, prefix: guaranteesFloor.prefix } };
+    results.throughput = await measureWarmThroughput(stack, raw, floors, bare, { redisUrl, model, ...throughput });
+    await admitting.stop();
     if (results.workerRss) results.workerRss.afterThroughput = stack.workerRssBytes();
   }
 

@@ -1,7 +1,7 @@
 /**
  * Floor of our idle latency: a bare HTTP front of BullMQ that a client follows as it follows ours.
  * POST /v1/predict does one queue.add (202 with the job's id), or with `Prefer: wait` holds its
- * answer until the job has finished (job.waitUntilFinished on a QueueEvents kept open), then 200
+ * answer until the job has finished (job.waitUntilFinished on a QueueEvents kept open once opened), then 200
  * SUCCESS; GET /v1/tasks/:id answers the job's state from queue.getJobState (one script, one round
  * trip), completed as SUCCESS. No validation, no ids, no bookkeeping. Run as its own process; a
  * no-op worker on the same prefix runs the jobs.
@@ -24,8 +24,14 @@ const redisUrl = process.env.REDIS_URL;
 if (!port || !prefix || !redisUrl) throw new Error('PORT, QUEUE_PREFIX and REDIS_URL are required');
 
 const queue = new Queue('predict', { prefix, connection: { url: redisUrl } });
-const events = new QueueEvents('predict', { prefix, connection: { url: redisUrl } });
-await events.waitUntilReady();
+// Opened by the first request that waits: a front only submitted to (warm throughput) follows no events.
+let events: Promise<QueueEvents> | undefined;
+const followEvents = () =>
+  (events ??= (async () => {
+    const reader = new QueueEvents('predict', { prefix, connection: { url: redisUrl } });
+    await reader.waitUntilReady();
+    return reader;
+  })());
 const waitMs = 10_000;
 
 const admissions = process.env.GUARANTEES === '1' ? new Redis(redisUrl) : undefined;
@@ -53,7 +59,7 @@ serveCeiling(
         res.status(202).json({ task_id: job.id });
         return;
       }
-      await job.waitUntilFinished(events, waitMs);
+      await job.waitUntilFinished(await followEvents(), waitMs);
       res.status(200).json({ task_id: job.id, status: 'SUCCESS' });
     });
     app.get('/v1/tasks/:id', async (req, res) => {
@@ -62,6 +68,6 @@ serveCeiling(
     });
   },
   async () => {
-    await Promise.all([queue.close(), events.close(), admissions?.quit()]);
+    await Promise.all([queue.close(), events?.then((reader) => reader.close()), admissions?.quit()]);
   },
 );

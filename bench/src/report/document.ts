@@ -64,7 +64,8 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
       ? [
           `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
             `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
-            `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +
+            `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s; the floor of our guarantees (a bare front admitting each task ` +
+            `with TaskBacklog.admit and adding a job with our options; the guarantees floor's worker), same client: ${list(throughput.guaranteesEndToEnd.runs.runs)} tasks/s. ` +
             `Workers alone (${settings.throughput.tasks} tasks queued while the queue was paused, timed from resume): ours ${list(throughput.drain.ours.runs)} tasks/s; ` +
             `no-op ${list(throughput.drain.raw.runs)} jobs/s; no-op with our jobs' options (the floor: our ids, fair priorities, deduplication ids, retries, ` +
             `retention by age and count, our job data; on a queue of its own holding as many completed jobs as ours) ${list(throughput.drain.floor.runs.runs)} jobs/s; ` +

@@ -168,6 +168,13 @@ function throughputRows(throughput: ThroughputFigures): Row[] {
       target: '≥ 0.85×',
       met: bareFront >= 0.85,
     },
+    floorRow(
+      'Warm throughput against the floor of our guarantees (tasks/s)',
+      throughput.ours,
+      throughput.guaranteesEndToEnd.runs,
+      throughput.guaranteesEndToEnd.ratio,
+      `bare HTTP front admitting as ours + the guarantees floor’s Worker, the same client (${fixed(throughput.guaranteesEndToEnd.cost.median, 2)}× of the bare front)`,
+    ),
     {
       figure: 'Our worker alone draining queued predictions (tasks/s)',
       before: '0.43×',

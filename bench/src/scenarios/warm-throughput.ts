@@ -34,6 +34,8 @@ export interface ThroughputFigures {
   ratio: Repeated;
   /** The bare Express server and the no-op worker, submitted to exactly as ours: HTTP's share of the gap. */
   bareEndToEnd: Repeated;
+  /** The floor of our guarantees end to end: a bare front admitting as ours, the guarantees floor's worker, the same client. */
+  guaranteesEndToEnd: { runs: Repeated; cost: Repeated; ratio: Repeated };
   /**
    * Workers alone, tasks/s: the queue is paused while the tasks are queued (ours over HTTP, the
    * no-op worker's by addBulk), the clock starts at resume.
@@ -54,7 +56,9 @@ export interface DrainFloor {
 /**
  * N predictions submitted over HTTP until all have completed, against addBulk of N jobs drained by a
  * no-op worker of the same concurrency, and against the bare Express server in front of that
- * worker. Every side stops the clock at the N-th completed event on the queue's event stream; ours
+ * worker, and against the floor of our guarantees (`floor.admitting`, a bare front that admits and
+ * queues as ours, in front of the guarantees floor's worker). Every side stops the clock at the N-th
+ * completed event on the queue's event stream; ours
  * then checks over HTTP that every task reads SUCCESS (untimed). The workers-alone drains pair the
  * no-op worker, the floors (`floor.options`, another no-op worker on its own queue, draining jobs with
  * our options; `floor.guarantees`, one that also writes what our guarantees write per task) and ours.
@@ -62,22 +66,27 @@ export interface DrainFloor {
 export async function measureWarmThroughput(
   stack: TrainyardStack,
   raw: RawBullmq,
-  floor: { options: RawBullmq; guarantees: RawBullmq },
+  floor: { options: RawBullmq; guarantees: RawBullmq; admitting: BareFront },
   bare: BareFront,
   options: ThroughputOptions,
 ): Promise<ThroughputFigures> {
   const bareClient = new JsonClient(bare.url);
   const bareOnce = (tasks: number) => submitUntilCompleted(bareClient, bare.prefix, { ...options, tasks });
+  const admittingClient = new JsonClient(floor.admitting.url);
+  const admittingOnce = (tasks: number) => submitUntilCompleted(admittingClient, floor.admitting.prefix, { ...options, tasks });
   try {
     await raw.throughput(options.warmupTasks, options.timeoutMs);
     await bareOnce(options.warmupTasks);
+    await admittingOnce(options.warmupTasks);
     await oursOnce(stack, { ...options, tasks: options.warmupTasks });
     const oursRuns: number[] = [];
     const rawRuns: number[] = [];
     const bareRuns: number[] = [];
+    const admittingRuns: number[] = [];
     for (let i = 0; i < options.repetitions; i++) {
       rawRuns.push(await raw.throughput(options.tasks, options.timeoutMs));
       bareRuns.push((await bareOnce(options.tasks)).rate);
+      admittingRuns.push((await admittingOnce(options.tasks)).rate);
       oursRuns.push(await oursOnce(stack, options));
     }
     await warmFloorAsOurs(floor.options, stack, options);
@@ -98,6 +107,7 @@ export async function measureWarmThroughput(
       raw: repeated(rawRuns),
       ratio: pairedRatios(oursRuns, rawRuns),
       bareEndToEnd: repeated(bareRuns),
+      guaranteesEndToEnd: { runs: repeated(admittingRuns), cost: pairedRatios(admittingRuns, bareRuns), ratio: pairedRatios(oursRuns, admittingRuns) },
       drain: {
         ours: repeated(oursDrains),
         raw: repeated(rawDrains),
@@ -108,6 +118,7 @@ export async function measureWarmThroughput(
     };
   } finally {
     bareClient.close();
+    admittingClient.close();
   }
 }
 
