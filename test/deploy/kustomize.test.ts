@@ -117,6 +117,14 @@ patches:
     expect(document.list).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('copies a value, so that changing the copy leaves the original as it was', () => {
+    const document = { list: [{ name: 'a', metadata: { key: 'x' } }] };
+    applyOperation(document, { op: 'copy', from: '/list/0', path: '/list/1' });
+    applyOperation(document, { op: 'replace', path: '/list/1/metadata/key', value: 'y' });
+    expect(document.list).toEqual([{ name: 'a', metadata: { key: 'x' } }, { name: 'a', metadata: { key: 'y' } }]);
+    expect(() => applyOperation(document, { op: 'copy', from: '/list/2', path: '/list/-' })).toThrow(/\/list\/2: no "2"/);
+  });
+
   describe('fails loudly on', () => {
     const cases: [string, Record<string, string>, RegExp][] = [
       ['a field it does not render', { 'kustomization.yaml': 'replicas: [{ name: app, count: 2 }]\n' }, /"replicas" not supported by this renderer/],

@@ -315,22 +315,16 @@ function applyPatch(resources: Resource[], patch: NonNullable<Kustomization['pat
   for (const target of targets) for (const operation of operations as JsonObject[]) applyOperation(target as unknown as JsonObject, operation, `${where} on ${target.kind} ${target.metadata.name}`);
 }
 
-/** One RFC 6902 operation: add, remove, replace or test. */
+/** One RFC 6902 operation: add, remove, replace, test or copy. */
 export function applyOperation(document: JsonObject, operation: JsonObject, where = 'patch'): void {
-  const { op, path, value } = operation;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new KustomizeError(`${where}: bad path ${String(path)}`);
-  const tokens = path.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const last = tokens.pop()!;
-  let parent: Json = document;
-  for (const token of tokens) {
-    parent = child(parent, token, where, path);
-  }
-  if (parent === null || typeof parent !== 'object') throw new KustomizeError(`${where}: ${path} has no parent object`);
-  const container = parent as Json[] | JsonObject;
+  const { op, path, from } = operation;
+  const [container, last] = parentOf(document, path, where);
   const exists = Array.isArray(container) ? /^\d+$/.test(last) && Number(last) < container.length : Object.hasOwn(container, last);
+  // A copy is an add of what `from` holds, deep-copied so that later operations change only the copy.
+  const value = op === 'copy' ? structuredClone(child(...parentOf(document, from, where), where, String(from))) : operation.value;
   switch (op) {
     case 'test':
-      if (!exists || JSON.stringify(child(container, last, where, path)) !== JSON.stringify(value)) {
+      if (!exists || JSON.stringify(child(container, last, where, String(path))) !== JSON.stringify(value)) {
         throw new KustomizeError(`${where}: test failed at ${path}: expected ${JSON.stringify(value)}`);
       }
       return;
@@ -342,12 +336,26 @@ export function applyOperation(document: JsonObject, operation: JsonObject, wher
       else container[last] = value as Json;
       return;
     case 'add':
+    case 'copy':
       if (Array.isArray(container)) container.splice(last === '-' ? container.length : Number(last), 0, value as Json);
       else container[last] = value as Json;
       return;
     default:
       throw new KustomizeError(`${where}: operation ${String(op)} is not supported by this renderer`);
   }
+}
+
+/** The object or list a JSON pointer points into, and the last token: where an operation acts. */
+function parentOf(document: JsonObject, path: Json | undefined, where: string): [Json[] | JsonObject, string] {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new KustomizeError(`${where}: bad path ${String(path)}`);
+  const tokens = path.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = tokens.pop()!;
+  let parent: Json = document;
+  for (const token of tokens) {
+    parent = child(parent, token, where, path);
+  }
+  if (parent === null || typeof parent !== 'object') throw new KustomizeError(`${where}: ${path} has no parent object`);
+  return [parent, last];
 }
 
 function child(node: Json, token: string, where: string, path: string): Json {
