@@ -12,13 +12,16 @@ export const kubernetesDir = new URL('deploy/kubernetes/', repoRoot).pathname;
 export const overlays = ['dev', 'production', 'production-cluster'] as const;
 export type Overlay = (typeof overlays)[number];
 
+/** An overlay as `kubectl kustomize` renders it. */
+export const render = (overlay: Overlay): Resource[] => renderDir(`${kubernetesDir}overlays/${overlay}`);
+
 /**
- * An overlay as `kubectl kustomize` renders it. Its secrets.env is never committed: the committed
- * secrets.env.example beside it, with the same keys and no values, stands in for it.
+ * The kustomization in `dir`, which may build on the overlays. An overlay's secrets.env is never
+ * committed: the committed secrets.env.example beside it, with the same keys and no values, stands in for it.
  */
-export function render(overlay: Overlay): Resource[] {
+export function renderDir(dir: string): Resource[] {
   const readFile = (path: string) => readFileSync(path.endsWith('/secrets.env') ? `${path}.example` : path, 'utf8');
-  return kustomize(`${kubernetesDir}overlays/${overlay}`, { readFile });
+  return kustomize(dir, { readFile });
 }
 
 export const contracts: Contracts = {

@@ -2,6 +2,8 @@
 // (a selector and the pods it should find, a key and the Secret that should hold it) or spans the
 // manifests and the apps (the variables they read, the paths they serve, BullMQ's key names).
 // Each check returns "Kind/name: what is wrong" lines; none means the build is consistent.
+import { shardedTypes, shardRange } from '@trainyard/shared/jobs';
+import { shardPrefix } from '@trainyard/shared/platform';
 import { podTemplateOf, type PodSpec, type Resource } from './kustomize.js';
 
 /** What an app's containers must agree with. */
@@ -298,7 +300,9 @@ function workerChecks(resources: Resource[], contracts: Contracts): string[] {
       errors.push(`${id(scaledObject)}: its target runs no worker whose configuration parses`);
       continue;
     }
-    errors.push(...triggerChecks(scaledObject, target.config.QUEUE_PREFIX as string, target.config.WORKER_QUEUES as string[]));
+    // The shards whose queues the pool serves: WORKER_SHARDS, else every one of QUEUE_SHARDS.
+    const shards = (target.config.WORKER_SHARDS as number[] | undefined) ?? shardRange(target.config.QUEUE_SHARDS as number);
+    errors.push(...triggerChecks(scaledObject, target.config.QUEUE_PREFIX as string, target.config.WORKER_QUEUES as string[], shards));
   }
   return errors;
 }
@@ -309,28 +313,39 @@ function workerChecks(resources: Resource[], contracts: Contracts): string[] {
  */
 export const bullmqKeys = (prefix: string, queue: string) => ({ wait: `${prefix}:${queue}:wait`, prioritized: `${prefix}:${queue}:prioritized`, active: `${prefix}:${queue}:active` });
 
-function triggerChecks(scaledObject: Resource, prefix: string, queues: string[]): string[] {
+/** A queue's keys in each shard it lives in: the sharded queues (train, predict) in every one of `shards`, the others in shard 0. */
+const queueKeys = (prefix: string, queue: string, shards: number[]) =>
+  ((shardedTypes as ReadonlySet<string>).has(queue) ? shards : [0]).map((shard) => bullmqKeys(shardPrefix(prefix, shard), queue));
+
+function triggerChecks(scaledObject: Resource, prefix: string, queues: string[], shards: number[]): string[] {
   const where = id(scaledObject);
   const spec = specOf(scaledObject);
   const triggers = (spec.triggers ?? []) as { type: string; name?: string; metadata: Record<string, string> }[];
   const errors: string[] = [];
-  const known = new Set(queues.flatMap((queue) => Object.values(bullmqKeys(prefix, queue))));
+  const known = new Set(queues.flatMap((queue) => queueKeys(prefix, queue, shards).flatMap((keys) => Object.values(keys))));
+  const inShards = shards.length > 1 ? ` in shards ${shards.join(', ')}` : '';
   for (const trigger of triggers) {
     if (trigger.type !== 'redis' && trigger.type !== 'redis-cluster') errors.push(`${where}: trigger type ${trigger.type} is not a Redis one`);
-    if (!known.has(trigger.metadata.listName!)) errors.push(`${where}: ${trigger.metadata.listName} is no BullMQ key of the queues ${queues.join(', ')} under ${prefix}`);
+    if (!known.has(trigger.metadata.listName!)) errors.push(`${where}: ${trigger.metadata.listName} is no BullMQ key of the queues ${queues.join(', ')} under ${prefix}${inShards}`);
   }
+  // One Redis, one protocol: shard triggers added before components/redis-cluster would stay plain redis.
+  const types = [...new Set(triggers.map((trigger) => trigger.type))];
+  if (types.length > 1) errors.push(`${where}: its triggers mix the types ${types.join(' and ')}`);
   const lists = new Set(triggers.map((trigger) => trigger.metadata.listName));
   for (const queue of queues) {
-    const { wait, prioritized } = bullmqKeys(prefix, queue);
-    for (const key of [wait, prioritized]) if (!lists.has(key)) errors.push(`${where}: no trigger on ${key}, where ${queue}'s runnable jobs wait`);
+    for (const { wait, prioritized } of queueKeys(prefix, queue, shards)) {
+      for (const key of [wait, prioritized]) if (!lists.has(key)) errors.push(`${where}: no trigger on ${key}, where ${queue}'s runnable jobs wait`);
+    }
   }
   const formula = spec.advanced?.scalingModifiers?.formula as string | undefined;
   if (formula) {
-    const used = new Set(formula.match(/[A-Za-z_]\w*/g));
+    const terms: string[] = formula.match(/[A-Za-z_]\w*/g) ?? [];
+    const used = new Set(terms);
     for (const trigger of triggers) {
       if (!trigger.name || !used.has(trigger.name)) errors.push(`${where}: the trigger on ${trigger.metadata.listName} is left out of the formula "${formula}"`);
     }
     for (const name of used) if (!triggers.some((trigger) => trigger.name === name)) errors.push(`${where}: the formula names ${name}, which no trigger is`);
+    for (const name of new Set(terms.filter((term, index) => terms.indexOf(term) !== index))) errors.push(`${where}: the formula counts ${name} more than once`);
   }
   return errors;
 }

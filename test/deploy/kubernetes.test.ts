@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { shardPrefix } from '@trainyard/shared/platform';
 import { apiNodeFlags } from '../../scripts/processes.js';
 import { readRepoFile } from '../compose/compose-file.js';
 import { render, contracts, kubernetesDir, overlays, type Overlay } from './build.js';
@@ -76,7 +77,38 @@ describe('overlays/production', () => {
     expect(keda('production-cluster').REDIS_ADDRESS.split(',').length).toBeGreaterThan(1);
     const types = (overlay: Overlay) => find(render(overlay), 'ScaledObject', 'trainyard-worker-predict').spec.triggers.map((t: any) => t.type);
     expect(types('production')).toEqual(['redis', 'redis', 'redis']);
-    expect(types('production-cluster')).toEqual(['redis-cluster', 'redis-cluster', 'redis-cluster']);
+    expect([...new Set(types('production-cluster'))]).toEqual(['redis-cluster']);
+  });
+});
+
+describe('overlays/production-cluster', () => {
+  const build = render('production-cluster');
+  const common = configMap(build, 'trainyard-common').data;
+  const scaledObject = (pool: string) => find(build, 'ScaledObject', `trainyard-worker-${pool}`).spec;
+
+  it('runs three queue shards, and scales the train and predict pools on every key of each', () => {
+    expect(common.QUEUE_SHARDS).toBe('3');
+    for (const pool of ['train', 'predict']) {
+      const { triggers, advanced } = scaledObject(pool);
+      const expected = [0, 1, 2].flatMap((shard) => {
+        const [prefix, suffix] = [shardPrefix(common.QUEUE_PREFIX, shard), shard ? `_s${shard}` : ''];
+        return [[`waiting${suffix}`, `${prefix}:${pool}:wait`], [`prioritized${suffix}`, `${prefix}:${pool}:prioritized`], [`active${suffix}`, `${prefix}:${pool}:active`]];
+      });
+      expect(triggers.map((t: any) => [t.name, t.metadata.listName]), pool).toEqual(expected);
+      // The formula adds every trigger up, each exactly once.
+      expect(advanced.scalingModifiers.formula.split(' + ').sort(), pool).toEqual(triggers.map((t: any) => t.name).sort());
+    }
+    expect(scaledObject('notify').triggers).toHaveLength(3);
+  });
+
+  it('fails its checks when a shard trigger is off its shard’s prefix', () => {
+    const broken = structuredClone(build);
+    const trigger = find(broken, 'ScaledObject', 'trainyard-worker-predict').spec.triggers.find((t: any) => t.name === 'waiting_s2');
+    trigger.metadata.listName = trigger.metadata.listName.replace(/:(\d+)\}/, (_: string, salt: string) => `:${Number(salt) + 1}}`);
+    expect(checkBuild(broken, contracts)).toEqual([
+      `ScaledObject/trainyard-worker-predict: ${trigger.metadata.listName} is no BullMQ key of the queues predict under {trainyard} in shards 0, 1, 2`,
+      `ScaledObject/trainyard-worker-predict: no trigger on ${shardPrefix('{trainyard}', 2)}:predict:wait, where predict's runnable jobs wait`,
+    ]);
   });
 });
 
@@ -154,6 +186,9 @@ describe('the checks catch', () => {
     ['a trigger on another queue', (b) => (scaled(b, 'predict').triggers[0].metadata.listName = '{trainyard}:train:wait'), /trainyard-worker-predict: \{trainyard\}:train:wait is no BullMQ key of the queues predict under \{trainyard\}/],
     ['no trigger on prioritized jobs', (b) => scaled(b).triggers.splice(1, 1), /no trigger on \{trainyard\}:train:prioritized/],
     ['a trigger left out of the formula', (b) => (scaled(b).advanced.scalingModifiers.formula = 'waiting + prioritized'), /the trigger on \{trainyard\}:train:active is left out of the formula/],
+    ['a trigger counted twice', (b) => (scaled(b).advanced.scalingModifiers.formula = 'waiting + prioritized + active + waiting'), /trainyard-worker-train: the formula counts waiting more than once/],
+    ['sharded queues without their shards’ triggers', (b) => (configMap(b, 'trainyard-common').data.QUEUE_SHARDS = '3'), /trainyard-worker-predict: no trigger on \{trainyard:s2:770\}:predict:prioritized/],
+    ['triggers of both Redis types', (b) => (scaled(b).triggers[2].type = 'redis-cluster'), /trainyard-worker-train: its triggers mix the types redis and redis-cluster/],
     ['a bare Service name for KEDA', (b) => (find(b, 'ConfigMap', 'trainyard-keda').data.REDIS_ADDRESS = 'redis:6379'), /KEDA's operator resolves a bare name in its own namespace/],
     ['a KEDA address on a port Redis does not serve', (b) => (find(b, 'ConfigMap', 'trainyard-keda').data.REDIS_ADDRESS = 'redis.trainyard-dev.svc:6380'), /Service redis has no port 6380/],
     ['a root container', (b) => delete (podTemplateOf(find(b, 'StatefulSet', 'redis'))!.spec.securityContext as { runAsUser?: number }).runAsUser, /StatefulSet\/redis container redis: must run as a numeric non-root user/],

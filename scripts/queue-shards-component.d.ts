@@ -1,0 +1,1 @@
+export declare function queueShardsComponent(shards: number, prefix: string): string;
