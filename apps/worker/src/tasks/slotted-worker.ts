@@ -3,8 +3,10 @@ import type { Slots } from './slots.js';
 
 /**
  * A BullMQ worker whose every job holds one of slots shared with the process's other workers of the
- * queue (one per shard), so that together they hold at most the slots' limit, never more: the slot
- * is taken before the job is moved to active and given back once the job is moved out of it.
+ * queue (one per shard), so that together they hold at most the slots' limit: the slot is taken
+ * before the job is moved to active and given back once the job is moved out of it. The bound is
+ * never exceeded, not even by two shards' workers fetching at the same moment (each has its slot
+ * before it asks Redis), so a job this process holds never waits for a pool thread.
  *
  * Not pause()/resume(): a worker paused while blocked waiting for its queue's marker (up to
  * drainDelay) still moves the job that wakes it to active, and pause() stops the stalled checker.
