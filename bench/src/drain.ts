@@ -1,8 +1,9 @@
 /**
  * node bench/dist/drain.js [ROUNDS] [--redis-work] [--latency] (after npm run build): the worker
  * side of npm run bench alone, for quick iterations on the worker. ROUNDS (5 by default) paired
- * drains of 3,000 queued predictions, the no-op worker's, the floor's (a no-op worker draining jobs
- * with our jobs' options) then ours (warm-throughput's workers-alone part), each with the worker's
+ * drains of 3,000 queued predictions, the no-op worker's, the floors' (a no-op worker draining jobs
+ * with our jobs' options; one also writing what our guarantees write per task) then ours
+ * (warm-throughput's workers-alone part), each with the worker's
  * and Redis' CPU and Redis' commands per task over the drain; then, when asked, the Redis-work
  * scenario and the idle latency (with its floor, a bare HTTP front of the no-op worker). On a
  * redis-server of its own; every process it starts is stopped. BENCH_CPU_PROF_DIR profiles our
@@ -76,6 +77,7 @@ const redis = await PrivateRedis.start(timeoutMs);
 try {
   const raw = await RawBullmq.start(redis.url, uniquePrefix('noop'), throughput.workerConcurrency, timeoutMs);
   const floor = await RawBullmq.start(redis.url, uniquePrefix('noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs);
+  const guarantees = await RawBullmq.start(redis.url, uniquePrefix('guarantees-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, true);
   const profile = settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : [];
   const stack = await TrainyardStack.start(benchStack(redis.url, profile));
   try {
@@ -84,37 +86,48 @@ try {
     await raw.drainOnly(throughput.warmupTasks, timeoutMs);
     await drainOnly(stack, { ...drain, tasks: throughput.warmupTasks });
     await warmFloorAsOurs(floor, stack, { ...drain, warmupTasks: throughput.warmupTasks });
+    await warmFloorAsOurs(guarantees, stack, { ...drain, warmupTasks: throughput.warmupTasks });
     const ours: number[] = [];
     const noop: number[] = [];
     const floors: number[] = [];
     const oursCosts: DrainCost[] = [];
     const noopCosts: DrainCost[] = [];
     const floorCosts: DrainCost[] = [];
+    const guaranteesRuns: number[] = [];
+    const guaranteesCosts: DrainCost[] = [];
     for (let i = 0; i < rounds; i++) {
       noop.push(await raw.drainOnly(throughput.tasks, timeoutMs, meter(redis, () => raw.workerCpuSeconds(), noopCosts)));
       floors.push(await floor.drainOnly(throughput.tasks, timeoutMs, meter(redis, () => floor.workerCpuSeconds(), floorCosts)));
+      guaranteesRuns.push(await guarantees.drainOnly(throughput.tasks, timeoutMs, meter(redis, () => guarantees.workerCpuSeconds(), guaranteesCosts)));
       ours.push(await drainOnly(stack, drain, meter(redis, () => stack.workerCpuSeconds(), oursCosts)));
       console.log(
         `round ${i + 1}: no-op ${noop[i]!.toFixed(0)} jobs/s, floor ${floors[i]!.toFixed(0)} jobs/s (${(floors[i]! / noop[i]!).toFixed(2)}× no-op), ` +
-          `ours ${ours[i]!.toFixed(0)} tasks/s (${(ours[i]! / noop[i]!).toFixed(2)}× no-op, ${(ours[i]! / floors[i]!).toFixed(2)}× floor)`,
+          `guarantees floor ${guaranteesRuns[i]!.toFixed(0)} jobs/s (${(guaranteesRuns[i]! / noop[i]!).toFixed(2)}× no-op), ` +
+          `ours ${ours[i]!.toFixed(0)} tasks/s (${(ours[i]! / noop[i]!).toFixed(2)}× no-op, ${(ours[i]! / floors[i]!).toFixed(2)}× floor, ${(ours[i]! / guaranteesRuns[i]!).toFixed(2)}× guarantees floor)`,
       );
     }
     const spread = ({ median, min, max }: Repeated) => `${median.toFixed(2)} (${min.toFixed(2)}–${max.toFixed(2)})×`;
     console.log(
       `drain: ours ${median(ours).toFixed(0)} tasks/s, no-op ${median(noop).toFixed(0)} jobs/s, floor ${median(floors).toFixed(0)} jobs/s; ` +
-        `ours / no-op ${spread(pairedRatios(ours, noop))}, floor / no-op ${spread(pairedRatios(floors, noop))}, ours / floor ${spread(pairedRatios(ours, floors))}`,
+        `ours / no-op ${spread(pairedRatios(ours, noop))}, floor / no-op ${spread(pairedRatios(floors, noop))}, ours / floor ${spread(pairedRatios(ours, floors))}; ` +
+        `guarantees floor ${median(guaranteesRuns).toFixed(0)} jobs/s, / no-op ${spread(pairedRatios(guaranteesRuns, noop))}, ours / it ${spread(pairedRatios(ours, guaranteesRuns))}`,
     );
     console.log(`  ours:  ${costLine(oursCosts)}`);
     console.log(`  floor: ${costLine(floorCosts)}`);
+    console.log(`  guarantees floor: ${costLine(guaranteesCosts)}`);
     console.log(`  no-op: ${costLine(noopCosts)}`);
     if (asked('--redis-work')) {
-      const work = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
+      const work = await measureRedisWork(redis, stack, raw, guarantees, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
       console.log(`Redis work per task: ours ${workLine(work.ours)}; raw ${workLine(work.raw)}`);
       console.log(`  ratios: commands ${(work.ours.commands / work.raw.commands).toFixed(2)}×, CPU ${(work.ours.cpuMicros / work.raw.cpuMicros).toFixed(2)}×`);
+      console.log(`  floor of the guarantees: ${workLine(work.floor)}; CPU ${(work.floor.cpuMicros / work.raw.cpuMicros).toFixed(2)}× raw, ours ${(work.ours.cpuMicros / work.floor.cpuMicros).toFixed(2)}× of it`);
     }
     if (asked('--latency')) {
       const front = await BareTaskServer.start(redis.url, raw.prefix, timeoutMs);
-      const latency = await measureIdleLatency(stack, raw, front, { model, ...settings.latency }).finally(() => front.stop());
+      const admitting = await BareTaskServer.start(redis.url, guarantees.prefix, timeoutMs, true);
+      const latency = await measureIdleLatency(stack, raw, front, { front: admitting, worker: guarantees }, { model, ...settings.latency }).finally(() =>
+        Promise.all([front.stop(), admitting.stop()]),
+      );
       const rawP50 = median(latency.raw);
       const p99 = (samples: number[]) => percentile(samples, 99).toFixed(2);
       const cpu = ({ api, worker }: LatencyCpu, front = 'API') => `CPU per task ${front} ${(api / 1000).toFixed(2)} ms, worker ${(worker / 1000).toFixed(2)} ms`;
@@ -131,10 +144,17 @@ try {
           `p99 polling ${p99(bareFront.polled)}, Prefer: wait ${p99(bareFront.waited)} ms; ${bareFront.meanPolls.toFixed(2)} GETs per task (mean); ` +
           `polling ${cpu(bareFront.cpu.polled, 'front')}; Prefer: wait ${cpu(bareFront.cpu.waited, 'front')}`,
       );
+      const kept = latency.guaranteesFloor;
+      const [keptPolled, keptWaited] = [median(kept.polled), median(kept.waited)];
+      console.log(
+        `  guarantees floor p50: polling ${keptPolled.toFixed(2)} ms (+${(keptPolled - rawP50).toFixed(2)} above raw, ours +${(median(latency.polled) - keptPolled).toFixed(2)} above it), ` +
+          `Prefer: wait ${keptWaited.toFixed(2)} ms (+${(keptWaited - rawP50).toFixed(2)} above raw, ours +${(median(latency.waited) - keptWaited).toFixed(2)} above it); ` +
+          `polling ${cpu(kept.cpu.polled, 'front')}; Prefer: wait ${cpu(kept.cpu.waited, 'front')}`,
+      );
     }
   } finally {
     await stack.stop();
-    await Promise.all([raw.stop(), floor.stop()]);
+    await Promise.all([raw.stop(), floor.stop(), guarantees.stop()]);
   }
 } finally {
   await redis.stop();

@@ -59,6 +59,13 @@ async function main(): Promise<void> {
   stops.push(() => bare.stop());
   const raw = await RawBullmq.start(redisUrl, bare.prefix, throughput.workerConcurrency, timeoutMs);
   stops.push(() => raw.stop());
+  // The floors' workers, each on a queue of its own: jobs with our options; the same, also writing what our guarantees write.
+  const startFloor = async (bookkeeping: boolean) => {
+    const floor = await RawBullmq.start(redisUrl, uniquePrefix(bookkeeping ? 'kept-floor' : 'noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, bookkeeping);
+    stops.push(() => floor.stop());
+    return floor;
+  };
+  const [optionsFloor, guaranteesFloor] = await Promise.all([startFloor(false), startFloor(true)]);
   const stack = await TrainyardStack.start(
     benchStack(redisUrl, settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(settings.cpuProfileDir)}`] : []),
   );
@@ -93,17 +100,20 @@ async function main(): Promise<void> {
     log('idle latency');
     const floor = await BareTaskServer.start(redisUrl, raw.prefix, timeoutMs);
     stops.push(() => floor.stop());
-    results.latency = await measureIdleLatency(stack, raw, floor, { model, ...latency });
-    // Its event reader would follow every job of the later scenarios on that queue.
-    await floor.stop();
+    const admitting = await BareTaskServer.start(redisUrl, guaranteesFloor.prefix, timeoutMs, true);
+    stops.push(() => admitting.stop());
+    results.latency = await measureIdleLatency(stack, raw, floor, { front: admitting, worker: guaranteesFloor }, { model, ...latency });
+    // Their event readers would follow every job of the later scenarios on those queues.
+    await Promise.all([floor.stop(), admitting.stop()]);
   }
 
-  let drainFloor: RawBullmq | undefined;
   if (runs('throughput')) {
     log('warm throughput');
-    drainFloor = await RawBullmq.start(redisUrl, uniquePrefix('noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs);
-    stops.push(() => drainFloor!.stop());
-    results.throughput = await measureWarmThroughput(stack, raw, drainFloor, bare, { redisUrl, model, ...throughput });
+    const admitting = await BareTaskServer.start(redisUrl, guaranteesFloor.prefix, timeoutMs, true);
+    stops.push(() => admitting.stop());
+    const floors = { options: optionsFloor, guarantees: guaranteesFloor, admitting: { url: admitting.url, prefix: guaranteesFloor.prefix } };
+    results.throughput = await measureWarmThroughput(stack, raw, floors, bare, { redisUrl, model, ...throughput });
+    await admitting.stop();
     if (results.workerRss) results.workerRss.afterThroughput = stack.workerRssBytes();
   }
 
@@ -124,11 +134,11 @@ async function main(): Promise<void> {
 
   if (runs('redis')) {
     log('Redis work per task');
-    results.redisWork = await measureRedisWork(redis, stack, raw, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
+    results.redisWork = await measureRedisWork(redis, stack, raw, guaranteesFloor, { model, ...settings.redisWork, submitConcurrency: throughput.submitConcurrency, timeoutMs });
   }
 
   log('workers stopped, nothing drains');
-  await Promise.all([stack.stopWorker(), raw.stopWorker(), drainFloor?.stopWorker()]);
+  await Promise.all([stack.stopWorker(), raw.stopWorker(), optionsFloor.stopWorker(), guaranteesFloor.stopWorker()]);
   const submitOptions = { body: () => predictBody(model), ...submit, sampleHz: memory.sampleHz };
   if (runs('submit')) {
     log('submit path');

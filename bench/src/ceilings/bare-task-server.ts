@@ -1,13 +1,22 @@
 /**
  * Floor of our idle latency: a bare HTTP front of BullMQ that a client follows as it follows ours.
  * POST /v1/predict does one queue.add (202 with the job's id), or with `Prefer: wait` holds its
- * answer until the job has finished (job.waitUntilFinished on a QueueEvents kept open), then 200
+ * answer until the job has finished (job.waitUntilFinished on a QueueEvents kept open once opened), then 200
  * SUCCESS; GET /v1/tasks/:id answers the job's state from queue.getJobState (one script, one round
  * trip), completed as SUCCESS. No validation, no ids, no bookkeeping. Run as its own process; a
  * no-op worker on the same prefix runs the jobs.
+ *
+ * With GUARANTEES=1 it is the floor of our guarantees' latency instead: each POST first admits the
+ * task (TaskBacklog.admit, whose answer is the job's fair priority) and adds a job with our options,
+ * and the worker on its prefix is the guarantees floor's (noop-worker.ts with BOOKKEEPING=1).
  */
-import { Queue, QueueEvents, type JobState } from 'bullmq';
+import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TaskBacklog } from '@trainyard/shared/jobs';
+import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
+import { newTaskId } from '@trainyard/shared/tasks';
 import { serveCeiling } from './ceiling-app.js';
+import { ourPredictJob } from './our-predict-jobs.js';
 
 const port = Number(process.env.PORT);
 const prefix = process.env.QUEUE_PREFIX;
@@ -15,9 +24,29 @@ const redisUrl = process.env.REDIS_URL;
 if (!port || !prefix || !redisUrl) throw new Error('PORT, QUEUE_PREFIX and REDIS_URL are required');
 
 const queue = new Queue('predict', { prefix, connection: { url: redisUrl } });
-const events = new QueueEvents('predict', { prefix, connection: { url: redisUrl } });
-await events.waitUntilReady();
+// Opened by the first request that waits: a front only submitted to (warm throughput) follows no events.
+let events: Promise<QueueEvents> | undefined;
+const followEvents = () =>
+  (events ??= (async () => {
+    const reader = new QueueEvents('predict', { prefix, connection: { url: redisUrl } });
+    await reader.waitUntilReady();
+    return reader;
+  })());
 const waitMs = 10_000;
+
+const admissions = process.env.GUARANTEES === '1' ? new Redis(redisUrl) : undefined;
+const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
+const backlog = admissions && new TaskBacklog(admissions, prefix, { retentionSeconds, retentionCount });
+
+/** A plain job, or one admitted and queued as ours (a quota that refuses nothing, as the bench's API's). */
+async function add(body: unknown): Promise<Job> {
+  if (!backlog) return queue.add('predict', body);
+  const taskId = newTaskId('predict');
+  const ahead = await backlog.admit(defaultTenant, 'predict', taskId, 1_000_000_000, Date.now());
+  if (ahead === null) throw new Error('no quota can refuse here');
+  const job = ourPredictJob(ahead, taskId);
+  return queue.add(job.name, job.data, job.opts);
+}
 
 const statusOf: Partial<Record<JobState | 'unknown', string>> = { completed: 'SUCCESS', failed: 'FAILURE', active: 'STARTED' };
 
@@ -25,12 +54,12 @@ serveCeiling(
   port,
   (app) => {
     app.post('/v1/predict', async (req, res) => {
-      const job = await queue.add('predict', req.body);
+      const job = await add(req.body);
       if (!req.get('prefer')?.startsWith('wait')) {
         res.status(202).json({ task_id: job.id });
         return;
       }
-      await job.waitUntilFinished(events, waitMs);
+      await job.waitUntilFinished(await followEvents(), waitMs);
       res.status(200).json({ task_id: job.id, status: 'SUCCESS' });
     });
     app.get('/v1/tasks/:id', async (req, res) => {
@@ -39,6 +68,6 @@ serveCeiling(
     });
   },
   async () => {
-    await Promise.all([queue.close(), events.close()]);
+    await Promise.all([queue.close(), events?.then((reader) => reader.close()), admissions?.quit()]);
   },
 );

@@ -19,20 +19,23 @@ let rowsMade = 0;
  * none is deduplicated), the retries and retention above, and job data of our shape and size.
  */
 export function ourPredictJobs(count: number): BulkJob[] {
-  return Array.from({ length: count }, (_, ahead) => {
-    const submittedAt = Date.now();
-    const inputs = [[5.1, 3.5, 1.4, 0.2 + ++rowsMade * 1e-9]];
-    const resolved = resolveDeadline(predictLimits, {}, submittedAt);
-    if (!('deadline' in resolved)) throw new Error('the default predict deadline is out of bounds');
-    const data = { tenant: defaultTenant, model: 'bench-iris-0', version: 1, inputs, output: 'prediction', deadline: resolved.deadline };
-    const batchId = `predict:bench-iris-0@1:${createHash('sha256').update(JSON.stringify(inputs)).digest('hex')}`;
-    const opts: JobsOptions = {
-      ...taskOptions,
-      jobId: newTaskId('predict'),
-      timestamp: submittedAt,
-      priority: fairPriority(ahead),
-      deduplication: { id: batchId },
-    };
-    return { name: 'model.predict', data, opts };
-  });
+  return Array.from({ length: count }, (_, ahead) => ourPredictJob(ahead));
+}
+
+/** One such job, for a tenant with `ahead` unfinished tasks. */
+export function ourPredictJob(ahead: number, taskId = newTaskId('predict')): BulkJob {
+  const submittedAt = Date.now();
+  const inputs = [[5.1, 3.5, 1.4, 0.2 + ++rowsMade * 1e-9]];
+  const resolved = resolveDeadline(predictLimits, {}, submittedAt);
+  if (!('deadline' in resolved)) throw new Error('the default predict deadline is out of bounds');
+  const data = { tenant: defaultTenant, model: 'bench-iris-0', version: 1, inputs, output: 'prediction', deadline: resolved.deadline };
+  const batchId = `predict:bench-iris-0@1:${createHash('sha256').update(JSON.stringify(inputs)).digest('hex')}`;
+  const opts: JobsOptions = {
+    ...taskOptions,
+    jobId: taskId,
+    timestamp: submittedAt,
+    priority: fairPriority(ahead),
+    deduplication: { id: batchId },
+  };
+  return { name: 'model.predict', data, opts };
 }

@@ -23,7 +23,8 @@ const plainJobs = (count: number): BulkJob[] => Array.from({ length: count }, ()
  * Ceiling for the worker side: plain BullMQ with a no-op Worker in its own process, driven from
  * the bench process as producer. It shares its prefix with the bare Express server, so that
  * server's jobs are drained by the same no-op worker. Given `drainJobs` (our jobs' options, say),
- * its drains queue those jobs instead of plain ones.
+ * its drains queue those jobs instead of plain ones; with `bookkeeping` its worker writes what our
+ * worker's guarantees write per task (see noop-worker.ts).
  */
 export class RawBullmq {
   private constructor(
@@ -34,11 +35,11 @@ export class RawBullmq {
     private readonly drainJobs: (count: number) => BulkJob[],
   ) {}
 
-  static async start(redisUrl: string, prefix: string, concurrency: number, timeoutMs: number, drainJobs = plainJobs): Promise<RawBullmq> {
+  static async start(redisUrl: string, prefix: string, concurrency: number, timeoutMs: number, drainJobs = plainJobs, bookkeeping = false): Promise<RawBullmq> {
     const worker = NodeProcess.start({
-      label: 'no-op BullMQ worker',
+      label: bookkeeping ? 'bookkeeping BullMQ worker' : 'no-op BullMQ worker',
       script: fileURLToPath(new URL('./noop-worker.js', import.meta.url)),
-      env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CONCURRENCY: String(concurrency) },
+      env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CONCURRENCY: String(concurrency), BOOKKEEPING: bookkeeping ? '1' : '0' },
     });
     const queue = new Queue('predict', { prefix, connection: { url: redisUrl } });
     const raw = new RawBullmq(redisUrl, prefix, worker, queue, drainJobs);
@@ -67,9 +68,9 @@ export class RawBullmq {
     }
   }
 
-  /** One job added, as a producer adding jobs one by one does. */
-  async addOne(): Promise<void> {
-    await this.queue.add('predict', jobData);
+  /** One job added, as a producer adding jobs one by one does: a plain one unless given. */
+  async addOne(job: BulkJob = { name: 'predict', data: jobData }): Promise<void> {
+    await this.queue.add(job.name, job.data, job.opts);
   }
 
   /** Jobs per second of the no-op worker alone: `count` jobs (see drainJobs) queued while the queue is paused, timed from `resume`. */

@@ -64,10 +64,13 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
       ? [
           `- Warm throughput, ${settings.throughput.tasks} tasks × ${settings.throughput.repetitions} after ${settings.throughput.warmupTasks} warm-up, worker concurrency ${settings.throughput.workerConcurrency}, ` +
             `${settings.throughput.submitConcurrency} POSTs in flight: ours ${list(throughput.ours.runs)} tasks/s; raw ${list(throughput.raw.runs)} jobs/s. ` +
-            `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s. ` +
+            `Bare Express + no-op worker, same client: ${list(throughput.bareEndToEnd.runs)} tasks/s; the floor of our guarantees (a bare front admitting each task ` +
+            `with TaskBacklog.admit and adding a job with our options; the guarantees floor's worker), same client: ${list(throughput.guaranteesEndToEnd.runs.runs)} tasks/s. ` +
             `Workers alone (${settings.throughput.tasks} tasks queued while the queue was paused, timed from resume): ours ${list(throughput.drain.ours.runs)} tasks/s; ` +
             `no-op ${list(throughput.drain.raw.runs)} jobs/s; no-op with our jobs' options (the floor: our ids, fair priorities, deduplication ids, retries, ` +
-            `retention by age and count, our job data; on a queue of its own holding as many completed jobs as ours) ${list(throughput.drain.floor.runs.runs)} jobs/s.`,
+            `retention by age and count, our job data; on a queue of its own holding as many completed jobs as ours) ${list(throughput.drain.floor.runs.runs)} jobs/s; ` +
+            `the same also writing what our guarantees write per task (the floor of the guarantees: through our RedisBatch, one guarded command with the cancel flag and ` +
+            `the deleted-version check, the answer cached, the task out of its backlog, STARTED and SUCCESS in its log and its tenant's feed) ${list(throughput.drain.guarantees.runs.runs)} jobs/s.`,
         ]
       : []),
     ...(latency
@@ -81,6 +84,9 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
           `  The floor (bare Express: queue.add, getJobState, waitUntilFinished; the no-op worker): polling ${percentiles(latency.floor.polled)}, ` +
             `GETs per task (mean) ${latency.floor.meanPolls.toFixed(2)}, ${cpuPerTask(latency.floor.cpu.polled, 'front')}; ` +
             `Prefer: wait ${percentiles(latency.floor.waited)}, ${cpuPerTask(latency.floor.cpu.waited, 'front')}.`,
+          `  The floor of our guarantees (that front admitting each task with TaskBacklog.admit and adding a job with our options; the guarantees floor's worker): ` +
+            `polling ${percentiles(latency.guaranteesFloor.polled)}, GETs per task (mean) ${latency.guaranteesFloor.meanPolls.toFixed(2)}, ` +
+            `${cpuPerTask(latency.guaranteesFloor.cpu.polled, 'front')}; Prefer: wait ${percentiles(latency.guaranteesFloor.waited)}, ${cpuPerTask(latency.guaranteesFloor.cpu.waited, 'front')}.`,
         ]
       : []),
     ...(lateAnswers
@@ -109,7 +115,8 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
       ? [
           `- Redis work, on the bench's private redis-server (CONFIG RESETSTAT, then INFO commandstats and INFO cpu after ${redisWork.tasks} tasks, ` +
             `${settings.throughput.submitConcurrency} in flight): ours ${redisWork.ours.commands.toFixed(1)} commands and ${redisWork.ours.cpuMicros.toFixed(0)} µs per task ` +
-            `(${perTask(redisWork.ours.top)}); raw ${redisWork.raw.commands.toFixed(1)} commands and ${redisWork.raw.cpuMicros.toFixed(0)} µs (${perTask(redisWork.raw.top)}). ` +
+            `(${perTask(redisWork.ours.top)}); raw ${redisWork.raw.commands.toFixed(1)} commands and ${redisWork.raw.cpuMicros.toFixed(0)} µs (${perTask(redisWork.raw.top)}); ` +
+            `the floor of our guarantees (our admission, queue.add of a job with our options, the guarantees floor's worker) ${redisWork.floor.commands.toFixed(1)} commands and ${redisWork.floor.cpuMicros.toFixed(0)} µs (${perTask(redisWork.floor.top)}). ` +
             `Reading a finished task back (GET /v1/tasks/{id}): ${redisWork.read.commands.toFixed(1)} commands and ${redisWork.read.cpuMicros.toFixed(0)} µs (${perTask(redisWork.read.top)}).`,
         ]
       : []),

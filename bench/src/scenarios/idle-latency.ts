@@ -63,6 +63,14 @@ export interface LatencyFigures {
   /** SUCCESS answers that lacked finished_at or result: the API read the job while it was completing. */
   incompleteSuccessReads: number;
   floor: LatencyFloor;
+  /** The same against the floor of our guarantees: a bare front that admits and queues as ours, and the guarantees floor's worker. */
+  guaranteesFloor: LatencyFloor;
+}
+
+/** A floor's HTTP front and the worker that runs its jobs. */
+export interface FloorPair {
+  front: BareTaskServer;
+  worker: RawBullmq;
 }
 
 const perTaskTimeoutMs = 10_000;
@@ -87,20 +95,27 @@ interface CpuReaders {
  * One task at a time on an idle, warm system, against raw BullMQ. Ours is observed two ways a
  * client can: polling (POST, then GET back to back, so polling adds at most one GET round trip,
  * which is measured too) and waiting (one POST with `Prefer: wait`). The same client follows the
- * floor (a bare HTTP front of the no-op worker's queue) both ways too: what an HTTP front alone adds to raw.
+ * floors both ways too: a bare HTTP front of the no-op worker's queue (what an HTTP front alone adds
+ * to raw), and `guarantees` (what our guarantees' Redis work adds to that).
  */
-export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, floor: BareTaskServer, options: LatencyOptions): Promise<LatencyFigures> {
+export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, floor: BareTaskServer, guarantees: FloorPair, options: LatencyOptions): Promise<LatencyFigures> {
   const perBlock = Math.ceil(options.samples / options.blocks);
   const rawSamples: number[] = [];
   const polled: PolledSample[] = [];
   const waited: Sample[] = [];
-  const floorPolled: PolledSample[] = [];
-  const floorWaited: Sample[] = [];
-  const cpu = { polled: { api: 0, worker: 0 }, waited: { api: 0, worker: 0 }, floorPolled: { api: 0, worker: 0 }, floorWaited: { api: 0, worker: 0 } };
+  const cpu = { polled: { api: 0, worker: 0 }, waited: { api: 0, worker: 0 } };
   const ours: CpuReaders = { api: () => stack.apiCpuSeconds(), worker: () => stack.workerCpuSeconds() };
-  const floors: CpuReaders = { api: () => floor.cpuSeconds(), worker: () => raw.workerCpuSeconds() };
-  // Both get the API key: the same bytes on the wire, and ours needs it.
-  const floorClient = new JsonClient(floor.url, stack.authHeaders);
+  // Every client gets the API key: the same bytes on the wire, and ours needs it.
+  const floors = [
+    { front: floor, worker: raw },
+    { front: guarantees.front, worker: guarantees.worker },
+  ].map(({ front, worker }) => ({
+    client: new JsonClient(front.url, stack.authHeaders),
+    readers: { api: () => front.cpuSeconds(), worker: () => worker.workerCpuSeconds() } satisfies CpuReaders,
+    polled: [] as PolledSample[],
+    waited: [] as Sample[],
+    cpu: { polled: { api: 0, worker: 0 }, waited: { api: 0, worker: 0 } },
+  }));
   // Each process's CPU over a block's samples, warm-up left out; on this machine CPU explains much of the figure.
   const metered = async <T>(readers: CpuReaders, into: LatencyCpu, warmup: number, once: () => Promise<T>): Promise<T[]> => {
     if (warmup) await repeat(warmup, 0, once);
@@ -114,17 +129,27 @@ export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, 
     for (let block = 0; block < options.blocks; block++) {
       const warmup = block === 0 ? options.warmup : 0;
       rawSamples.push(...(await raw.latencies(warmup, perBlock)));
-      floorPolled.push(...(await metered(floors, cpu.floorPolled, warmup, () => pollOnce(floorClient, options.model))));
-      floorWaited.push(...(await metered(floors, cpu.floorWaited, warmup, () => waitOnce(floorClient, options.model))));
+      for (const floor of floors) {
+        floor.polled.push(...(await metered(floor.readers, floor.cpu.polled, warmup, () => pollOnce(floor.client, options.model))));
+        floor.waited.push(...(await metered(floor.readers, floor.cpu.waited, warmup, () => waitOnce(floor.client, options.model))));
+      }
       polled.push(...(await metered(ours, cpu.polled, warmup, () => pollOnce(stack.client, options.model))));
       waited.push(...(await metered(ours, cpu.waited, warmup, () => waitOnce(stack.client, options.model))));
     }
   } finally {
-    floorClient.close();
+    for (const floor of floors) floor.client.close();
   }
   const perTask = ({ api, worker }: LatencyCpu, count: number): LatencyCpu => ({ api: api / count, worker: worker / count });
   const complete = (samples: Sample[]) => samples.filter(({ task }) => task.finished_at && task.started_at && task.result !== null);
   const meanPolls = (samples: PolledSample[]) => samples.reduce((sum, sample) => sum + sample.polls, 0) / samples.length;
+  const [bareFront, guaranteesFloor] = floors.map(
+    (floor): LatencyFloor => ({
+      polled: floor.polled.map((sample) => sample.latencyMs),
+      waited: floor.waited.map((sample) => sample.latencyMs),
+      meanPolls: meanPolls(floor.polled),
+      cpu: { polled: perTask(floor.cpu.polled, floor.polled.length), waited: perTask(floor.cpu.waited, floor.waited.length) },
+    }),
+  );
   return {
     raw: rawSamples,
     polled: polled.map((sample) => sample.latencyMs),
@@ -139,12 +164,8 @@ export async function measureIdleLatency(stack: TrainyardStack, raw: RawBullmq, 
     },
     waiting: { breakdown: breakdownOf(complete(waited)), cpu: perTask(cpu.waited, waited.length) },
     incompleteSuccessReads: polled.length + waited.length - complete(polled).length - complete(waited).length,
-    floor: {
-      polled: floorPolled.map((sample) => sample.latencyMs),
-      waited: floorWaited.map((sample) => sample.latencyMs),
-      meanPolls: meanPolls(floorPolled),
-      cpu: { polled: perTask(cpu.floorPolled, floorPolled.length), waited: perTask(cpu.floorWaited, floorWaited.length) },
-    },
+    floor: bareFront!,
+    guaranteesFloor: guaranteesFloor!,
   };
 }
 

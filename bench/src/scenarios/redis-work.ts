@@ -1,5 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { TaskBacklog } from '@trainyard/shared/jobs';
+import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
+import { newTaskId } from '@trainyard/shared/tasks';
+import { ourPredictJob } from '../ceilings/our-predict-jobs.js';
 import type { RawBullmq } from '../ceilings/raw-bullmq.js';
 import { predictBody } from '../settings.js';
 import type { JsonClient } from '../support/http.js';
@@ -23,6 +27,11 @@ export interface RedisWorkFigures {
   ours: RedisWork;
   /** queue.add of the same job data, drained by the no-op worker. */
   raw: RedisWork;
+  /**
+   * The floor of our guarantees' Redis work: our admission (TaskBacklog.admit), queue.add of a job
+   * with our options, drained by the no-op worker writing what our guarantees write per task.
+   */
+  floor: RedisWork;
   /** One GET /v1/tasks/{id} of a finished task. */
   read: RedisWork;
 }
@@ -44,7 +53,7 @@ const pollMs = 10;
  * counters are reset, N tasks go through (submitted with the same concurrency on both sides) and
  * the counters are read once the N-th has completed. Measured on the bench's private redis-server.
  */
-export async function measureRedisWork(redis: PrivateRedis, stack: TrainyardStack, raw: RawBullmq, options: RedisWorkOptions): Promise<RedisWorkFigures> {
+export async function measureRedisWork(redis: PrivateRedis, stack: TrainyardStack, raw: RawBullmq, guarantees: RawBullmq, options: RedisWorkOptions): Promise<RedisWorkFigures> {
   const ids: string[] = [];
   const ours = await counted(redis, stack.prefix, options, async () => {
     ids.push(...(await forEachConcurrently(Array.from({ length: options.tasks }), options.submitConcurrency, () => submitTask(stack.client, '/v1/predict', predictBody(options.model)))));
@@ -52,12 +61,24 @@ export async function measureRedisWork(redis: PrivateRedis, stack: TrainyardStac
   const rawWork = await counted(redis, raw.prefix, options, async () => {
     await forEachConcurrently(Array.from({ length: options.tasks }), options.submitConcurrency, () => raw.addOne());
   });
+  const admissions = new Redis(redis.url);
+  const floor = await counted(redis, guarantees.prefix, options, async () => {
+    // As the bench's API: the retention that sizes the task index, a quota that refuses nothing.
+    const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
+    const backlog = new TaskBacklog(admissions, guarantees.prefix, { retentionSeconds, retentionCount });
+    await forEachConcurrently(Array.from({ length: options.tasks }), options.submitConcurrency, async () => {
+      const taskId = newTaskId('predict');
+      const ahead = await backlog.admit(defaultTenant, 'predict', taskId, 1_000_000_000, Date.now());
+      if (ahead === null) throw new Error('no quota can refuse here');
+      await guarantees.addOne(ourPredictJob(ahead, taskId));
+    });
+  }).finally(() => admissions.disconnect());
   const sample = ids.slice(0, options.reads);
   await redis.resetCounters();
   const before = await redis.counters();
   await forEachConcurrently(sample, 1, (id) => getTask(stack.client, id));
   const read = perTask(before, await redis.counters(), sample.length, 0);
-  return { tasks: options.tasks, ours, raw: rawWork, read };
+  return { tasks: options.tasks, ours, raw: rawWork, floor, read };
 }
 
 /** Runs `submit` on an emptied completed set, and counts until that set holds every task. */

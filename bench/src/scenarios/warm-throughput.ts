@@ -34,18 +34,20 @@ export interface ThroughputFigures {
   ratio: Repeated;
   /** The bare Express server and the no-op worker, submitted to exactly as ours: HTTP's share of the gap. */
   bareEndToEnd: Repeated;
+  /** The floor of our guarantees end to end: a bare front admitting as ours, the guarantees floor's worker, the same client. */
+  guaranteesEndToEnd: { runs: Repeated; cost: Repeated; ratio: Repeated };
   /**
    * Workers alone, tasks/s: the queue is paused while the tasks are queued (ours over HTTP, the
    * no-op worker's by addBulk), the clock starts at resume.
    */
-  drain: { ours: Repeated; raw: Repeated; ratio: Repeated; floor: DrainFloor };
+  drain: { ours: Repeated; raw: Repeated; ratio: Repeated; floor: DrainFloor; guarantees: DrainFloor };
 }
 
-/** The no-op worker draining jobs that carry our jobs' BullMQ options (the floor of our worker), paired with the two drains. */
+/** The no-op worker draining jobs that carry our jobs' BullMQ options (the floor of our worker), or also writing what our guarantees write per task, paired with the two drains. */
 export interface DrainFloor {
   /** Jobs/s per round. */
   runs: Repeated;
-  /** floor / no-op: what our jobs' options cost BullMQ alone. */
+  /** floor / no-op: what our jobs' options (and guarantees) cost alone. */
   cost: Repeated;
   /** ours / floor: what the guarantees leave. */
   ratio: Repeated;
@@ -54,54 +56,69 @@ export interface DrainFloor {
 /**
  * N predictions submitted over HTTP until all have completed, against addBulk of N jobs drained by a
  * no-op worker of the same concurrency, and against the bare Express server in front of that
- * worker. Every side stops the clock at the N-th completed event on the queue's event stream; ours
+ * worker, and against the floor of our guarantees (`floor.admitting`, a bare front that admits and
+ * queues as ours, in front of the guarantees floor's worker). Every side stops the clock at the N-th
+ * completed event on the queue's event stream; ours
  * then checks over HTTP that every task reads SUCCESS (untimed). The workers-alone drains pair the
- * no-op worker, `floor` (another no-op worker on its own queue, draining jobs with our options) and ours.
+ * no-op worker, the floors (`floor.options`, another no-op worker on its own queue, draining jobs with
+ * our options; `floor.guarantees`, one that also writes what our guarantees write per task) and ours.
  */
 export async function measureWarmThroughput(
   stack: TrainyardStack,
   raw: RawBullmq,
-  floor: RawBullmq,
+  floor: { options: RawBullmq; guarantees: RawBullmq; admitting: BareFront },
   bare: BareFront,
   options: ThroughputOptions,
 ): Promise<ThroughputFigures> {
   const bareClient = new JsonClient(bare.url);
   const bareOnce = (tasks: number) => submitUntilCompleted(bareClient, bare.prefix, { ...options, tasks });
+  const admittingClient = new JsonClient(floor.admitting.url);
+  const admittingOnce = (tasks: number) => submitUntilCompleted(admittingClient, floor.admitting.prefix, { ...options, tasks });
   try {
     await raw.throughput(options.warmupTasks, options.timeoutMs);
     await bareOnce(options.warmupTasks);
+    await admittingOnce(options.warmupTasks);
     await oursOnce(stack, { ...options, tasks: options.warmupTasks });
     const oursRuns: number[] = [];
     const rawRuns: number[] = [];
     const bareRuns: number[] = [];
+    const admittingRuns: number[] = [];
     for (let i = 0; i < options.repetitions; i++) {
       rawRuns.push(await raw.throughput(options.tasks, options.timeoutMs));
       bareRuns.push((await bareOnce(options.tasks)).rate);
+      admittingRuns.push((await admittingOnce(options.tasks)).rate);
       oursRuns.push(await oursOnce(stack, options));
     }
-    await warmFloorAsOurs(floor, stack, options);
+    await warmFloorAsOurs(floor.options, stack, options);
+    await warmFloorAsOurs(floor.guarantees, stack, options);
     const oursDrains: number[] = [];
     const rawDrains: number[] = [];
     const floorDrains: number[] = [];
+    const guaranteesDrains: number[] = [];
     for (let i = 0; i < options.repetitions; i++) {
       rawDrains.push(await raw.drainOnly(options.tasks, options.timeoutMs));
-      floorDrains.push(await floor.drainOnly(options.tasks, options.timeoutMs));
+      floorDrains.push(await floor.options.drainOnly(options.tasks, options.timeoutMs));
+      guaranteesDrains.push(await floor.guarantees.drainOnly(options.tasks, options.timeoutMs));
       oursDrains.push(await drainOnly(stack, options));
     }
+    const floorOf = (drains: number[]): DrainFloor => ({ runs: repeated(drains), cost: pairedRatios(drains, rawDrains), ratio: pairedRatios(oursDrains, drains) });
     return {
       ours: repeated(oursRuns),
       raw: repeated(rawRuns),
       ratio: pairedRatios(oursRuns, rawRuns),
       bareEndToEnd: repeated(bareRuns),
+      guaranteesEndToEnd: { runs: repeated(admittingRuns), cost: pairedRatios(admittingRuns, bareRuns), ratio: pairedRatios(oursRuns, admittingRuns) },
       drain: {
         ours: repeated(oursDrains),
         raw: repeated(rawDrains),
         ratio: pairedRatios(oursDrains, rawDrains),
-        floor: { runs: repeated(floorDrains), cost: pairedRatios(floorDrains, rawDrains), ratio: pairedRatios(oursDrains, floorDrains) },
+        floor: floorOf(floorDrains),
+        guarantees: floorOf(guaranteesDrains),
       },
     };
   } finally {
     bareClient.close();
+    admittingClient.close();
   }
 }
 
