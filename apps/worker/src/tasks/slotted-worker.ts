@@ -14,7 +14,8 @@ import type { Slots } from './slots.js';
  * in wait, where another replica can take it (one whose wake-up this worker consumed finds it at its
  * next drainDelay); and it never takes the next job in the same round trip as it finishes one
  * (BullMQ's fetch in moveToFinished), which would come without a slot: each job is fetched on its
- * own, one round trip more per job.
+ * own, one round trip more per job. It overrides two of BullMQ 6's Worker methods (moveToActive,
+ * processJob with its fetch-next callback): train-slots.int.test.ts fails if an upgrade changes them.
  */
 export class SlottedWorker<DataType, ResultType, NameType extends string> extends Worker<DataType, ResultType, NameType> {
   /** Aborted on close: a wait for a slot ends with no job. */
