@@ -18,6 +18,7 @@ import { TaskBookkeeping } from './tasks/bookkeeping.js';
 import { TaskControl } from './tasks/control.js';
 import { workerName } from './tasks/identity.js';
 import { FinalStatusRecorder } from './tasks/record-final.js';
+import { Slots } from './tasks/slots.js';
 import { createTaskWorker, type TaskWorkerOptions } from './tasks/worker.js';
 import type { TrainingPool } from './train/training-pool.js';
 
@@ -108,7 +109,10 @@ export async function startWorker(config: WorkerConfig, hooks: WorkerHooks = {})
     pool = new TrainingPool(config.TRAIN_CONCURRENCY, storage, config.TRAIN_STOP_GRACE_MS, config.CHECKPOINT_INTERVAL_S * 1000, traceTo);
     const registry = new ModelRegistry(redis, store, config.QUEUE_PREFIX);
     const train = createTrainProcessor({ pool, registry, events, log, epochsRun: metrics.epochsRun });
-    for (const shard of shards) workers.push(createTaskWorker('train', train, taskWorker(config.TRAIN_CONCURRENCY, shard)));
+    // Each shard's worker may take up to TRAIN_CONCURRENCY trainings, all of them together no more: a
+    // training the pool has no thread for is better left waiting for an idle replica.
+    const slots = shards.length > 1 ? new Slots(config.TRAIN_CONCURRENCY) : undefined;
+    for (const shard of shards) workers.push(createTaskWorker('train', train, { ...taskWorker(config.TRAIN_CONCURRENCY, shard), slots }));
   }
   // Predictions and batch chunks share the loaded models.
   const scores = (queue: QueueName) => config.WORKER_QUEUES.includes(queue);

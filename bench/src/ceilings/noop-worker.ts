@@ -29,18 +29,18 @@ interface PredictData {
 }
 
 /** The guarantees' writes of a predict task, with its answer, as our worker makes them. */
-function bookkeeping(redis: Redis): (job: Job<PredictData>) => Promise<unknown> {
+function bookkeeping(redis: Redis, prefix: string): (job: Job<PredictData>) => Promise<unknown> {
   const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
   const batch = new RedisBatch(redis, [...taskEventOps, keysExistOp, cachedRowsOp, leaveBacklogOp]);
-  const events = new TaskEventLog(redis, prefix!, retentionSeconds);
-  const cancels = new TaskCancellation(redis, prefix!, retentionSeconds);
-  const backlog = new TaskBacklog(redis, prefix!, { retentionSeconds, retentionCount });
-  const cache = new PredictionCache(redis, prefix!, cacheEnv.parse({}).PREDICT_CACHE_TTL);
+  const events = new TaskEventLog(redis, prefix, retentionSeconds);
+  const cancels = new TaskCancellation(redis, prefix, retentionSeconds);
+  const backlog = new TaskBacklog(redis, prefix, { retentionSeconds, retentionCount });
+  const cache = new PredictionCache(redis, prefix, cacheEnv.parse({}).PREDICT_CACHE_TTL);
   return async (job) => {
     const { tenant, model, version, inputs } = job.data;
     const taskId = job.id!;
     const result = { model, version, predictions: inputs.map(() => ({ label: 'setosa', probabilities: { setosa: 0.9947490771028218, versicolor: 0.005250922897178, virginica: 1e-9 } })) };
-    const checked = { kind: keysExistOp, keys: [...cancels.requestedOp(taskId).keys, ...isDeletedOp(prefix!, tenant, model, version).keys], args: [] };
+    const checked = { kind: keysExistOp, keys: [...cancels.requestedOp(taskId).keys, ...isDeletedOp(prefix, tenant, model, version).keys], args: [] };
     const writes = [
       cache.forTenant(tenant).storeOp(cache.keysFor(model, version, inputs), result.predictions),
       backlog.finishedOp(tenant, 'predict', taskId),
@@ -57,7 +57,7 @@ let worker: Worker;
 if (process.env.BOOKKEEPING === '1') {
   // As ours: the bookkeeping shares the worker's connection, so it goes out ahead of BullMQ's completion.
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  worker = new Worker('predict', bookkeeping(connection), { ...options, connection });
+  worker = new Worker('predict', bookkeeping(connection, prefix), { ...options, connection });
 } else {
   worker = new Worker('predict', async () => null, options);
 }

@@ -4,6 +4,8 @@ import type { Logger, RedisClient } from '@trainyard/shared/platform';
 import type { TaskType } from '@trainyard/shared/tasks';
 import { noTracing, type Tracing } from '@trainyard/shared/tracing';
 import { runAttempt, type Attempt, type AttemptRuntime, type EarlyCancelCheck } from './attempt.js';
+import { SlottedWorker } from './slotted-worker.js';
+import type { Slots } from './slots.js';
 
 export interface TaskWorkerOptions {
   connection: RedisClient;
@@ -17,6 +19,8 @@ export interface TaskWorkerOptions {
   tracing?: Tracing;
   /** How the queue's attempts meet a cancel requested before they started ('before' unless said). */
   earlyCancel?: EarlyCancelCheck;
+  /** Shared with the queue's workers of the other shards: together they hold no more jobs than its limit. */
+  slots?: Slots;
 }
 
 /** What a task queue's processor gets: the job with its data parsed once, and the attempt (its AbortSignal, writes with its outcome). */
@@ -33,7 +37,7 @@ export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskPr
     tracing.span(`attempt ${type}`, { 'trainyard.task_id': job.id!, 'trainyard.attempt': job.attemptsStarted }, () =>
       runAttempt(job, type, options.runtime, async (attempt) => process(parseJob(type, job), attempt, job), options.earlyCancel),
     );
-  const worker = new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, {
+  const settings = {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
@@ -42,7 +46,10 @@ export function createTaskWorker<T extends TaskType, R>(type: T, process: TaskPr
     // A task whose worker died twice mid-run is more likely to kill the next one than to succeed.
     maxStalledCount: 2,
     ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
-  });
+  };
+  const worker = options.slots
+    ? new SlottedWorker<QueueData<T>, R, JobNameOf<T>>(type, attempt, settings, options.slots)
+    : new Worker<QueueData<T>, R, JobNameOf<T>>(type, attempt, settings);
   const log = options.log.child({ queue: type });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   worker.on('failed', (job, error) => log.warn({ task_id: job?.id, err: error.message }, 'attempt failed'));

@@ -11,7 +11,8 @@ import type { StorageSettings, TrainingMessage, TrainingOutcome, TrainingReply, 
  * never loads TensorFlow.js. Networks train in threads that load TensorFlow.js (about 90 MB each,
  * about a second to start); an idle one exits after idleMs, so a worker gives that memory back soon
  * after a burst of trainings while trainings in a row keep their thread. BullMQ's concurrency
- * bounds the trainings at once.
+ * bounds the trainings at once, and with several queue shards the train slots shared by their
+ * workers (tasks/slots.ts).
  */
 const idleMs = 10_000;
 
