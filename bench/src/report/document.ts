@@ -94,7 +94,10 @@ export function runDetails({ submit, auth, throughput, latency, lateAnswers, cac
           `- Late answers: ${lateAnswers.preferWait.samples} POSTs with Prefer: wait, then ${lateAnswers.getWait.samples} POSTs each followed by GET ?wait, ` +
             `${settings.lateAnswers.concurrency} in flight; from the task's finished_at to the answer in the client's hands: ` +
             `Prefer: wait ${lateAnswers.preferWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.preferWait.maxMs} ms; ` +
-            `GET ?wait ${lateAnswers.getWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.getWait.maxMs} ms.`,
+            `GET ?wait ${lateAnswers.getWait.late} over ${lateAnswers.lateMs} ms, at most ${lateAnswers.getWait.maxMs} ms. ` +
+            `Asked for after the task's finished_at (the delay then holds the client's own request on its way to the API), of all answers and of the late: ` +
+            `Prefer: wait ${lateAnswers.preferWait.askedAfterFinish.all} and ${lateAnswers.preferWait.askedAfterFinish.late}, ` +
+            `GET ?wait ${lateAnswers.getWait.askedAfterFinish.all} and ${lateAnswers.getWait.askedAfterFinish.late}.`,
         ]
       : []),
     ...(cacheHits

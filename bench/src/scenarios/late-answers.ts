@@ -9,6 +9,8 @@ export interface LateAnswers {
   late: number;
   /** The longest time from finished_at to the answer in the client's hands, ms. */
   maxMs: number;
+  /** Answers the client asked for after finished_at, of all and of the late: their delay holds its own request's way to the API. */
+  askedAfterFinish: { all: number; late: number };
 }
 
 export interface LateAnswerFigures {
@@ -34,23 +36,32 @@ const waitSeconds = 10;
  */
 export async function measureLateAnswers(stack: TrainyardStack, options: LateAnswerOptions): Promise<LateAnswerFigures> {
   const preferWait = await lateness(options, async () => {
+    const askedAt = Date.now();
     const response = await stack.client.post<TaskResource>('/v1/predict', predictBody(options.model), { prefer: `wait=${waitSeconds}` });
-    return finishedAnswer(response.status, response.body, 'POST /v1/predict with Prefer: wait');
+    return { task: finishedAnswer(response.status, response.body, 'POST /v1/predict with Prefer: wait'), askedAt };
   });
   const getWait = await lateness(options, async () => {
     const taskId = await submitTask(stack.client, '/v1/predict', predictBody(options.model));
+    const askedAt = Date.now();
     const response = await stack.client.get<TaskResource>(`/v1/tasks/${taskId}?wait=${waitSeconds}`);
-    return finishedAnswer(response.status, response.body, 'GET /v1/tasks/{id}?wait');
+    return { task: finishedAnswer(response.status, response.body, 'GET /v1/tasks/{id}?wait'), askedAt };
   });
   return { lateMs: options.lateMs, preferWait, getWait };
 }
 
-async function lateness(options: LateAnswerOptions, once: () => Promise<TaskResource>): Promise<LateAnswers> {
-  const delays = await forEachConcurrently(Array.from({ length: options.samples }), options.concurrency, async () => {
-    const task = await once();
-    return Date.now() - Date.parse(task.finished_at!);
+async function lateness(options: LateAnswerOptions, once: () => Promise<{ task: TaskResource; askedAt: number }>): Promise<LateAnswers> {
+  const answers = await forEachConcurrently(Array.from({ length: options.samples }), options.concurrency, async () => {
+    const { task, askedAt } = await once();
+    const finishedAt = Date.parse(task.finished_at!);
+    return { delayMs: Date.now() - finishedAt, askedAfterFinish: askedAt > finishedAt };
   });
-  return { samples: delays.length, late: delays.filter((ms) => ms > options.lateMs).length, maxMs: Math.max(...delays) };
+  const late = answers.filter(({ delayMs }) => delayMs > options.lateMs);
+  return {
+    samples: answers.length,
+    late: late.length,
+    maxMs: Math.max(...answers.map(({ delayMs }) => delayMs)),
+    askedAfterFinish: { all: answers.filter((answer) => answer.askedAfterFinish).length, late: late.filter((answer) => answer.askedAfterFinish).length },
+  };
 }
 
 function finishedAnswer(status: number, task: TaskResource, what: string): TaskResource {
