@@ -8,13 +8,15 @@
  *
  * With GUARANTEES=1 it is the floor of our guarantees' latency instead: each POST first admits the
  * task (TaskBacklog.admit, whose answer is the job's fair priority) and adds a job with our options,
- * and the worker on its prefix is the guarantees floor's (noop-worker.ts with BOOKKEEPING=1).
+ * and every answer is the task resource, read as our API reads it (TaskReader: the job's state,
+ * hash and log in one script) once the job has ended; the worker on its prefix is the guarantees
+ * floor's (noop-worker.ts with BOOKKEEPING=1).
  */
 import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TaskBacklog } from '@trainyard/shared/jobs';
+import { JobQueues, taskRetries, TaskBacklog } from '@trainyard/shared/jobs';
 import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
-import { newTaskId } from '@trainyard/shared/tasks';
+import { AnsweredTasks, buildTaskResource, newTaskId, TaskCancellation, TaskEventLog, TaskReader, TaskRetries, taskStatusOf } from '@trainyard/shared/tasks';
 import { serveCeiling } from './ceiling-app.js';
 import { ourPredictJob } from './our-predict-jobs.js';
 
@@ -34,40 +36,74 @@ const followEvents = () =>
   })());
 const waitMs = 10_000;
 
-const admissions = process.env.GUARANTEES === '1' ? new Redis(redisUrl) : undefined;
-const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
-const backlog = admissions && new TaskBacklog(admissions, prefix, { retentionSeconds, retentionCount });
-
-/** A plain job, or one admitted and queued as ours (a quota that refuses nothing, as the bench's API's). */
-async function add(body: unknown): Promise<Job> {
-  if (!backlog) return queue.add('predict', body);
-  const taskId = newTaskId('predict');
-  const ahead = await backlog.admit(defaultTenant, 'predict', taskId, 1_000_000_000, Date.now());
-  if (ahead === null) throw new Error('no quota can refuse here');
-  const job = ourPredictJob(ahead, taskId);
-  return queue.add(job.name, job.data, job.opts);
+/** How a front queues a task and answers for it. */
+interface Front {
+  add(body: unknown): Promise<Job>;
+  /** The answer for a task, `ended` once its job has ended. */
+  answer(taskId: string, ended: boolean): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 const statusOf: Partial<Record<JobState | 'unknown', string>> = { completed: 'SUCCESS', failed: 'FAILURE', active: 'STARTED' };
+
+const bare: Front = {
+  add: (body) => queue.add('predict', body),
+  answer: async (taskId, ended) => ({ task_id: taskId, status: ended ? 'SUCCESS' : (statusOf[await queue.getJobState(taskId)] ?? 'PENDING') }),
+  close: async () => {},
+};
+
+/** Admits as our API does (a quota that refuses nothing, as the bench's API's), and answers the task resource. */
+function guaranteed(redis: Redis, prefix: string): Front {
+  const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
+  const backlog = new TaskBacklog(redis, prefix, { retentionSeconds, retentionCount });
+  const retention = { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount, TASK_ATTEMPTS: 3, TASK_BACKOFF_MS: 1_000 };
+  const queues = new JobQueues(redis, prefix, { predict: taskRetries(retention) }, (error) => console.error(error));
+  const reader = new TaskReader(
+    redis,
+    queues,
+    new TaskEventLog(redis, prefix, retentionSeconds),
+    new TaskCancellation(redis, prefix, retentionSeconds),
+    new AnsweredTasks(redis, prefix, retentionSeconds),
+    new TaskRetries(redis, prefix, retentionSeconds),
+  );
+  return {
+    async add() {
+      const taskId = newTaskId('predict');
+      const ahead = await backlog.admit(defaultTenant, 'predict', taskId, 1_000_000_000, Date.now());
+      if (ahead === null) throw new Error('no quota can refuse here');
+      const job = ourPredictJob(ahead, taskId);
+      return queue.add(job.name, job.data, job.opts);
+    },
+    async answer(taskId) {
+      const { job, state, logged } = await reader.read('predict', taskId);
+      if (!job) throw new Error(`task ${taskId} has no job`);
+      return buildTaskResource(job, { type: 'predict', status: taskStatusOf(job, state, logged), logged });
+    },
+    close: () => queues.close(),
+  };
+}
+
+const admissions = process.env.GUARANTEES === '1' ? new Redis(redisUrl) : undefined;
+const front = admissions ? guaranteed(admissions, prefix) : bare;
 
 serveCeiling(
   port,
   (app) => {
     app.post('/v1/predict', async (req, res) => {
-      const job = await add(req.body);
+      const job = await front.add(req.body);
       if (!req.get('prefer')?.startsWith('wait')) {
         res.status(202).json({ task_id: job.id });
         return;
       }
       await job.waitUntilFinished(await followEvents(), waitMs);
-      res.status(200).json({ task_id: job.id, status: 'SUCCESS' });
+      res.status(200).json(await front.answer(job.id!, true));
     });
     app.get('/v1/tasks/:id', async (req, res) => {
-      const state = await queue.getJobState(req.params.id);
-      res.json({ task_id: req.params.id, status: statusOf[state] ?? 'PENDING' });
+      res.json(await front.answer(req.params.id, false));
     });
   },
   async () => {
-    await Promise.all([queue.close(), events?.then((reader) => reader.close()), admissions?.quit()]);
+    await Promise.all([queue.close(), events?.then((reader) => reader.close()), front.close()]);
+    await admissions?.quit();
   },
 );
