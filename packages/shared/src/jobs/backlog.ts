@@ -30,18 +30,19 @@ export function fairPriority(unfinishedAhead: number, requested = defaultPriorit
 // Counts a task in: `backlogs` are the tenant's unfinished tasks on the task's queue, then on every
 // other task queue of its shard; `index` its task index in the shard; `elsewhere` how many unfinished
 // tasks the tenant has in other shards. Answers how many of the tenant's tasks on this queue are
-// unfinished ahead of this one, or -1 when the tenant has its quota of unfinished tasks already. An
+// unfinished ahead of this one, or -1 when the tenant has its quota of unfinished tasks already. The
+// other queues' backlogs are counted only when one of them exists (one EXISTS for all): a tenant's
+// unfinished tasks are mostly of one kind, and an empty backlog is no key. An
 // admitted task joins the index here, so listing costs the submission no round trip of its own. When
 // the index's upkeep is due (`upkeepMs`, its TTL, else 0), the index is trimmed to `upkeepMs` back
 // and `keepMax` tasks and its expiry set. A Lua function, for scripts that admit along with other
 // work (see answerOrAdmit).
 export const admitLua = `
 local function admit(backlogs, index, taskId, now, quota, upkeepMs, keepMax, elsewhere)
-  local total, ahead = elsewhere, 0
-  for i = 1, #backlogs do
-    local count = redis.call('ZCARD', backlogs[i])
-    if i == 1 then ahead = count end
-    total = total + count
+  local ahead = redis.call('ZCARD', backlogs[1])
+  local total = elsewhere + ahead
+  if #backlogs > 1 and redis.call('EXISTS', unpack(backlogs, 2)) > 0 then
+    for i = 2, #backlogs do total = total + redis.call('ZCARD', backlogs[i]) end
   end
   if total >= quota then return -1 end
   redis.call('ZADD', backlogs[1], now, taskId)
