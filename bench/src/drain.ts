@@ -144,12 +144,12 @@ try {
           `p99 polling ${p99(bareFront.polled)}, Prefer: wait ${p99(bareFront.waited)} ms; ${bareFront.meanPolls.toFixed(2)} GETs per task (mean); ` +
           `polling ${cpu(bareFront.cpu.polled, 'front')}; Prefer: wait ${cpu(bareFront.cpu.waited, 'front')}`,
       );
-      const kept = latency.guaranteesFloor;
-      const [keptPolled, keptWaited] = [median(kept.polled), median(kept.waited)];
+      const guaranteed = latency.guaranteesFloor;
+      const [guaranteedPolled, guaranteedWaited] = [median(guaranteed.polled), median(guaranteed.waited)];
       console.log(
-        `  guarantees floor p50: polling ${keptPolled.toFixed(2)} ms (+${(keptPolled - rawP50).toFixed(2)} above raw, ours +${(median(latency.polled) - keptPolled).toFixed(2)} above it), ` +
-          `Prefer: wait ${keptWaited.toFixed(2)} ms (+${(keptWaited - rawP50).toFixed(2)} above raw, ours +${(median(latency.waited) - keptWaited).toFixed(2)} above it); ` +
-          `polling ${cpu(kept.cpu.polled, 'front')}; Prefer: wait ${cpu(kept.cpu.waited, 'front')}`,
+        `  guarantees floor p50: polling ${guaranteedPolled.toFixed(2)} ms (+${(guaranteedPolled - rawP50).toFixed(2)} above raw, ours +${(median(latency.polled) - guaranteedPolled).toFixed(2)} above it), ` +
+          `Prefer: wait ${guaranteedWaited.toFixed(2)} ms (+${(guaranteedWaited - rawP50).toFixed(2)} above raw, ours +${(median(latency.waited) - guaranteedWaited).toFixed(2)} above it); ` +
+          `polling ${cpu(guaranteed.cpu.polled, 'front')}; Prefer: wait ${cpu(guaranteed.cpu.waited, 'front')}`,
       );
     }
   } finally {

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   stops.push(() => raw.stop());
   // The floors' workers, each on a queue of its own: jobs with our options; the same, also writing what our guarantees write.
   const startFloor = async (bookkeeping: boolean) => {
-    const floor = await RawBullmq.start(redisUrl, uniquePrefix(bookkeeping ? 'kept-floor' : 'noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, bookkeeping);
+    const floor = await RawBullmq.start(redisUrl, uniquePrefix(bookkeeping ? 'guarantees-floor' : 'noop-floor'), throughput.workerConcurrency, timeoutMs, ourPredictJobs, bookkeeping);
     stops.push(() => floor.stop());
     return floor;
   };

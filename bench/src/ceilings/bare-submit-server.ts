@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { fairPriority, TaskBacklog } from '@trainyard/shared/jobs';
-import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
+import { fairPriority } from '@trainyard/shared/jobs';
+import { defaultTenant } from '@trainyard/shared/platform';
 import { serveCeiling } from './ceiling-app.js';
+import { ourBacklog } from './our-predict-jobs.js';
 
 const port = Number(process.env.PORT);
 const prefix = process.env.QUEUE_PREFIX;
@@ -24,9 +25,7 @@ if (process.env.ADMIT === '1') {
   // As high as the bench's API's TENANT_MAX_TASKS: nothing is refused.
   const tenantMaxTasks = 1_000_000_000;
   const redis = new Redis(redisUrl);
-  // The retention our API runs with in the bench (the defaults), which sizes the task index.
-  const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
-  const backlog = new TaskBacklog(redis, prefix, { retentionSeconds, retentionCount });
+  const backlog = ourBacklog(redis, prefix);
   serveCeiling(
     port,
     (app) =>

@@ -14,11 +14,10 @@
  */
 import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JobQueues, taskRetries, TaskBacklog } from '@trainyard/shared/jobs';
-import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
-import { AnsweredTasks, buildTaskResource, newTaskId, TaskCancellation, TaskEventLog, TaskReader, TaskRetries, taskStatusOf } from '@trainyard/shared/tasks';
+import { JobQueues } from '@trainyard/shared/jobs';
+import { AnsweredTasks, buildTaskResource, TaskCancellation, TaskEventLog, TaskReader, TaskRetries, taskStatusOf } from '@trainyard/shared/tasks';
 import { serveCeiling } from './ceiling-app.js';
-import { ourPredictJob } from './our-predict-jobs.js';
+import { admitOurPredictJob, ourBacklog, ourRetries } from './our-predict-jobs.js';
 
 const port = Number(process.env.PORT);
 const prefix = process.env.QUEUE_PREFIX;
@@ -52,12 +51,11 @@ const bare: Front = {
   close: async () => {},
 };
 
-/** Admits as our API does (a quota that refuses nothing, as the bench's API's), and answers the task resource. */
+/** Admits as our API does, and answers the task resource. */
 function guaranteed(redis: Redis, prefix: string): Front {
-  const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
-  const backlog = new TaskBacklog(redis, prefix, { retentionSeconds, retentionCount });
-  const retention = { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount, TASK_ATTEMPTS: 3, TASK_BACKOFF_MS: 1_000 };
-  const queues = new JobQueues(redis, prefix, { predict: taskRetries(retention) }, (error) => console.error(error));
+  const { retentionSeconds } = ourRetries;
+  const backlog = ourBacklog(redis, prefix);
+  const queues = new JobQueues(redis, prefix, { predict: ourRetries }, (error) => console.error(error));
   const reader = new TaskReader(
     redis,
     queues,
@@ -68,10 +66,7 @@ function guaranteed(redis: Redis, prefix: string): Front {
   );
   return {
     async add() {
-      const taskId = newTaskId('predict');
-      const ahead = await backlog.admit(defaultTenant, 'predict', taskId, 1_000_000_000, Date.now());
-      if (ahead === null) throw new Error('no quota can refuse here');
-      const job = ourPredictJob(ahead, taskId);
+      const job = await admitOurPredictJob(backlog);
       return queue.add(job.name, job.data, job.opts);
     },
     async answer(taskId) {

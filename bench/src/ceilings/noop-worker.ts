@@ -11,10 +11,11 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { cachedRowsOp, PredictionCache } from '@trainyard/shared/cache';
-import { leaveBacklogOp, TaskBacklog } from '@trainyard/shared/jobs';
+import { leaveBacklogOp } from '@trainyard/shared/jobs';
 import { isDeletedOp } from '@trainyard/shared/models';
-import { cacheEnv, keysExistOp, RedisBatch, retentionEnv } from '@trainyard/shared/platform';
+import { cacheEnv, keysExistOp, RedisBatch } from '@trainyard/shared/platform';
 import { statusEvent, TaskCancellation, TaskEventLog, taskEventOps, taskTagOf } from '@trainyard/shared/tasks';
+import { ourBacklog, ourRetries } from './our-predict-jobs.js';
 
 const prefix = process.env.QUEUE_PREFIX;
 const redisUrl = process.env.REDIS_URL;
@@ -30,11 +31,11 @@ interface PredictData {
 
 /** The guarantees' writes of a predict task, with its answer, as our worker makes them. */
 function bookkeeping(redis: Redis, prefix: string): (job: Job<PredictData>) => Promise<unknown> {
-  const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
+  const { retentionSeconds } = ourRetries;
   const batch = new RedisBatch(redis, [...taskEventOps, keysExistOp, cachedRowsOp, leaveBacklogOp]);
   const events = new TaskEventLog(redis, prefix, retentionSeconds);
   const cancels = new TaskCancellation(redis, prefix, retentionSeconds);
-  const backlog = new TaskBacklog(redis, prefix, { retentionSeconds, retentionCount });
+  const backlog = ourBacklog(redis, prefix);
   const cache = new PredictionCache(redis, prefix, cacheEnv.parse({}).PREDICT_CACHE_TTL);
   return async (job) => {
     const { tenant, model, version, inputs } = job.data;

@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
-import { deadlineEnv, deadlineLimits, defaultJobOptions, fairPriority, resolveDeadline } from '@trainyard/shared/jobs';
-import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
+import { deadlineEnv, deadlineLimits, defaultJobOptions, fairPriority, resolveDeadline, TaskBacklog, type RetryAndRetention } from '@trainyard/shared/jobs';
+import { defaultTenant, retentionEnv, type RedisClient } from '@trainyard/shared/platform';
 import { newTaskId } from '@trainyard/shared/tasks';
 import type { BulkJob } from './raw-bullmq.js';
 
 // What our API gives every predict job with the bench's settings (the defaults): retries
 // (TASK_ATTEMPTS 3, TASK_BACKOFF_MS 1000, the API's config) and retention by age and count.
 const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
-const taskOptions = defaultJobOptions({ attempts: 3, backoffMs: 1_000, retentionSeconds, retentionCount });
+export const ourRetries: RetryAndRetention = { attempts: 3, backoffMs: 1_000, retentionSeconds, retentionCount };
+const taskOptions = defaultJobOptions(ourRetries);
+/** As high as the bench's API's TENANT_MAX_TASKS: nothing is refused. */
+const unrefusedQuota = 1_000_000_000;
 const predictLimits = deadlineLimits(deadlineEnv.parse({})).predict;
 let rowsMade = 0;
+
+/** The tenants' backlogs and task indexes, as our API keeps them with the bench's retention. */
+export const ourBacklog = (redis: RedisClient, prefix: string) => new TaskBacklog(redis, prefix, ourRetries);
 
 /**
  * `count` predict jobs as our API queues a busy tenant's one-row predictions, for a no-op worker to
@@ -20,6 +26,14 @@ let rowsMade = 0;
  */
 export function ourPredictJobs(count: number): BulkJob[] {
   return Array.from({ length: count }, (_, ahead) => ourPredictJob(ahead));
+}
+
+/** A predict task of the default tenant admitted as our API admits it (TaskBacklog.admit), and its job at the fair place the admission answered. */
+export async function admitOurPredictJob(backlog: TaskBacklog): Promise<BulkJob> {
+  const taskId = newTaskId('predict');
+  const ahead = await backlog.admit(defaultTenant, 'predict', taskId, unrefusedQuota, Date.now());
+  if (ahead === null) throw new Error('no quota can refuse here');
+  return ourPredictJob(ahead, taskId);
 }
 
 /** One such job, for a tenant with `ahead` unfinished tasks. */

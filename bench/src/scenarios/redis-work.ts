@@ -1,9 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TaskBacklog } from '@trainyard/shared/jobs';
-import { defaultTenant, retentionEnv } from '@trainyard/shared/platform';
-import { newTaskId } from '@trainyard/shared/tasks';
-import { ourPredictJob } from '../ceilings/our-predict-jobs.js';
+import { admitOurPredictJob, ourBacklog } from '../ceilings/our-predict-jobs.js';
 import type { RawBullmq } from '../ceilings/raw-bullmq.js';
 import { predictBody } from '../settings.js';
 import type { JsonClient } from '../support/http.js';
@@ -63,15 +60,8 @@ export async function measureRedisWork(redis: PrivateRedis, stack: TrainyardStac
   });
   const admissions = new Redis(redis.url);
   const floor = await counted(redis, guarantees.prefix, options, async () => {
-    // As the bench's API: the retention that sizes the task index, a quota that refuses nothing.
-    const { TASK_RETENTION_S: retentionSeconds, TASK_RETENTION_COUNT: retentionCount } = retentionEnv.parse({});
-    const backlog = new TaskBacklog(admissions, guarantees.prefix, { retentionSeconds, retentionCount });
-    await forEachConcurrently(Array.from({ length: options.tasks }), options.submitConcurrency, async () => {
-      const taskId = newTaskId('predict');
-      const ahead = await backlog.admit(defaultTenant, 'predict', taskId, 1_000_000_000, Date.now());
-      if (ahead === null) throw new Error('no quota can refuse here');
-      await guarantees.addOne(ourPredictJob(ahead, taskId));
-    });
+    const backlog = ourBacklog(admissions, guarantees.prefix);
+    await forEachConcurrently(Array.from({ length: options.tasks }), options.submitConcurrency, async () => guarantees.addOne(await admitOurPredictJob(backlog)));
   }).finally(() => admissions.disconnect());
   const sample = ids.slice(0, options.reads);
   await redis.resetCounters();
